@@ -1,0 +1,287 @@
+//! Collect: read certificate stores from files and folders into the [`Inventory`].
+//!
+//! One module per input format; this module walks folders, sniffs content and merges
+//! the results in a stable order.
+
+pub mod pem_der;
+pub mod pkcs12;
+pub mod pkcs7;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::inventory::{InputKind, InputRecord, Inventory, Source};
+use crate::x509::CertDetails;
+
+/// Largest input file read (a bundle of 100,000 certificates is well below it).
+pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// File name endings that announce a certificate store.
+pub const CERTIFICATE_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "der", "p7b", "p7c", "pfx", "p12"];
+
+/// A PKCS#12 password with the place it came from. Its value is never shown.
+#[derive(Clone)]
+pub struct Password {
+    value: String,
+    /// Where the password came from, e.g. `--pfx-password-env PFX_PASS`.
+    pub origin: String,
+}
+
+impl Password {
+    pub fn new(value: String, origin: String) -> Self {
+        Self { value, origin }
+    }
+    pub(crate) fn expose(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Password(<redacted>, from {})", self.origin)
+    }
+}
+
+/// How inputs are read.
+#[derive(Debug, Default, Clone)]
+pub struct ReadOptions {
+    /// Tried after the empty password on every PKCS#12 file.
+    pub pfx_password: Option<Password>,
+}
+
+/// Why an input (or one item in it) could not be read. Messages never contain secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("empty file (0 bytes)")]
+    Empty,
+    #[error("file is {size} bytes, larger than the {max} byte limit")]
+    TooLarge { size: u64, max: u64 },
+    #[error("content is neither PEM nor DER certificate data")]
+    Unrecognised,
+    #[error("malformed PEM: {0}")]
+    Pem(String),
+    #[error("PEM holds no CERTIFICATE or PKCS7 block")]
+    NoCertificateBlock,
+    #[error("malformed DER: {0}")]
+    Der(String),
+    #[error("malformed PKCS#7: {0}")]
+    Pkcs7(String),
+    #[error("PKCS#7 bundle holds no certificates")]
+    Pkcs7Empty,
+    #[error("PKCS#12 integrity check failed: wrong or missing password (tried {tried})")]
+    Pkcs12Password { tried: String },
+    #[error("malformed or unsupported PKCS#12: {0}")]
+    Pkcs12(String),
+}
+
+/// Certificates decoded from one input, before they meet the inventory.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub kind: Option<InputKind>,
+    /// DER of each certificate, in file order.
+    pub certificates: Vec<Vec<u8>>,
+    /// Something worth telling that is not an error (e.g. a private key was ignored).
+    pub note: Option<String>,
+    /// Parts of the input that could not be read while the rest could.
+    pub errors: Vec<String>,
+}
+
+/// Reads every input (files and folders, recursively) into a new inventory.
+///
+/// Files are decoded in parallel and merged in path order, so the result is deterministic.
+pub fn collect(inputs: &[PathBuf], options: &ReadOptions) -> Inventory {
+    let mut inventory = Inventory::default();
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    for input in inputs {
+        expand(input, &mut files, &mut inventory.inputs);
+    }
+    let results: Vec<(InputRecord, Vec<(usize, Vec<u8>, CertDetails)>)> = files
+        .par_iter()
+        .map(|(path, explicit)| read_one(path, *explicit, options))
+        .collect();
+    for (record, certs) in results {
+        let multiple = certs.len() > 1;
+        for (position, der, details) in certs {
+            let location = if multiple {
+                format!("{}#{}", record.path, position)
+            } else {
+                record.path.clone()
+            };
+            let source = Source {
+                kind: "file".into(),
+                location,
+            };
+            inventory.add(der, details, source);
+        }
+        inventory.inputs.push(record);
+    }
+    inventory
+}
+
+/// Expands one command-line input into files, recording what cannot be walked.
+fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<InputRecord>) {
+    if !input.is_dir() {
+        files.push((input.to_path_buf(), true));
+        return;
+    }
+    // walkdir follows links and detects cycles: a loop is reported, never followed.
+    for entry in walkdir::WalkDir::new(input)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_file() => files.push((e.into_path(), false)),
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| input.display().to_string());
+                let (kind, error, note) = match err.loop_ancestor() {
+                    Some(ancestor) => (
+                        InputKind::Skipped,
+                        None,
+                        Some(format!("symbolic link loop back to {}: not followed", ancestor.display())),
+                    ),
+                    None => (InputKind::Unknown, Some(format!("cannot read: {err}")), None),
+                };
+                records.push(InputRecord {
+                    path,
+                    sha256: None,
+                    kind,
+                    certificates: 0,
+                    error,
+                    note,
+                });
+            }
+        }
+    }
+}
+
+/// Reads and decodes one file. `explicit` files were named on the command line: content
+/// that is not a certificate store is then an error rather than a skipped file.
+fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> (InputRecord, Vec<(usize, Vec<u8>, CertDetails)>) {
+    let mut record = InputRecord {
+        path: path.display().to_string(),
+        sha256: None,
+        kind: InputKind::Unknown,
+        certificates: 0,
+        error: None,
+        note: None,
+    };
+    let bytes = match read_bounded(path) {
+        Ok(b) => b,
+        Err(e) => {
+            record.error = Some(e.to_string());
+            return (record, Vec::new());
+        }
+    };
+    record.sha256 = Some(crate::digest::sha256_hex(&bytes));
+    let announced = has_certificate_extension(path);
+    let decoded = match decode(&bytes, options) {
+        Ok(d) => d,
+        Err(InputError::Unrecognised) if !explicit && !announced => {
+            record.kind = InputKind::Skipped;
+            record.note = Some("not a certificate file".into());
+            return (record, Vec::new());
+        }
+        Err(e) => {
+            record.error = Some(e.to_string());
+            return (record, Vec::new());
+        }
+    };
+    record.kind = decoded.kind.unwrap_or(InputKind::Unknown);
+    record.note = decoded.note;
+    let mut certs = Vec::with_capacity(decoded.certificates.len());
+    let mut errors = decoded.errors;
+    for (i, der) in decoded.certificates.into_iter().enumerate() {
+        match CertDetails::parse(&der) {
+            Ok(details) => certs.push((i + 1, der, details)),
+            Err(e) => errors.push(format!("certificate #{}: {e}", i + 1)),
+        }
+    }
+    record.certificates = certs.len();
+    if !errors.is_empty() {
+        record.error = Some(errors.join("; "));
+    }
+    (record, certs)
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, InputError> {
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge {
+            size,
+            max: MAX_INPUT_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path)?;
+    if bytes.is_empty() {
+        return Err(InputError::Empty);
+    }
+    Ok(bytes)
+}
+
+fn has_certificate_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| CERTIFICATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        .unwrap_or(false)
+}
+
+/// Decides the format by content, never by file name, and decodes it.
+pub fn decode(bytes: &[u8], options: &ReadOptions) -> Result<Decoded, InputError> {
+    if bytes.is_empty() {
+        return Err(InputError::Empty);
+    }
+    if pem_der::looks_like_pem(bytes) {
+        return pem_der::decode_pem(bytes);
+    }
+    match classify_der(bytes) {
+        DerShape::Certificate => Ok(Decoded {
+            kind: Some(InputKind::Der),
+            certificates: vec![bytes.to_vec()],
+            ..Decoded::default()
+        }),
+        DerShape::ContentInfo => pkcs7::decode(bytes).map(|certificates| Decoded {
+            kind: Some(InputKind::Pkcs7),
+            certificates,
+            ..Decoded::default()
+        }),
+        DerShape::Pfx => pkcs12::decode(bytes, options.pfx_password.as_ref()),
+        DerShape::NotDer => Err(InputError::Unrecognised),
+    }
+}
+
+/// The shape of a DER blob, read from its first two tags only.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum DerShape {
+    /// SEQUENCE { SEQUENCE … }: an X.509 certificate (or something claiming to be one).
+    Certificate,
+    /// SEQUENCE { OBJECT IDENTIFIER … }: a CMS/PKCS#7 ContentInfo.
+    ContentInfo,
+    /// SEQUENCE { INTEGER 3, … }: a PKCS#12 PFX.
+    Pfx,
+    NotDer,
+}
+
+pub(crate) fn classify_der(bytes: &[u8]) -> DerShape {
+    if bytes.len() < 4 || bytes[0] != 0x30 {
+        return DerShape::NotDer;
+    }
+    let header_len = match bytes[1] {
+        l if l < 0x80 => 2,
+        0x81..=0x84 => 2 + (bytes[1] & 0x7f) as usize,
+        _ => return DerShape::NotDer,
+    };
+    match bytes.get(header_len..header_len + 3) {
+        Some([0x30, _, _]) => DerShape::Certificate,
+        Some([0x06, _, _]) => DerShape::ContentInfo,
+        Some([0x02, 0x01, 0x03]) => DerShape::Pfx,
+        _ => DerShape::NotDer,
+    }
+}

@@ -1,0 +1,13 @@
+//! certaudit: a compliance scanner and audit reporter for the TLS certificates of Microsoft
+//! Exchange organisations. See ARCHITECTURE.md for the pipeline.
+
+pub mod cli;
+pub mod digest;
+pub mod inputs;
+pub mod inventory;
+pub mod outcome;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod trust;
+pub mod x509;

@@ -1,0 +1,126 @@
+//! Thin entry point: parse the command line, call the library, map the outcome to an exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use certaudit::cli::{Cli, Command, RulesArgs, ScanArgs};
+use certaudit::inputs::Password;
+use certaudit::outcome::{self, EXIT_UNUSABLE};
+use certaudit::rules::Severity;
+use certaudit::scan::{self, ConfigError, ScanError, ScanOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules(args) => run_rules(args),
+    };
+    ExitCode::from(code)
+}
+
+fn run_scan(args: ScanArgs) -> u8 {
+    let options = match scan_options(args) {
+        Ok(o) => o,
+        Err(e) => return fail(&e.into()),
+    };
+    match scan::run(&options) {
+        Ok(done) => {
+            let report = &done.report;
+            for input in &report.scan.inputs {
+                if let Some(error) = &input.error {
+                    eprintln!("certaudit: warning: {}: {error}", input.path);
+                }
+            }
+            let counts = &report.summary.findings;
+            let summary: Vec<String> = Severity::DESCENDING
+                .iter()
+                .map(|s| format!("{} {s}", counts.get(*s)))
+                .collect();
+            eprintln!(
+                "certaudit: {} certificate(s) from {} input(s), {} input error(s); findings: {}; result: {} (--fail-on {})",
+                report.summary.certificates,
+                report.scan.inputs.len(),
+                report.summary.input_errors,
+                summary.join(", "),
+                report.summary.result,
+                report.scan.fail_on,
+            );
+            for path in &done.written {
+                eprintln!("certaudit: wrote {}", path.display());
+            }
+            if outcome::nothing_read(report) {
+                eprintln!("certaudit: error: no certificate could be read from the inputs");
+            }
+            outcome::exit_code(report)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
+    let pfx_password = match (&args.pfx_password_env, &args.pfx_password_file) {
+        (Some(var), _) => {
+            let value = std::env::var(var).map_err(|_| ConfigError::Invalid {
+                what: "--pfx-password-env".into(),
+                message: format!("environment variable {var} is not set (or not valid UTF-8)"),
+            })?;
+            Some(Password::new(value, format!("--pfx-password-env {var}")))
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+                what: format!("--pfx-password-file {}", path.display()),
+                message: format!("cannot read: {e}"),
+            })?;
+            let first = text.lines().next().unwrap_or("").to_string();
+            Some(Password::new(first, format!("--pfx-password-file {}", path.display())))
+        }
+        (None, None) => None,
+    };
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from("reports").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string())
+    });
+    let mut formats = args.formats;
+    formats.dedup();
+    Ok(ScanOptions {
+        inputs: args.inputs,
+        trust_anchors: args.trust_anchors,
+        public_roots: !args.no_public_roots,
+        pack: args.pack,
+        at: args.at,
+        formats,
+        out,
+        fail_on: args.fail_on,
+        pfx_password,
+    })
+}
+
+fn run_rules(args: RulesArgs) -> u8 {
+    let set = match scan::load_rule_set(args.pack.as_ref()) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.into()),
+    };
+    println!("pack: {} ({})", set.pack.id, set.pack.source);
+    if !set.pack.description.is_empty() {
+        println!("{}", set.pack.description);
+    }
+    println!();
+    println!("{:<28} {:<8} {:<9} TITLE", "ID", "ENABLED", "SEVERITY");
+    for r in &set.rules {
+        let m = r.rule.meta();
+        println!(
+            "{:<28} {:<8} {:<9} {}",
+            m.id,
+            if r.enabled { "yes" } else { "no" },
+            r.severity.as_str(),
+            m.title
+        );
+    }
+    0
+}
+
+fn fail(e: &ScanError) -> u8 {
+    eprintln!("certaudit: error: {e}");
+    EXIT_UNUSABLE
+}

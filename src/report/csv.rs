@@ -1,0 +1,74 @@
+//! `report.csv`: one row per finding, RFC 4180, UTF-8 with a byte-order mark so that Excel
+//! opens it as UTF-8. Text cells a spreadsheet would evaluate as a formula are neutralised.
+
+use super::Report;
+
+/// The fixed column order (documented in the README).
+pub const COLUMNS: [&str; 13] = [
+    "severity",
+    "rule",
+    "title",
+    "server",
+    "services",
+    "endpoint",
+    "subject",
+    "thumbprint",
+    "not_after",
+    "days_left",
+    "message",
+    "remediation",
+    "waived",
+];
+
+/// Renders the findings as CSV bytes.
+pub fn render(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let certs = report.certificates_by_sha256();
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(COLUMNS)?;
+    for f in &report.findings {
+        let cert = f.certificate.as_deref().and_then(|s| certs.get(s));
+        let text = |s: &str| neutralise(s);
+        writer.write_record([
+            f.severity.as_str().to_string(),
+            text(&f.rule),
+            text(&f.title),
+            text(f.server.as_deref().unwrap_or("")),
+            text(&f.services.join(";")),
+            text(f.endpoint.as_deref().unwrap_or("")),
+            text(cert.map(|c| c.subject.as_str()).unwrap_or("")),
+            text(cert.map(|c| c.thumbprint.as_str()).unwrap_or("")),
+            cert.map(|c| c.not_after.clone()).unwrap_or_default(),
+            cert.map(|c| c.days_left.to_string()).unwrap_or_default(),
+            text(&f.message),
+            text(&f.remediation),
+            if f.waiver.is_some() { "yes" } else { "no" }.to_string(),
+        ])?;
+    }
+    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Prefixes a cell with `'` when a spreadsheet would treat it as a formula
+/// (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return).
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_are_neutralised_and_text_kept() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(neutralise("CN=mail.contoso.com"), "CN=mail.contoso.com");
+        assert_eq!(neutralise(""), "");
+    }
+}

@@ -1,0 +1,279 @@
+//! Report v1 (`report.json`): the frozen schema other tools read (see DESIGN.md).
+//! Built once from the inventory and the findings; presenters only format it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::inventory::{InputRecord, Inventory, Source};
+use crate::rules::{days_between, Finding, PackInfo, Severity};
+use crate::trust::Trust;
+
+/// The schema identifier of this report version.
+pub const SCHEMA: &str = "certaudit.report/v1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub scan: Scan,
+    pub summary: Summary,
+    pub certificates: Vec<CertificateEntry>,
+    pub endpoints: Vec<EndpointEntry>,
+    pub findings: Vec<FindingEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scan {
+    pub started_at: String,
+    pub finished_at: String,
+    pub evaluated_at: String,
+    pub pack: PackRef,
+    /// The severity at or above which the scan fails (`--fail-on`).
+    pub fail_on: Severity,
+    pub inputs: Vec<InputRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PackRef {
+    pub id: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub certificates: usize,
+    pub endpoints: usize,
+    pub findings: SeverityCounts,
+    pub waived: usize,
+    /// Inputs that could not be read completely.
+    pub input_errors: usize,
+    /// `pass` when no unwaived finding is at or above `fail_on`, else `fail`.
+    pub result: String,
+}
+
+/// Unwaived findings per severity.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeverityCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    fn add(&mut self, s: Severity) {
+        *match s {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        } += 1;
+    }
+
+    /// The count for one severity.
+    pub fn get(&self, s: Severity) -> usize {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CertificateEntry {
+    pub sha256: String,
+    pub thumbprint: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub days_left: i64,
+    pub dns_names: Vec<String>,
+    pub ip_addresses: Vec<String>,
+    pub key: KeyEntry,
+    pub signature_algorithm: String,
+    pub self_signed: bool,
+    /// A CA certificate (judged for expiry and strength, not by name rules).
+    pub is_ca: bool,
+    pub trust: Trust,
+    pub bindings: Vec<BindingEntry>,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyEntry {
+    pub algorithm: String,
+    pub bits: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+}
+
+/// A service binding of a certificate on an Exchange server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BindingEntry {
+    pub server: String,
+    pub services: Vec<String>,
+    pub status: String,
+}
+
+/// A probed endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndpointEntry {
+    pub target: String,
+    pub host: String,
+    pub port: u16,
+    pub protocol: String,
+    pub address: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub tls_version: Option<String>,
+    pub cipher: Option<String>,
+    pub chain: Vec<String>,
+    pub probed_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FindingEntry {
+    pub rule: String,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    /// SHA-256 of the certificate concerned.
+    pub certificate: Option<String>,
+    pub endpoint: Option<String>,
+    pub server: Option<String>,
+    pub services: Vec<String>,
+    pub evidence: Map<String, Value>,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub waiver: Option<WaiverEntry>,
+}
+
+/// The accepted-risk waiver that covers a finding.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaiverEntry {
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+}
+
+/// Facts about the run that are not in the inventory.
+pub struct RunInfo<'a> {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub evaluated_at: DateTime<Utc>,
+    pub pack: &'a PackInfo,
+    pub fail_on: Severity,
+}
+
+/// RFC 3339 UTC with seconds, as every time in the report.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Report {
+    /// Builds the report from the evaluated inventory and the findings.
+    pub fn build(inventory: &Inventory, findings: &[Finding], run: &RunInfo<'_>) -> Self {
+        let certificates: Vec<CertificateEntry> = inventory
+            .certificates
+            .iter()
+            .map(|c| {
+                let d = &c.details;
+                CertificateEntry {
+                    sha256: c.sha256.clone(),
+                    thumbprint: c.thumbprint.clone(),
+                    subject: d.subject.clone(),
+                    issuer: d.issuer.clone(),
+                    serial: d.serial.clone(),
+                    not_before: timestamp(d.not_before),
+                    not_after: timestamp(d.not_after),
+                    days_left: days_between(run.evaluated_at, d.not_after),
+                    dns_names: d.dns_names.clone(),
+                    ip_addresses: d.ip_addresses.iter().map(|ip| ip.to_string()).collect(),
+                    key: KeyEntry {
+                        algorithm: d.key.algorithm.clone(),
+                        bits: d.key.bits,
+                        curve: d.key.curve.clone(),
+                    },
+                    signature_algorithm: d.signature_algorithm.clone(),
+                    self_signed: d.self_signed,
+                    is_ca: d.is_ca,
+                    trust: c.trust.clone(),
+                    bindings: Vec::new(),
+                    sources: c.sources.clone(),
+                }
+            })
+            .collect();
+        let findings: Vec<FindingEntry> = findings
+            .iter()
+            .map(|f| FindingEntry {
+                rule: f.rule.id.to_string(),
+                severity: f.severity,
+                title: f.rule.title.to_string(),
+                message: f.message.clone(),
+                certificate: f.certificate.map(|i| inventory.certificates[i].sha256.clone()),
+                endpoint: None,
+                server: None,
+                services: Vec::new(),
+                evidence: f.evidence.clone(),
+                remediation: f.remediation.clone(),
+                references: f.rule.references.iter().map(|r| r.to_string()).collect(),
+                waiver: None,
+            })
+            .collect();
+        let mut counts = SeverityCounts::default();
+        findings.iter().filter(|f| f.waiver.is_none()).for_each(|f| counts.add(f.severity));
+        let failing = findings
+            .iter()
+            .any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
+        Report {
+            schema: SCHEMA.to_string(),
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            scan: Scan {
+                started_at: timestamp(run.started_at),
+                finished_at: timestamp(run.finished_at),
+                evaluated_at: timestamp(run.evaluated_at),
+                pack: PackRef {
+                    id: run.pack.id.clone(),
+                    sha256: run.pack.sha256.clone(),
+                },
+                fail_on: run.fail_on,
+                inputs: inventory.inputs.clone(),
+            },
+            summary: Summary {
+                certificates: certificates.len(),
+                endpoints: 0,
+                findings: counts,
+                waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
+                input_errors: inventory.inputs.iter().filter(|i| i.error.is_some()).count(),
+                result: if failing { "fail" } else { "pass" }.to_string(),
+            },
+            certificates,
+            endpoints: Vec::new(),
+            findings,
+        }
+    }
+
+    /// Certificates by SHA-256, for presenters that join findings to certificates.
+    pub fn certificates_by_sha256(&self) -> BTreeMap<&str, &CertificateEntry> {
+        self.certificates.iter().map(|c| (c.sha256.as_str(), c)).collect()
+    }
+}

@@ -1,0 +1,43 @@
+//! `expired`: the certificate is not valid any more at the evaluation instant.
+
+use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::Certificate;
+
+static META: RuleMeta = RuleMeta {
+    id: "expired",
+    title: "Certificate has expired",
+    default_severity: Severity::Critical,
+    default_enabled: true,
+    scope: Scope::All,
+    rationale: "Clients refuse an expired certificate: Outlook, mobile devices and browsers show errors or stop connecting, and partner servers that require TLS stop accepting mail.",
+    remediation: "Replace it: create a request with New-ExchangeCertificate -GenerateRequest (or renew with Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest), complete it with Import-ExchangeCertificate, bind the new certificate with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services>, then remove the expired one with Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    references: &[
+        "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",
+        "https://learn.microsoft.com/en-us/powershell/module/exchange/remove-exchangecertificate",
+    ],
+};
+
+/// Flags certificates whose notAfter is before the evaluation instant.
+pub struct Expired;
+
+impl Rule for Expired {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
+        let d = &cert.details;
+        if ctx.at <= d.not_after {
+            return None;
+        }
+        let days = -days_between(ctx.at, d.not_after);
+        Some(
+            Hit::new(format!(
+                "Expired on {} ({days} day(s) before the evaluation instant).",
+                d.not_after.format("%Y-%m-%d")
+            ))
+            .with("not_after", d.not_after.to_rfc3339())
+            .with("days_expired", days),
+        )
+    }
+}

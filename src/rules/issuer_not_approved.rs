@@ -1,0 +1,86 @@
+//! `issuer-not-approved`: the issuer is outside the pack's approved list (for regulated
+//! organisations). Issuers are listed by distinguished name or by the SHA-256 of the
+//! issuer's public key (SubjectPublicKeyInfo), which survives CA re-issuance.
+
+use super::{string_list, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::Certificate;
+
+static META: RuleMeta = RuleMeta {
+    id: "issuer-not-approved",
+    title: "Issuer is not on the approved list",
+    default_severity: Severity::High,
+    default_enabled: false,
+    scope: Scope::EndEntity,
+    rationale: "Regulated organisations allow only certificates from contracted or internal CAs; a certificate from any other issuer is outside policy even when clients trust it.",
+    remediation: "Re-issue the certificate from an approved CA: New-ExchangeCertificate -GenerateRequest, submit the request to the approved CA, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services>, then Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    references: &["https://learn.microsoft.com/en-us/powershell/module/exchange/new-exchangecertificate"],
+};
+
+/// Flags certificates whose issuer matches neither an approved name nor an approved key.
+#[derive(Default)]
+pub struct IssuerNotApproved {
+    /// Normalised issuer distinguished names.
+    issuers: Vec<String>,
+    /// Lowercase hex SHA-256 of approved issuer public keys.
+    issuer_keys: Vec<String>,
+}
+
+/// Case- and space-insensitive form of a DN for comparison ("CN=A, O=B" == "cn=a,o=b").
+fn normalise_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|part| part.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Rule for IssuerNotApproved {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
+        match key {
+            "issuers" => {
+                self.issuers = string_list(key, value)?.iter().map(|s| normalise_dn(s)).collect();
+                Ok(())
+            }
+            "issuer_key_sha256" => {
+                let keys = string_list(key, value)?;
+                if let Some(bad) = keys.iter().find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit())) {
+                    return Err(format!("`issuer_key_sha256` entries must be 64 hex digits, got `{bad}`"));
+                }
+                self.issuer_keys = keys.iter().map(|k| k.to_lowercase()).collect();
+                Ok(())
+            }
+            other => Err(format!(
+                "unknown parameter `{other}` for rule `issuer-not-approved` (expected `issuers` or `issuer_key_sha256`)"
+            )),
+        }
+    }
+
+    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+        if self.issuers.contains(&normalise_dn(&cert.details.issuer)) {
+            return None;
+        }
+        let key = cert.trust.issuer_key_sha256.as_deref();
+        if key.is_some_and(|k| self.issuer_keys.iter().any(|a| a == k)) {
+            return None;
+        }
+        Some(
+            Hit::new(format!("Issued by '{}', which is not an approved issuer.", cert.details.issuer))
+                .with("issuer", cert.details.issuer.clone())
+                .with("issuer_key_sha256", key.map(str::to_string)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_dn;
+
+    #[test]
+    fn dn_comparison_ignores_case_and_spaces() {
+        assert_eq!(normalise_dn("CN=Contoso CA, O=Contoso"), normalise_dn("cn=contoso ca,o=CONTOSO"));
+        assert_ne!(normalise_dn("CN=Contoso CA"), normalise_dn("CN=Contoso CA 2"));
+    }
+}

@@ -1,0 +1,54 @@
+//! `san-count-over-limit`: more subject alternative names than the pack allows.
+
+use super::{positive_int, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::Certificate;
+
+static META: RuleMeta = RuleMeta {
+    id: "san-count-over-limit",
+    title: "Too many subject alternative names",
+    default_severity: Severity::Low,
+    default_enabled: true,
+    scope: Scope::EndEntity,
+    rationale: "SAN certificates beyond about 50 names grow every TLS handshake, cost more, and tie many services to one renewal; Exchange needs only its client namespaces and autodiscover names.",
+    remediation: "Consolidate on shared namespaces (mail.<domain>, autodiscover.<domain>) instead of per-server names, then request a smaller certificate with New-ExchangeCertificate -GenerateRequest -DomainName <names> and bind it with Enable-ExchangeCertificate; remove {thumbprint} once it is replaced.",
+    references: &[
+        "https://learn.microsoft.com/en-us/exchange/architecture/client-access/certificates",
+        "https://learn.microsoft.com/en-us/exchange/plan-and-deploy/deployment-ref/network-ports",
+    ],
+};
+
+/// Flags certificates with more SAN entries (DNS names and IP addresses) than `limit`.
+pub struct SanCountOverLimit {
+    limit: u32,
+}
+
+impl Default for SanCountOverLimit {
+    fn default() -> Self {
+        Self { limit: 50 }
+    }
+}
+
+impl Rule for SanCountOverLimit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
+        match key {
+            "limit" => {
+                self.limit = positive_int(key, value)?;
+                Ok(())
+            }
+            other => Err(format!("unknown parameter `{other}` for rule `san-count-over-limit` (expected `limit`)")),
+        }
+    }
+
+    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+        let count = cert.details.dns_names.len() + cert.details.ip_addresses.len();
+        (count > self.limit as usize).then(|| {
+            Hit::new(format!("{count} subject alternative names, above the limit of {}.", self.limit))
+                .with("san_count", count)
+                .with("limit", self.limit)
+        })
+    }
+}

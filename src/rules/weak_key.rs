@@ -1,0 +1,77 @@
+//! `weak-key`: RSA keys below 2048 bits, EC keys below 256 bits, and DSA keys.
+
+use super::{positive_int, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::Certificate;
+
+static META: RuleMeta = RuleMeta {
+    id: "weak-key",
+    title: "Weak public key",
+    default_severity: Severity::High,
+    default_enabled: true,
+    scope: Scope::All,
+    rationale: "RSA keys under 2048 bits and EC keys under 256 bits are below NIST SP 800-131A and the CA/Browser Forum minimums; modern clients reject them.",
+    remediation: "Request a new certificate with a stronger key: New-ExchangeCertificate -GenerateRequest -KeySize 2048 (or 4096) -SubjectName '{subject}' -DomainName <names>, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services>, then Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    references: &[
+        "https://csrc.nist.gov/pubs/sp/800/131/a/r2/final",
+        "https://cabforum.org/working-groups/server/baseline-requirements/requirements/",
+    ],
+};
+
+/// Flags keys below the configured minimum sizes.
+pub struct WeakKey {
+    min_rsa_bits: u32,
+    min_ec_bits: u32,
+}
+
+impl Default for WeakKey {
+    fn default() -> Self {
+        Self {
+            min_rsa_bits: 2048,
+            min_ec_bits: 256,
+        }
+    }
+}
+
+impl Rule for WeakKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
+        match key {
+            "min_rsa_bits" => self.min_rsa_bits = positive_int(key, value)?,
+            "min_ec_bits" => self.min_ec_bits = positive_int(key, value)?,
+            other => {
+                return Err(format!(
+                    "unknown parameter `{other}` for rule `weak-key` (expected `min_rsa_bits` or `min_ec_bits`)"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+        let key = &cert.details.key;
+        let minimum = match key.algorithm.as_str() {
+            "RSA" => self.min_rsa_bits,
+            "EC" => self.min_ec_bits,
+            "DSA" => u32::MAX,
+            _ => return None,
+        };
+        if key.bits >= minimum {
+            return None;
+        }
+        let message = if key.algorithm == "DSA" {
+            format!("DSA key ({} bits): DSA is no longer accepted for TLS.", key.bits)
+        } else {
+            format!("{} key of {} bits, below the minimum of {minimum}.", key.algorithm, key.bits)
+        };
+        Some(
+            Hit::new(message)
+                .with("algorithm", key.algorithm.clone())
+                .with("bits", key.bits)
+                .with("curve", key.curve.clone())
+                .with("minimum_bits", (minimum != u32::MAX).then_some(minimum)),
+        )
+    }
+}

@@ -1,0 +1,499 @@
+//! Trust: chain building and validation with rustls-webpki at the evaluation instant.
+//!
+//! Anchors are the bundled Mozilla roots (webpki-roots) and/or `--trust-anchors`. Every CA
+//! certificate in the inventory is a candidate intermediate, but a root found among the
+//! inputs is never an anchor because it was found there.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use serde::{Deserialize, Serialize};
+use webpki::{EndEntityCert, KeyUsage};
+use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
+
+use crate::inventory::{Certificate, Inventory};
+use crate::x509::{is_weak_signature_algorithm, name_der_to_string, wrap_sequence};
+
+/// The outcome of chain validation for one certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustStatus {
+    /// Chains to a trust anchor at the evaluation instant.
+    Trusted,
+    /// Is itself a trust anchor (a CA certificate).
+    TrustAnchor,
+    /// Self-signed and not a trust anchor.
+    SelfSigned,
+    /// Chains to a root that is not a trust anchor.
+    UnknownIssuer,
+    /// An issuer certificate needed to build the chain is neither an input nor an anchor.
+    MissingIntermediate,
+    /// An issuer in the chain has expired (or is not valid yet).
+    ExpiredIssuer,
+    /// A signature in the chain uses an algorithm or key size that is not accepted (SHA-1, MD5, RSA < 2048).
+    WeakSignature,
+    /// A signature in the chain does not verify.
+    BadSignature,
+    /// The extended key usage does not allow TLS server authentication.
+    NotServerAuth,
+    /// Any other chain error (the detail says which).
+    Invalid,
+    #[default]
+    NotEvaluated,
+}
+
+impl TrustStatus {
+    /// True for the statuses that mean clients would accept the chain.
+    pub fn is_trusted(self) -> bool {
+        matches!(self, TrustStatus::Trusted | TrustStatus::TrustAnchor)
+    }
+
+    /// The kebab-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustStatus::Trusted => "trusted",
+            TrustStatus::TrustAnchor => "trust-anchor",
+            TrustStatus::SelfSigned => "self-signed",
+            TrustStatus::UnknownIssuer => "unknown-issuer",
+            TrustStatus::MissingIntermediate => "missing-intermediate",
+            TrustStatus::ExpiredIssuer => "expired-issuer",
+            TrustStatus::WeakSignature => "weak-signature",
+            TrustStatus::BadSignature => "bad-signature",
+            TrustStatus::NotServerAuth => "not-server-auth",
+            TrustStatus::Invalid => "invalid",
+            TrustStatus::NotEvaluated => "not-evaluated",
+        }
+    }
+}
+
+/// Trust status with a sentence that explains it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trust {
+    pub status: TrustStatus,
+    pub detail: String,
+    /// SHA-256 of the issuer's SubjectPublicKeyInfo, when the issuer is known (lowercase hex).
+    pub issuer_key_sha256: Option<String>,
+}
+
+impl Trust {
+    fn new(status: TrustStatus, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+            issuer_key_sha256: None,
+        }
+    }
+}
+
+/// A trust-anchor file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorError {
+    #[error("trust anchors {path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("trust anchors {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The set of trust anchors of one scan.
+pub struct TrustAnchors {
+    anchors: Vec<TrustAnchor<'static>>,
+    /// Full DER of each anchor's subject Name (with the SEQUENCE header), for name lookups.
+    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    /// (subject, SPKI) pairs, to recognise an inventory certificate that is an anchor.
+    identities: HashSet<(Vec<u8>, Vec<u8>)>,
+}
+
+impl TrustAnchors {
+    /// Bundled public roots (unless `public` is false) plus the certificates in `files` (PEM or DER).
+    pub fn load(public: bool, files: &[PathBuf]) -> Result<Self, AnchorError> {
+        let mut anchors: Vec<TrustAnchor<'static>> = Vec::new();
+        if public {
+            anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        for path in files {
+            anchors.extend(load_anchor_file(path)?);
+        }
+        Ok(Self::from_anchors(anchors))
+    }
+
+    fn from_anchors(anchors: Vec<TrustAnchor<'static>>) -> Self {
+        let mut by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut identities = HashSet::new();
+        for (i, a) in anchors.iter().enumerate() {
+            let subject = wrap_sequence(a.subject.as_ref());
+            identities.insert((subject.clone(), wrap_sequence(a.subject_public_key_info.as_ref())));
+            by_subject.entry(subject).or_default().push(i);
+        }
+        Self {
+            anchors,
+            by_subject,
+            identities,
+        }
+    }
+
+    /// Number of anchors in force.
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// True when no anchor is in force.
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    fn is_anchor(&self, cert: &Certificate) -> bool {
+        let Ok((_, parsed)) = X509Certificate::from_der(&cert.der) else {
+            return false;
+        };
+        self.identities
+            .contains(&(cert.details.subject_raw.clone(), parsed.public_key().raw.to_vec()))
+    }
+}
+
+fn load_anchor_file(path: &Path) -> Result<Vec<TrustAnchor<'static>>, AnchorError> {
+    let bytes = std::fs::read(path).map_err(|source| AnchorError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let invalid = |message: String| AnchorError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let ders: Vec<CertificateDer<'static>> = if crate::inputs::pem_der::looks_like_pem(&bytes) {
+        CertificateDer::pem_slice_iter(&bytes)
+            .collect::<Result<_, _>>()
+            .map_err(|e| invalid(format!("malformed PEM: {e}")))?
+    } else {
+        vec![CertificateDer::from(bytes)]
+    };
+    if ders.is_empty() {
+        return Err(invalid("no certificate found".into()));
+    }
+    ders.iter()
+        .enumerate()
+        .map(|(i, der)| {
+            webpki::anchor_from_trusted_cert(der)
+                .map(|a| a.to_owned())
+                .map_err(|e| invalid(format!("certificate #{} is not usable as an anchor: {e:?}", i + 1)))
+        })
+        .collect()
+}
+
+/// Evaluates every certificate of the inventory once, in parallel.
+pub fn evaluate_inventory(inventory: &mut Inventory, anchors: &TrustAnchors, at: DateTime<Utc>) {
+    let index = CaIndex::new(&inventory.certificates);
+    let results: Vec<Trust> = inventory
+        .certificates
+        .par_iter()
+        .map(|cert| evaluate(cert, &inventory.certificates, &index, anchors, at))
+        .collect();
+    for (cert, trust) in inventory.certificates.iter_mut().zip(results) {
+        cert.trust = trust;
+    }
+}
+
+/// CA certificates of the inventory by subject, for chain building.
+struct CaIndex {
+    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+}
+
+impl CaIndex {
+    fn new(certs: &[Certificate]) -> Self {
+        let mut by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (i, c) in certs.iter().enumerate() {
+            if c.details.is_ca {
+                by_subject.entry(c.details.subject_raw.clone()).or_default().push(i);
+            }
+        }
+        Self { by_subject }
+    }
+
+    fn issuers_of<'a>(&'a self, cert: &Certificate) -> &'a [usize] {
+        self.by_subject
+            .get(&cert.details.issuer_raw)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// CA certificates reachable upwards from `cert` by issuer name (bounded).
+    fn candidates(&self, cert: &Certificate, certs: &[Certificate]) -> Vec<usize> {
+        const MAX_CANDIDATES: usize = 64;
+        let mut found: Vec<usize> = Vec::new();
+        let mut queue: Vec<usize> = self.issuers_of(cert).to_vec();
+        while let Some(i) = queue.pop() {
+            if found.contains(&i) || found.len() >= MAX_CANDIDATES {
+                continue;
+            }
+            found.push(i);
+            if !certs[i].details.self_signed {
+                queue.extend_from_slice(self.issuers_of(&certs[i]));
+            }
+        }
+        found
+    }
+}
+
+fn evaluate(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors, at: DateTime<Utc>) -> Trust {
+    if anchors.is_anchor(cert) {
+        return if cert.details.is_ca {
+            Trust::new(TrustStatus::TrustAnchor, "is a trust anchor")
+        } else {
+            Trust::new(TrustStatus::Trusted, "explicitly trusted: listed in --trust-anchors")
+        };
+    }
+    if cert.details.is_ca {
+        return evaluate_ca(cert, certs, index, anchors, at);
+    }
+    // Judge the chain at an instant inside the certificate's own validity, so that an
+    // expired certificate still tells whether its chain is sound (`expired` reports the rest).
+    let d = &cert.details;
+    let (when, shifted) = if at > d.not_after {
+        (d.not_after - chrono::Duration::seconds(1), true)
+    } else if at < d.not_before {
+        (d.not_before, true)
+    } else {
+        (at, false)
+    };
+    let mut trust = verify_end_entity(cert, certs, index, anchors, when);
+    if shifted {
+        trust.detail.push_str(&format!(
+            " (chain checked as of {} because the certificate itself is not valid at the evaluation instant)",
+            when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    trust
+}
+
+fn verify_end_entity(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors, when: DateTime<Utc>) -> Trust {
+    let der = CertificateDer::from(cert.der.as_slice());
+    let ee = match EndEntityCert::try_from(&der) {
+        Ok(ee) => ee,
+        Err(e) => return Trust::new(TrustStatus::Invalid, format!("certificate rejected by the validator: {e:?}")),
+    };
+    let candidates = index.candidates(cert, certs);
+    let intermediates: Vec<CertificateDer<'_>> = candidates
+        .iter()
+        .map(|&i| CertificateDer::from(certs[i].der.as_slice()))
+        .collect();
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(when.timestamp().max(0) as u64));
+    let result = ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors.anchors,
+        &intermediates,
+        time,
+        KeyUsage::server_auth(),
+        None,
+        None,
+    );
+    match result {
+        Ok(path) => {
+            let anchor = name_der_to_string(path.anchor().subject.as_ref()).unwrap_or_else(|| "a trust anchor".into());
+            let n = path.intermediate_certificates().count();
+            let issuer_spki = match path.intermediate_certificates().next() {
+                Some(issuer) => issuer.subject_public_key_info().as_ref().to_vec(),
+                None => wrap_sequence(path.anchor().subject_public_key_info.as_ref()),
+            };
+            let mut trust = Trust::new(
+                TrustStatus::Trusted,
+                format!("chains to trust anchor '{anchor}' through {n} intermediate(s)"),
+            );
+            trust.issuer_key_sha256 = Some(crate::digest::sha256_hex(&issuer_spki));
+            trust
+        }
+        Err(e) => {
+            let mut trust = diagnose(cert, certs, index, anchors, &candidates, when, e);
+            trust.issuer_key_sha256 = signing_issuer(cert, certs, index).map(|i| i.details.spki_sha256.clone());
+            trust
+        }
+    }
+}
+
+/// The inventory CA whose key verifies `cert`'s signature, if any.
+fn signing_issuer<'a>(cert: &Certificate, certs: &'a [Certificate], index: &CaIndex) -> Option<&'a Certificate> {
+    let (_, parsed) = X509Certificate::from_der(&cert.der).ok()?;
+    index.issuers_of(cert).iter().map(|&i| &certs[i]).find(|c| {
+        X509Certificate::from_der(&c.der)
+            .map(|(_, ic)| parsed.verify_signature(Some(ic.public_key())).is_ok())
+            .unwrap_or(false)
+    })
+}
+
+/// Turns a webpki error into a status and a sentence an administrator can act on.
+// Older and newer webpki variants of the same error are both matched on purpose.
+#[allow(deprecated)]
+fn diagnose(
+    cert: &Certificate,
+    certs: &[Certificate],
+    index: &CaIndex,
+    anchors: &TrustAnchors,
+    candidates: &[usize],
+    when: DateTime<Utc>,
+    error: webpki::Error,
+) -> Trust {
+    use webpki::Error as E;
+    let d = &cert.details;
+    if d.self_signed {
+        return Trust::new(
+            TrustStatus::SelfSigned,
+            "self-signed: no certification authority vouches for it, so clients must be told to trust it one by one",
+        );
+    }
+    match error {
+        E::UnknownIssuer => walk_to_missing(cert, certs, index, anchors),
+        E::CertExpired { .. } | E::CertNotValidYet { .. } => {
+            let culprit = candidates
+                .iter()
+                .map(|&i| &certs[i])
+                .find(|c| when > c.details.not_after || when < c.details.not_before);
+            match culprit {
+                Some(c) => Trust::new(
+                    TrustStatus::ExpiredIssuer,
+                    format!(
+                        "issuer '{}' is not valid at {} (valid {} to {})",
+                        c.details.subject,
+                        when.format("%Y-%m-%d"),
+                        c.details.not_before.format("%Y-%m-%d"),
+                        c.details.not_after.format("%Y-%m-%d")
+                    ),
+                ),
+                None => Trust::new(TrustStatus::ExpiredIssuer, "an issuer in the chain is not valid at the evaluation instant"),
+            }
+        }
+        E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            let culprit = std::iter::once(cert)
+                .chain(candidates.iter().map(|&i| &certs[i]))
+                .find(|c| is_weak_signature_algorithm(&c.details.signature_algorithm));
+            let detail = match culprit {
+                Some(c) if std::ptr::eq(c, cert) => format!(
+                    "signed with {}, which clients no longer accept",
+                    c.details.signature_algorithm
+                ),
+                Some(c) => format!(
+                    "issuer '{}' is signed with {}, which clients no longer accept",
+                    c.details.subject, c.details.signature_algorithm
+                ),
+                None => "a signature in the chain uses an algorithm or key size clients do not accept (e.g. an RSA issuer key below 2048 bits)".into(),
+            };
+            Trust::new(TrustStatus::WeakSignature, detail)
+        }
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => Trust::new(
+            TrustStatus::BadSignature,
+            format!("the signature by issuer '{}' does not verify", d.issuer),
+        ),
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => Trust::new(
+            TrustStatus::NotServerAuth,
+            format!(
+                "not valid for TLS server authentication: extended key usage is {}",
+                d.extended_key_usage.as_deref().unwrap_or_default().join(", ")
+            ),
+        ),
+        other => Trust::new(TrustStatus::Invalid, format!("chain rejected: {other:?}")),
+    }
+}
+
+/// Follows issuer names up from `cert` to say where the chain stops.
+fn walk_to_missing(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors) -> Trust {
+    let mut current = cert;
+    let mut seen: Vec<*const Certificate> = vec![cert];
+    for _ in 0..16 {
+        if anchors.by_subject.contains_key(&current.details.issuer_raw) && !std::ptr::eq(current, cert) {
+            return Trust::new(
+                TrustStatus::Invalid,
+                format!(
+                    "'{}' names a trust anchor as issuer but its signature or constraints do not verify",
+                    current.details.subject
+                ),
+            );
+        }
+        let next = index
+            .issuers_of(current)
+            .iter()
+            .map(|&i| &certs[i])
+            .find(|c| !seen.contains(&(*c as *const Certificate)));
+        match next {
+            Some(issuer) if issuer.details.self_signed => {
+                return Trust::new(
+                    TrustStatus::UnknownIssuer,
+                    format!(
+                        "chains to root '{}', which is not a trust anchor (if it is your organisation's CA, pass it with --trust-anchors)",
+                        issuer.details.subject
+                    ),
+                )
+            }
+            Some(issuer) => {
+                seen.push(issuer);
+                current = issuer;
+            }
+            None => break,
+        }
+    }
+    Trust::new(
+        TrustStatus::MissingIntermediate,
+        format!(
+            "the certificate of issuer '{}' is neither among the inputs nor a trust anchor: add the intermediate to the store (or trust a private root with --trust-anchors)",
+            current.details.issuer
+        ),
+    )
+}
+
+/// CA certificates cannot be validated as end entities by webpki: walk up by name and
+/// check each signature and validity period.
+fn evaluate_ca(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors, at: DateTime<Utc>) -> Trust {
+    if cert.details.self_signed {
+        return Trust::new(
+            TrustStatus::SelfSigned,
+            "self-signed root that is not a trust anchor (a root found among the inputs is never trusted for being there)",
+        );
+    }
+    let mut current = cert;
+    for _ in 0..8 {
+        let Ok((_, parsed)) = X509Certificate::from_der(&current.der) else {
+            return Trust::new(TrustStatus::Invalid, "cannot be parsed for chain checks");
+        };
+        if let Some(anchor_ids) = anchors.by_subject.get(&current.details.issuer_raw) {
+            let verified = anchor_ids.iter().any(|&i| {
+                let spki_der = wrap_sequence(anchors.anchors[i].subject_public_key_info.as_ref());
+                SubjectPublicKeyInfo::from_der(&spki_der)
+                    .map(|(_, spki)| parsed.verify_signature(Some(&spki)).is_ok())
+                    .unwrap_or(false)
+            });
+            return if verified {
+                Trust::new(
+                    TrustStatus::Trusted,
+                    format!("issued under trust anchor '{}'", current.details.issuer),
+                )
+            } else {
+                Trust::new(
+                    TrustStatus::BadSignature,
+                    format!("signature by trust anchor '{}' does not verify (or uses an unsupported algorithm)", current.details.issuer),
+                )
+            };
+        }
+        match signing_issuer(current, certs, index) {
+            None => {
+                return walk_to_missing(current, certs, index, anchors);
+            }
+            Some(i) if at > i.details.not_after => {
+                return Trust::new(
+                    TrustStatus::ExpiredIssuer,
+                    format!("issuer '{}' expired on {}", i.details.subject, i.details.not_after.format("%Y-%m-%d")),
+                )
+            }
+            Some(i) if i.details.self_signed => {
+                return Trust::new(
+                    TrustStatus::UnknownIssuer,
+                    format!("chains to root '{}', which is not a trust anchor", i.details.subject),
+                )
+            }
+            Some(i) => current = i,
+        }
+    }
+    Trust::new(TrustStatus::Invalid, "chain longer than 8 certificates")
+}

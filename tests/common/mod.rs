@@ -1,0 +1,245 @@
+//! Shared helpers for the integration tests: certificates made with rcgen at test time,
+//! and a runner for the real `certaudit` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, SanType,
+};
+use serde_json::Value;
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// The evaluation instant most tests use.
+pub const AT: &str = "2026-06-01T00:00:00Z";
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(FIXTURES).join(name)
+}
+
+/// A date as rcgen wants it.
+pub fn date(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
+    rcgen::date_time_ymd(y, m, d)
+}
+
+pub type Ca = CertifiedIssuer<'static, KeyPair>;
+
+/// A CA certificate, self-signed (`parent` None) or issued by `parent`.
+pub fn ca(cn: &str, parent: Option<&Ca>, not_before: time::OffsetDateTime, not_after: time::OffsetDateTime) -> Ca {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = dn(cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.not_before = not_before;
+    p.not_after = not_after;
+    let key = KeyPair::generate().unwrap();
+    match parent {
+        None => CertifiedIssuer::self_signed(p, key).unwrap(),
+        Some(parent) => CertifiedIssuer::signed_by(p, key, parent).unwrap(),
+    }
+}
+
+/// A root valid 2020–2040.
+pub fn root(cn: &str) -> Ca {
+    ca(cn, None, date(2020, 1, 1), date(2040, 1, 1))
+}
+
+fn dn(cn: &str) -> DistinguishedName {
+    let mut d = DistinguishedName::new();
+    d.push(DnType::CommonName, cn);
+    d
+}
+
+/// What a test leaf looks like.
+#[derive(Clone)]
+pub struct Leaf {
+    pub cn: String,
+    pub dns: Vec<String>,
+    pub ips: Vec<std::net::IpAddr>,
+    pub not_before: time::OffsetDateTime,
+    pub not_after: time::OffsetDateTime,
+    pub eku: Vec<ExtendedKeyUsagePurpose>,
+}
+
+impl Leaf {
+    /// A server certificate for `name`, valid 2026-01-01 to 2027-01-01.
+    pub fn new(name: &str) -> Self {
+        Self {
+            cn: name.to_string(),
+            dns: vec![name.to_string()],
+            ips: Vec::new(),
+            not_before: date(2026, 1, 1),
+            not_after: date(2027, 1, 1),
+            eku: vec![ExtendedKeyUsagePurpose::ServerAuth],
+        }
+    }
+    pub fn valid(mut self, from: time::OffsetDateTime, to: time::OffsetDateTime) -> Self {
+        self.not_before = from;
+        self.not_after = to;
+        self
+    }
+    pub fn names(mut self, names: &[&str]) -> Self {
+        self.dns = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    pub fn ips(mut self, ips: &[&str]) -> Self {
+        self.ips = ips.iter().map(|s| s.parse().unwrap()).collect();
+        self
+    }
+    pub fn cn(mut self, cn: &str) -> Self {
+        self.cn = cn.to_string();
+        self
+    }
+    pub fn eku(mut self, eku: Vec<ExtendedKeyUsagePurpose>) -> Self {
+        self.eku = eku;
+        self
+    }
+
+    fn params(&self) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = dn(&self.cn);
+        p.subject_alt_names = self
+            .dns
+            .iter()
+            .map(|n| SanType::DnsName(n.clone().try_into().unwrap()))
+            .chain(self.ips.iter().map(|ip| SanType::IpAddress(*ip)))
+            .collect();
+        p.not_before = self.not_before;
+        p.not_after = self.not_after;
+        p.extended_key_usages = self.eku.clone();
+        p
+    }
+
+    /// Issued by `issuer`; PEM.
+    pub fn issued_by(&self, issuer: &Ca) -> String {
+        let key = KeyPair::generate().unwrap();
+        self.params().signed_by(&key, issuer).unwrap().pem()
+    }
+
+    /// Self-signed; PEM.
+    pub fn self_signed(&self) -> String {
+        let key = KeyPair::generate().unwrap();
+        self.params().self_signed(&key).unwrap().pem()
+    }
+}
+
+/// A scratch folder with a store, an anchors file and an output folder.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("store")).unwrap();
+        Self { dir }
+    }
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+    /// Writes a file into the store.
+    pub fn put(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.store().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+    /// Writes a file outside the store (anchors, packs).
+    pub fn side(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+/// The result of one run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub report: Option<Value>,
+}
+
+impl Run {
+    pub fn report(&self) -> &Value {
+        self.report.as_ref().unwrap_or_else(|| panic!("no report.json; stderr:\n{}", self.stderr))
+    }
+    /// Findings of one rule.
+    pub fn findings(&self, rule: &str) -> Vec<&Value> {
+        self.report()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .collect()
+    }
+    /// Findings of one rule for the certificate with this subject CN.
+    pub fn findings_for(&self, rule: &str, cn: &str) -> Vec<&Value> {
+        let subject_of = |sha: &Value| {
+            self.report()["certificates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| &c["sha256"] == sha)
+                .map(|c| c["subject"].as_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        self.findings(rule)
+            .into_iter()
+            .filter(|f| subject_of(&f["certificate"]).contains(&format!("CN={cn}")))
+            .collect()
+    }
+    /// The certificate entry whose subject contains `CN=cn`.
+    pub fn certificate(&self, cn: &str) -> &Value {
+        self.report()["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["subject"].as_str().unwrap().contains(&format!("CN={cn}")))
+            .unwrap_or_else(|| panic!("no certificate CN={cn}"))
+    }
+}
+
+/// Runs `certaudit ARGS…` and reads `OUT/report.json` when it exists.
+pub fn certaudit(args: &[&str], out: Option<&Path>) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .args(args)
+        .env_remove("CERTAUDIT_TEST_PASSWORD")
+        .output()
+        .unwrap();
+    let report = out
+        .map(|o| o.join("report.json"))
+        .filter(|p| p.exists())
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap());
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        report,
+    }
+}
+
+/// `certaudit scan STORE --at AT -o OUT --format json EXTRA…`
+pub fn scan(s: &Scratch, extra: &[&str]) -> Run {
+    let store = s.store();
+    let out = s.out();
+    let mut args = vec!["scan", store.to_str().unwrap(), "--at", AT, "-o", out.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    certaudit(&args, Some(&out))
+}
+
+/// Like [`scan`], with `anchor` written to a file and passed as the only trust anchor.
+pub fn scan_trusting(s: &Scratch, anchor: &Ca, extra: &[&str]) -> Run {
+    let path = s.side("anchor.pem", anchor.pem());
+    let mut args = vec!["--no-public-roots", "--trust-anchors", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let args: Vec<&str> = args.to_vec();
+    scan(s, &args)
+}
