@@ -46,7 +46,13 @@ pub struct ScanArgs {
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 
     /// Report formats, comma-separated.
-    #[arg(short = 'f', long = "format", value_name = "LIST", value_delimiter = ',', default_value = "html,csv,json")]
+    #[arg(
+        short = 'f',
+        long = "format",
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "html,csv,json"
+    )]
     pub formats: Vec<Format>,
 
     /// Report folder (default: reports/<UTC timestamp>/).
@@ -58,7 +64,11 @@ pub struct ScanArgs {
     pub fail_on: Severity,
 
     /// Environment variable holding the PKCS#12 password (the empty password is tried first).
-    #[arg(long = "pfx-password-env", value_name = "VAR", conflicts_with = "pfx_password_file")]
+    #[arg(
+        long = "pfx-password-env",
+        value_name = "VAR",
+        conflicts_with = "pfx_password_file"
+    )]
     pub pfx_password_env: Option<String>,
 
     /// File whose first line is the PKCS#12 password.
@@ -82,5 +92,7 @@ pub fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
-        .ok_or_else(|| format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)"))
+        .ok_or_else(|| {
+            format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)")
+        })
 }

@@ -70,27 +70,36 @@ pub struct Inventory {
     by_sha256: HashMap<String, usize>,
 }
 
-impl Inventory {
-    /// Adds a sighting of a certificate, merging it with an earlier sighting of the same DER.
-    pub fn add(&mut self, der: Vec<u8>, details: CertDetails, source: Source) -> usize {
-        let sha256 = crate::digest::sha256_hex(&der);
-        if let Some(&i) = self.by_sha256.get(&sha256) {
-            let sources = &mut self.certificates[i].sources;
-            if !sources.contains(&source) {
-                sources.push(source);
-            }
-            return i;
-        }
-        let i = self.certificates.len();
-        self.by_sha256.insert(sha256.clone(), i);
-        self.certificates.push(Certificate {
+impl Certificate {
+    /// A certificate seen once, with its hashes computed (not yet trust-evaluated).
+    pub fn new(der: Vec<u8>, details: CertDetails, source: Source) -> Self {
+        Self {
+            sha256: crate::digest::sha256_hex(&der),
             thumbprint: crate::digest::thumbprint(&der),
-            sha256,
             der,
             details,
             sources: vec![source],
             trust: Trust::default(),
-        });
+        }
+    }
+}
+
+impl Inventory {
+    /// Adds a certificate, merging its sightings into an earlier record of the same DER.
+    /// Returns the index of the record.
+    pub fn add(&mut self, cert: Certificate) -> usize {
+        if let Some(&i) = self.by_sha256.get(&cert.sha256) {
+            let sources = &mut self.certificates[i].sources;
+            for source in cert.sources {
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+            return i;
+        }
+        let i = self.certificates.len();
+        self.by_sha256.insert(cert.sha256.clone(), i);
+        self.certificates.push(cert);
         i
     }
 

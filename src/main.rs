@@ -74,7 +74,10 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
                 message: format!("cannot read: {e}"),
             })?;
             let first = text.lines().next().unwrap_or("").to_string();
-            Some(Password::new(first, format!("--pfx-password-file {}", path.display())))
+            Some(Password::new(
+                first,
+                format!("--pfx-password-file {}", path.display()),
+            ))
         }
         (None, None) => None,
     };

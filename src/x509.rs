@@ -60,7 +60,10 @@ impl CertDetails {
     pub fn parse(der: &[u8]) -> Result<Self, ParseError> {
         let (rest, cert) = X509Certificate::from_der(der).map_err(|e| ParseError(e.to_string()))?;
         if !rest.is_empty() {
-            return Err(ParseError(format!("{} trailing bytes after the certificate", rest.len())));
+            return Err(ParseError(format!(
+                "{} trailing bytes after the certificate",
+                rest.len()
+            )));
         }
         Ok(Self::from_parsed(&cert))
     }
@@ -163,7 +166,9 @@ pub fn name_to_string(name: &X509Name<'_>) -> String {
 pub fn name_der_to_string(der: &[u8]) -> Option<String> {
     // Trust anchors hold the Name's contents without the outer SEQUENCE header.
     let wrapped = wrap_sequence(der);
-    X509Name::from_der(&wrapped).ok().map(|(_, n)| name_to_string(&n))
+    X509Name::from_der(&wrapped)
+        .ok()
+        .map(|(_, n)| name_to_string(&n))
 }
 
 fn push_der_length(out: &mut Vec<u8>, len: usize) {
@@ -347,6 +352,15 @@ pub fn hex_upper(bytes: &[u8]) -> String {
     hex_lower(bytes).to_ascii_uppercase()
 }
 
+/// Wraps DER contents in a SEQUENCE header (trust anchors store names and keys unwrapped).
+pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(contents.len() + 4);
+    out.push(0x30);
+    push_der_length(&mut out, contents.len());
+    out.extend_from_slice(contents);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,13 +378,4 @@ mod tests {
         assert_eq!(escape_dn_value("#x"), "\\#x");
         assert_eq!(escape_dn_value("plain"), "plain");
     }
-}
-
-/// Wraps DER contents in a SEQUENCE header (trust anchors store names and keys unwrapped).
-pub fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(contents.len() + 4);
-    out.push(0x30);
-    push_der_length(&mut out, contents.len());
-    out.extend_from_slice(contents);
-    out
 }

@@ -12,14 +12,15 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::inventory::{InputKind, InputRecord, Inventory, Source};
+use crate::inventory::{Certificate, InputKind, InputRecord, Inventory, Source};
 use crate::x509::CertDetails;
 
 /// Largest input file read (a bundle of 100,000 certificates is well below it).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// File name endings that announce a certificate store.
-pub const CERTIFICATE_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "der", "p7b", "p7c", "pfx", "p12"];
+pub const CERTIFICATE_EXTENSIONS: &[&str] =
+    &["pem", "crt", "cer", "der", "p7b", "p7c", "pfx", "p12"];
 
 /// A PKCS#12 password with the place it came from. Its value is never shown.
 #[derive(Clone)]
@@ -99,23 +100,13 @@ pub fn collect(inputs: &[PathBuf], options: &ReadOptions) -> Inventory {
     for input in inputs {
         expand(input, &mut files, &mut inventory.inputs);
     }
-    let results: Vec<(InputRecord, Vec<(usize, Vec<u8>, CertDetails)>)> = files
+    let results: Vec<(InputRecord, Vec<Certificate>)> = files
         .par_iter()
         .map(|(path, explicit)| read_one(path, *explicit, options))
         .collect();
     for (record, certs) in results {
-        let multiple = certs.len() > 1;
-        for (position, der, details) in certs {
-            let location = if multiple {
-                format!("{}#{}", record.path, position)
-            } else {
-                record.path.clone()
-            };
-            let source = Source {
-                kind: "file".into(),
-                location,
-            };
-            inventory.add(der, details, source);
+        for cert in certs {
+            inventory.add(cert);
         }
         inventory.inputs.push(record);
     }
@@ -145,9 +136,16 @@ fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<Inpu
                     Some(ancestor) => (
                         InputKind::Skipped,
                         None,
-                        Some(format!("symbolic link loop back to {}: not followed", ancestor.display())),
+                        Some(format!(
+                            "symbolic link loop back to {}: not followed",
+                            ancestor.display()
+                        )),
                     ),
-                    None => (InputKind::Unknown, Some(format!("cannot read: {err}")), None),
+                    None => (
+                        InputKind::Unknown,
+                        Some(format!("cannot read: {err}")),
+                        None,
+                    ),
                 };
                 records.push(InputRecord {
                     path,
@@ -164,7 +162,7 @@ fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<Inpu
 
 /// Reads and decodes one file. `explicit` files were named on the command line: content
 /// that is not a certificate store is then an error rather than a skipped file.
-fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> (InputRecord, Vec<(usize, Vec<u8>, CertDetails)>) {
+fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> (InputRecord, Vec<Certificate>) {
     let mut record = InputRecord {
         path: path.display().to_string(),
         sha256: None,
@@ -198,9 +196,19 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> (InputRecord,
     record.note = decoded.note;
     let mut certs = Vec::with_capacity(decoded.certificates.len());
     let mut errors = decoded.errors;
+    let multiple = decoded.certificates.len() > 1;
     for (i, der) in decoded.certificates.into_iter().enumerate() {
+        let location = if multiple {
+            format!("{}#{}", record.path, i + 1)
+        } else {
+            record.path.clone()
+        };
+        let source = Source {
+            kind: "file".into(),
+            location,
+        };
         match CertDetails::parse(&der) {
-            Ok(details) => certs.push((i + 1, der, details)),
+            Ok(details) => certs.push(Certificate::new(der, details, source)),
             Err(e) => errors.push(format!("certificate #{}: {e}", i + 1)),
         }
     }

@@ -3,7 +3,7 @@
 
 use rustls_pki_types::pem::{SectionKind, SliceIter};
 
-use super::{classify_der, pkcs7, DerShape, Decoded, InputError};
+use super::{classify_der, pkcs7, Decoded, DerShape, InputError};
 use crate::inventory::InputKind;
 
 /// Upper bound on PEM sections read from one file.
@@ -32,12 +32,17 @@ pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
                     out.certificates.push(der);
                 }
             }
-            Some(Ok((SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey, mut key))) => {
+            Some(Ok((
+                SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey,
+                mut key,
+            ))) => {
                 key.iter_mut().for_each(|b| *b = 0);
                 private_keys += 1;
             }
             Some(Ok(_)) => {}
-            Some(Err(e)) => out.errors.push(format!("malformed PEM block: {}", describe_pem_error(&e))),
+            Some(Err(e)) => out
+                .errors
+                .push(format!("malformed PEM block: {}", describe_pem_error(&e))),
         }
     }
     for block in labelled_blocks(bytes, &["PKCS7", "CMS", "PKCS #7 SIGNED DATA"]) {
@@ -52,13 +57,17 @@ pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
     }
     if out.certificates.is_empty() && out.errors.len() == 1 && pkcs7_blocks == 0 {
         let only = out.errors.remove(0);
-        return Err(InputError::Pem(only.trim_start_matches("malformed PEM block: ").to_string()));
+        return Err(InputError::Pem(
+            only.trim_start_matches("malformed PEM block: ").to_string(),
+        ));
     }
-    out.kind = Some(if pkcs7_blocks > 0 && out.certificates.len() >= pkcs7_blocks {
-        InputKind::Pkcs7
-    } else {
-        InputKind::Pem
-    });
+    out.kind = Some(
+        if pkcs7_blocks > 0 && out.certificates.len() >= pkcs7_blocks {
+            InputKind::Pkcs7
+        } else {
+            InputKind::Pem
+        },
+    );
     if private_keys > 0 {
         out.note = Some(format!(
             "{private_keys} private key block(s) present: ignored, not read or recorded (a private key should not be stored beside certificates)"
@@ -111,7 +120,7 @@ fn labelled_blocks<'a>(bytes: &'a [u8], labels: &[&str]) -> Vec<&'a [u8]> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]
@@ -120,7 +129,8 @@ mod tests {
 
     #[test]
     fn finds_labelled_blocks_in_order() {
-        let text = b"x\n-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\ny-----BEGIN PKCS7-----\nBB";
+        let text =
+            b"x\n-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\ny-----BEGIN PKCS7-----\nBB";
         let blocks = labelled_blocks(text, &["PKCS7"]);
         assert_eq!(blocks.len(), 2);
         assert!(blocks[0].ends_with(b"-----END PKCS7-----"));

@@ -1,6 +1,8 @@
 //! `report.csv`: one row per finding, RFC 4180, UTF-8 with a byte-order mark so that Excel
 //! opens it as UTF-8. Text cells a spreadsheet would evaluate as a formula are neutralised.
 
+use std::io::Write;
+
 use super::Report;
 
 /// The fixed column order (documented in the README).
@@ -20,12 +22,13 @@ pub const COLUMNS: [&str; 13] = [
     "waived",
 ];
 
-/// Renders the findings as CSV bytes.
-pub fn render(report: &Report) -> Result<Vec<u8>, csv::Error> {
+/// Writes the findings as CSV.
+pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
     let certs = report.certificates_by_sha256();
+    out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
+        .from_writer(out);
     writer.write_record(COLUMNS)?;
     for f in &report.findings {
         let cert = f.certificate.as_deref().and_then(|s| certs.get(s));
@@ -46,7 +49,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, csv::Error> {
             if f.waiver.is_some() { "yes" } else { "no" }.to_string(),
         ])?;
     }
-    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    writer.flush()?;
+    Ok(())
 }
 
 /// Prefixes a cell with `'` when a spreadsheet would treat it as a formula

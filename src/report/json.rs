@@ -1,10 +1,11 @@
 //! `report.json`: the v1 model serialised as indented JSON.
 
+use std::io::Write;
+
 use super::Report;
 
-/// Renders the report as JSON bytes.
-pub fn render(report: &Report) -> serde_json::Result<Vec<u8>> {
-    let mut out = serde_json::to_vec_pretty(report)?;
-    out.push(b'\n');
-    Ok(out)
+/// Writes the report as JSON.
+pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
 }

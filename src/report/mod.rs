@@ -5,6 +5,7 @@ pub mod html;
 pub mod json;
 pub mod model;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use model::Report;
@@ -33,42 +34,59 @@ impl Format {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("cannot create report folder {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot render {format}: {message}")]
-    Render { format: &'static str, message: String },
+    Render {
+        format: &'static str,
+        message: String,
+    },
 }
 
 /// Renders every requested format and writes it into `out`. Returns the written paths.
-pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_all(
+    report: &Report,
+    formats: &[Format],
+    out: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(out).map_err(|source| ReportError::CreateDir {
         path: out.to_path_buf(),
         source,
     })?;
     let mut written = Vec::new();
     for format in formats {
-        let bytes = match format {
-            Format::Json => json::render(report).map_err(|e| ReportError::Render {
-                format: "JSON",
-                message: e.to_string(),
-            })?,
-            Format::Csv => csv::render(report).map_err(|e| ReportError::Render {
-                format: "CSV",
-                message: e.to_string(),
-            })?,
-            Format::Html => html::render(report)
-                .map_err(|e| ReportError::Render {
-                    format: "HTML",
-                    message: html::describe(&e),
-                })?
-                .into_bytes(),
-        };
         let path = out.join(format.file_name());
-        std::fs::write(&path, bytes).map_err(|source| ReportError::Write {
+        let write_error = |source: std::io::Error| ReportError::Write {
             path: path.clone(),
             source,
-        })?;
+        };
+        let file = std::fs::File::create(&path).map_err(write_error)?;
+        let mut w = std::io::BufWriter::new(file);
+        match format {
+            Format::Json => json::write(report, &mut w).map_err(write_error)?,
+            Format::Csv => csv::write(report, &mut w).map_err(|e| match e.into_kind() {
+                ::csv::ErrorKind::Io(io) => write_error(io),
+                other => ReportError::Render {
+                    format: "CSV",
+                    message: format!("{other:?}"),
+                },
+            })?,
+            Format::Html => {
+                let html = html::render(report).map_err(|e| ReportError::Render {
+                    format: "HTML",
+                    message: html::describe(&e),
+                })?;
+                w.write_all(html.as_bytes()).map_err(write_error)?;
+            }
+        }
+        w.flush().map_err(write_error)?;
         written.push(path);
     }
     Ok(written)

@@ -226,7 +226,9 @@ impl Report {
                 severity: f.severity,
                 title: f.rule.title.to_string(),
                 message: f.message.clone(),
-                certificate: f.certificate.map(|i| inventory.certificates[i].sha256.clone()),
+                certificate: f
+                    .certificate
+                    .map(|i| inventory.certificates[i].sha256.clone()),
                 endpoint: None,
                 server: None,
                 services: Vec::new(),
@@ -237,7 +239,10 @@ impl Report {
             })
             .collect();
         let mut counts = SeverityCounts::default();
-        findings.iter().filter(|f| f.waiver.is_none()).for_each(|f| counts.add(f.severity));
+        findings
+            .iter()
+            .filter(|f| f.waiver.is_none())
+            .for_each(|f| counts.add(f.severity));
         let failing = findings
             .iter()
             .any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
@@ -263,7 +268,11 @@ impl Report {
                 endpoints: 0,
                 findings: counts,
                 waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
-                input_errors: inventory.inputs.iter().filter(|i| i.error.is_some()).count(),
+                input_errors: inventory
+                    .inputs
+                    .iter()
+                    .filter(|i| i.error.is_some())
+                    .count(),
                 result: if failing { "fail" } else { "pass" }.to_string(),
             },
             certificates,
@@ -274,6 +283,9 @@ impl Report {
 
     /// Certificates by SHA-256, for presenters that join findings to certificates.
     pub fn certificates_by_sha256(&self) -> BTreeMap<&str, &CertificateEntry> {
-        self.certificates.iter().map(|c| (c.sha256.as_str(), c)).collect()
+        self.certificates
+            .iter()
+            .map(|c| (c.sha256.as_str(), c))
+            .collect()
     }
 }

@@ -38,9 +38,18 @@ impl Default for ExpiringSoon {
     fn default() -> Self {
         Self {
             windows: vec![
-                Window { days: 7, severity: Severity::Critical },
-                Window { days: 30, severity: Severity::High },
-                Window { days: 60, severity: Severity::Medium },
+                Window {
+                    days: 7,
+                    severity: Severity::Critical,
+                },
+                Window {
+                    days: 30,
+                    severity: Severity::High,
+                },
+                Window {
+                    days: 60,
+                    severity: Severity::Medium,
+                },
             ],
         }
     }
@@ -54,18 +63,25 @@ impl Rule for ExpiringSoon {
     fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
         match key {
             "windows" => {
-                let mut windows: Vec<Window> = value
-                    .clone()
-                    .try_into()
-                    .map_err(|e: toml::de::Error| format!("`windows` must be an array of {{ days, severity }} tables: {}", e.message()))?;
+                let mut windows: Vec<Window> =
+                    value.clone().try_into().map_err(|e: toml::de::Error| {
+                        format!(
+                            "`windows` must be an array of {{ days, severity }} tables: {}",
+                            e.message()
+                        )
+                    })?;
                 if windows.is_empty() || windows.iter().any(|w| w.days == 0) {
-                    return Err("`windows` needs at least one window, each with `days` above 0".into());
+                    return Err(
+                        "`windows` needs at least one window, each with `days` above 0".into(),
+                    );
                 }
                 windows.sort_by_key(|w| w.days);
                 self.windows = windows;
                 Ok(())
             }
-            other => Err(format!("unknown parameter `{other}` for rule `expiring-soon` (expected `windows`)")),
+            other => Err(format!(
+                "unknown parameter `{other}` for rule `expiring-soon` (expected `windows`)"
+            )),
         }
     }
 
@@ -75,7 +91,10 @@ impl Rule for ExpiringSoon {
             return None;
         }
         let days_left = days_between(ctx.at, d.not_after);
-        let window = self.windows.iter().find(|w| days_left < i64::from(w.days))?;
+        let window = self
+            .windows
+            .iter()
+            .find(|w| days_left < i64::from(w.days))?;
         let mut hit = Hit::new(format!(
             "Expires on {} ({days_left} day(s) left, inside the {}-day window).",
             d.not_after.format("%Y-%m-%d"),

@@ -131,7 +131,9 @@ impl Rule for InternalNameInSan {
             };
             if let Some(reason) = reason {
                 if seen.insert(name.to_ascii_lowercase()) {
-                    found.push(serde_json::json!({ "name": name, "field": field, "reason": reason }));
+                    found.push(
+                        serde_json::json!({ "name": name, "field": field, "reason": reason }),
+                    );
                 }
             }
         }
@@ -161,12 +163,26 @@ mod tests {
         assert!(internal_name_reason("ex01.corp").is_some());
         assert!(internal_name_reason("mail.lan").is_some());
         assert!(internal_name_reason("ex01.internal").is_some());
-        assert_eq!(internal_name_reason("EX01").as_deref(), Some("single-label name"));
+        assert_eq!(
+            internal_name_reason("EX01").as_deref(),
+            Some("single-label name")
+        );
     }
 
     #[test]
     fn reserved_and_public_addresses() {
-        for ip in ["10.0.0.5", "172.16.1.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "100.64.0.1", "fd00::1", "fe80::1", "::1", "::ffff:10.1.2.3"] {
+        for ip in [
+            "10.0.0.5",
+            "172.16.1.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "fd00::1",
+            "fe80::1",
+            "::1",
+            "::ffff:10.1.2.3",
+        ] {
             assert!(reserved_ip_reason(ip.parse().unwrap()).is_some(), "{ip}");
         }
         for ip in ["8.8.8.8", "20.1.2.3", "2606:4700::1111"] {

@@ -67,9 +67,12 @@ impl Rule for IssuerNotApproved {
             return None;
         }
         Some(
-            Hit::new(format!("Issued by '{}', which is not an approved issuer.", cert.details.issuer))
-                .with("issuer", cert.details.issuer.clone())
-                .with("issuer_key_sha256", key.map(str::to_string)),
+            Hit::new(format!(
+                "Issued by '{}', which is not an approved issuer.",
+                cert.details.issuer
+            ))
+            .with("issuer", cert.details.issuer.clone())
+            .with("issuer_key_sha256", key.map(str::to_string)),
         )
     }
 }
@@ -80,7 +83,13 @@ mod tests {
 
     #[test]
     fn dn_comparison_ignores_case_and_spaces() {
-        assert_eq!(normalise_dn("CN=Contoso CA, O=Contoso"), normalise_dn("cn=contoso ca,o=CONTOSO"));
-        assert_ne!(normalise_dn("CN=Contoso CA"), normalise_dn("CN=Contoso CA 2"));
+        assert_eq!(
+            normalise_dn("CN=Contoso CA, O=Contoso"),
+            normalise_dn("cn=contoso ca,o=CONTOSO")
+        );
+        assert_ne!(
+            normalise_dn("CN=Contoso CA"),
+            normalise_dn("CN=Contoso CA 2")
+        );
     }
 }

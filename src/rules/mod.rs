@@ -27,7 +27,19 @@ use crate::inventory::{Certificate, Inventory};
 pub use pack::{load_pack, PackError, PackInfo, RuleSet};
 
 /// Finding severity, ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -143,7 +155,10 @@ pub trait Rule: Send + Sync {
 
     /// Sets a pack parameter; the error names what is wrong with the value.
     fn set_param(&mut self, key: &str, _value: &toml::Value) -> Result<(), String> {
-        Err(format!("unknown parameter `{key}` for rule `{}`", self.meta().id))
+        Err(format!(
+            "unknown parameter `{key}` for rule `{}`",
+            self.meta().id
+        ))
     }
 
     /// Checks one certificate.
@@ -206,7 +221,13 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
             })
         })
         .collect();
-    let order = |id: &str| rules.rules.iter().position(|r| r.rule.meta().id == id).unwrap_or(usize::MAX);
+    let order = |id: &str| {
+        rules
+            .rules
+            .iter()
+            .position(|r| r.rule.meta().id == id)
+            .unwrap_or(usize::MAX)
+    };
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -221,7 +242,10 @@ pub fn fill_remediation(template: &str, cert: &Certificate) -> String {
     template
         .replace("{thumbprint}", &cert.thumbprint)
         .replace("{subject}", &cert.details.subject)
-        .replace("{not_after}", &cert.details.not_after.format("%Y-%m-%d").to_string())
+        .replace(
+            "{not_after}",
+            &cert.details.not_after.format("%Y-%m-%d").to_string(),
+        )
 }
 
 /// Whole days from `at` to `until`, rounded down (negative once `until` has passed).
@@ -259,11 +283,16 @@ mod tests {
         let mut ids: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
         for r in &rules {
             let m = r.meta();
-            assert!(m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", m.id);
+            assert!(
+                m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                m.id
+            );
             assert!(!m.title.is_empty() && !m.rationale.is_empty());
             assert!(!m.references.is_empty(), "{} has no references", m.id);
             assert!(
-                m.remediation.contains("Exchange") || m.remediation.contains("-ExchangeCertificate"),
+                m.remediation.contains("Exchange")
+                    || m.remediation.contains("-ExchangeCertificate"),
                 "{} remediation names no Exchange cmdlet",
                 m.id
             );
@@ -275,10 +304,16 @@ mod tests {
 
     #[test]
     fn days_round_down() {
-        let at = DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z").unwrap().to_utc();
-        let later = DateTime::parse_from_rfc3339("2026-01-02T11:59:59Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let later = DateTime::parse_from_rfc3339("2026-01-02T11:59:59Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(days_between(at, later), 0);
-        let earlier = DateTime::parse_from_rfc3339("2026-01-01T11:00:00Z").unwrap().to_utc();
+        let earlier = DateTime::parse_from_rfc3339("2026-01-01T11:00:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(days_between(at, earlier), -1);
     }
 }

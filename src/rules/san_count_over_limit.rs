@@ -39,16 +39,21 @@ impl Rule for SanCountOverLimit {
                 self.limit = positive_int(key, value)?;
                 Ok(())
             }
-            other => Err(format!("unknown parameter `{other}` for rule `san-count-over-limit` (expected `limit`)")),
+            other => Err(format!(
+                "unknown parameter `{other}` for rule `san-count-over-limit` (expected `limit`)"
+            )),
         }
     }
 
     fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let count = cert.details.dns_names.len() + cert.details.ip_addresses.len();
         (count > self.limit as usize).then(|| {
-            Hit::new(format!("{count} subject alternative names, above the limit of {}.", self.limit))
-                .with("san_count", count)
-                .with("limit", self.limit)
+            Hit::new(format!(
+                "{count} subject alternative names, above the limit of {}.",
+                self.limit
+            ))
+            .with("san_count", count)
+            .with("limit", self.limit)
         })
     }
 }

@@ -33,10 +33,14 @@ impl Rule for UntrustedIssuer {
             return None;
         }
         Some(
-            Hit::new(format!("Not trusted ({}): {}.", trust.status.as_str(), trust.detail))
-                .with("trust_status", trust.status.as_str())
-                .with("trust_detail", trust.detail.clone())
-                .with("issuer", cert.details.issuer.clone()),
+            Hit::new(format!(
+                "Not trusted ({}): {}.",
+                trust.status.as_str(),
+                trust.detail
+            ))
+            .with("trust_status", trust.status.as_str())
+            .with("trust_detail", trust.detail.clone())
+            .with("issuer", cert.details.issuer.clone()),
         )
     }
 }

@@ -62,9 +62,15 @@ impl Rule for WeakKey {
             return None;
         }
         let message = if key.algorithm == "DSA" {
-            format!("DSA key ({} bits): DSA is no longer accepted for TLS.", key.bits)
+            format!(
+                "DSA key ({} bits): DSA is no longer accepted for TLS.",
+                key.bits
+            )
         } else {
-            format!("{} key of {} bits, below the minimum of {minimum}.", key.algorithm, key.bits)
+            format!(
+                "{} key of {} bits, below the minimum of {minimum}.",
+                key.algorithm, key.bits
+            )
         };
         Some(
             Hit::new(message)

@@ -33,7 +33,8 @@ impl Rule for WeakSignature {
             return None;
         }
         is_weak_signature_algorithm(&d.signature_algorithm).then(|| {
-            Hit::new(format!("Signed with {}.", d.signature_algorithm)).with("signature_algorithm", d.signature_algorithm.clone())
+            Hit::new(format!("Signed with {}.", d.signature_algorithm))
+                .with("signature_algorithm", d.signature_algorithm.clone())
         })
     }
 }

@@ -10,13 +10,16 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
 use serde::{Deserialize, Serialize};
 use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 
 use crate::inventory::{Certificate, Inventory};
+
+mod signature_cache;
 use crate::x509::{is_weak_signature_algorithm, name_der_to_string, wrap_sequence};
+use signature_cache::SignatureCache;
 
 /// The outcome of chain validation for one certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -93,7 +96,10 @@ impl Trust {
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
     #[error("trust anchors {path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("trust anchors {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -103,8 +109,8 @@ pub struct TrustAnchors {
     anchors: Vec<TrustAnchor<'static>>,
     /// Full DER of each anchor's subject Name (with the SEQUENCE header), for name lookups.
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
-    /// (subject, SPKI) pairs, to recognise an inventory certificate that is an anchor.
-    identities: HashSet<(Vec<u8>, Vec<u8>)>,
+    /// (subject, SHA-256 of SPKI) pairs, to recognise an inventory certificate that is an anchor.
+    identities: HashSet<(Vec<u8>, String)>,
 }
 
 impl TrustAnchors {
@@ -125,7 +131,8 @@ impl TrustAnchors {
         let mut identities = HashSet::new();
         for (i, a) in anchors.iter().enumerate() {
             let subject = wrap_sequence(a.subject.as_ref());
-            identities.insert((subject.clone(), wrap_sequence(a.subject_public_key_info.as_ref())));
+            let spki = wrap_sequence(a.subject_public_key_info.as_ref());
+            identities.insert((subject.clone(), crate::digest::sha256_hex(&spki)));
             by_subject.entry(subject).or_default().push(i);
         }
         Self {
@@ -146,11 +153,11 @@ impl TrustAnchors {
     }
 
     fn is_anchor(&self, cert: &Certificate) -> bool {
-        let Ok((_, parsed)) = X509Certificate::from_der(&cert.der) else {
-            return false;
-        };
-        self.identities
-            .contains(&(cert.details.subject_raw.clone(), parsed.public_key().raw.to_vec()))
+        let d = &cert.details;
+        self.by_subject.contains_key(&d.subject_raw)
+            && self
+                .identities
+                .contains(&(d.subject_raw.clone(), d.spki_sha256.clone()))
     }
 }
 
@@ -178,7 +185,12 @@ fn load_anchor_file(path: &Path) -> Result<Vec<TrustAnchor<'static>>, AnchorErro
         .map(|(i, der)| {
             webpki::anchor_from_trusted_cert(der)
                 .map(|a| a.to_owned())
-                .map_err(|e| invalid(format!("certificate #{} is not usable as an anchor: {e:?}", i + 1)))
+                .map_err(|e| {
+                    invalid(format!(
+                        "certificate #{} is not usable as an anchor: {e:?}",
+                        i + 1
+                    ))
+                })
         })
         .collect()
 }
@@ -186,14 +198,34 @@ fn load_anchor_file(path: &Path) -> Result<Vec<TrustAnchor<'static>>, AnchorErro
 /// Evaluates every certificate of the inventory once, in parallel.
 pub fn evaluate_inventory(inventory: &mut Inventory, anchors: &TrustAnchors, at: DateTime<Utc>) {
     let index = CaIndex::new(&inventory.certificates);
+    let cache = SignatureCache::default();
+    let cached = cache.wrap(webpki::ALL_VERIFICATION_ALGS);
+    let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = cached
+        .iter()
+        .map(|a| a as &dyn SignatureVerificationAlgorithm)
+        .collect();
+    let chain = ChainContext {
+        certs: &inventory.certificates,
+        index: &index,
+        anchors,
+        algorithms: &algorithms,
+    };
     let results: Vec<Trust> = inventory
         .certificates
         .par_iter()
-        .map(|cert| evaluate(cert, &inventory.certificates, &index, anchors, at))
+        .map(|cert| evaluate(cert, &chain, at))
         .collect();
     for (cert, trust) in inventory.certificates.iter_mut().zip(results) {
         cert.trust = trust;
     }
+}
+
+/// What chain building consults: the inventory, its CA index, the anchors, the algorithms.
+struct ChainContext<'a> {
+    certs: &'a [Certificate],
+    index: &'a CaIndex,
+    anchors: &'a TrustAnchors,
+    algorithms: &'a [&'a dyn SignatureVerificationAlgorithm],
 }
 
 /// CA certificates of the inventory by subject, for chain building.
@@ -206,7 +238,10 @@ impl CaIndex {
         let mut by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, c) in certs.iter().enumerate() {
             if c.details.is_ca {
-                by_subject.entry(c.details.subject_raw.clone()).or_default().push(i);
+                by_subject
+                    .entry(c.details.subject_raw.clone())
+                    .or_default()
+                    .push(i);
             }
         }
         Self { by_subject }
@@ -237,16 +272,20 @@ impl CaIndex {
     }
 }
 
-fn evaluate(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors, at: DateTime<Utc>) -> Trust {
+fn evaluate(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) -> Trust {
+    let anchors = chain.anchors;
     if anchors.is_anchor(cert) {
         return if cert.details.is_ca {
             Trust::new(TrustStatus::TrustAnchor, "is a trust anchor")
         } else {
-            Trust::new(TrustStatus::Trusted, "explicitly trusted: listed in --trust-anchors")
+            Trust::new(
+                TrustStatus::Trusted,
+                "explicitly trusted: listed in --trust-anchors",
+            )
         };
     }
     if cert.details.is_ca {
-        return evaluate_ca(cert, certs, index, anchors, at);
+        return evaluate_ca(cert, chain, at);
     }
     // Judge the chain at an instant inside the certificate's own validity, so that an
     // expired certificate still tells whether its chain is sound (`expired` reports the rest).
@@ -258,7 +297,7 @@ fn evaluate(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors:
     } else {
         (at, false)
     };
-    let mut trust = verify_end_entity(cert, certs, index, anchors, when);
+    let mut trust = verify_end_entity(cert, chain, when);
     if shifted {
         trust.detail.push_str(&format!(
             " (chain checked as of {} because the certificate itself is not valid at the evaluation instant)",
@@ -268,21 +307,29 @@ fn evaluate(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors:
     trust
 }
 
-fn verify_end_entity(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors, when: DateTime<Utc>) -> Trust {
+fn verify_end_entity(cert: &Certificate, chain: &ChainContext<'_>, when: DateTime<Utc>) -> Trust {
+    let (certs, index) = (chain.certs, chain.index);
     let der = CertificateDer::from(cert.der.as_slice());
     let ee = match EndEntityCert::try_from(&der) {
         Ok(ee) => ee,
-        Err(e) => return Trust::new(TrustStatus::Invalid, format!("certificate rejected by the validator: {e:?}")),
+        Err(e) => {
+            return Trust::new(
+                TrustStatus::Invalid,
+                format!("certificate rejected by the validator: {e:?}"),
+            )
+        }
     };
     let candidates = index.candidates(cert, certs);
     let intermediates: Vec<CertificateDer<'_>> = candidates
         .iter()
         .map(|&i| CertificateDer::from(certs[i].der.as_slice()))
         .collect();
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(when.timestamp().max(0) as u64));
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        when.timestamp().max(0) as u64
+    ));
     let result = ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &anchors.anchors,
+        chain.algorithms,
+        &chain.anchors.anchors,
         &intermediates,
         time,
         KeyUsage::server_auth(),
@@ -291,7 +338,8 @@ fn verify_end_entity(cert: &Certificate, certs: &[Certificate], index: &CaIndex,
     );
     match result {
         Ok(path) => {
-            let anchor = name_der_to_string(path.anchor().subject.as_ref()).unwrap_or_else(|| "a trust anchor".into());
+            let anchor = name_der_to_string(path.anchor().subject.as_ref())
+                .unwrap_or_else(|| "a trust anchor".into());
             let n = path.intermediate_certificates().count();
             let issuer_spki = match path.intermediate_certificates().next() {
                 Some(issuer) => issuer.subject_public_key_info().as_ref().to_vec(),
@@ -305,15 +353,20 @@ fn verify_end_entity(cert: &Certificate, certs: &[Certificate], index: &CaIndex,
             trust
         }
         Err(e) => {
-            let mut trust = diagnose(cert, certs, index, anchors, &candidates, when, e);
-            trust.issuer_key_sha256 = signing_issuer(cert, certs, index).map(|i| i.details.spki_sha256.clone());
+            let mut trust = diagnose(cert, chain, &candidates, when, e);
+            trust.issuer_key_sha256 =
+                signing_issuer(cert, certs, index).map(|i| i.details.spki_sha256.clone());
             trust
         }
     }
 }
 
 /// The inventory CA whose key verifies `cert`'s signature, if any.
-fn signing_issuer<'a>(cert: &Certificate, certs: &'a [Certificate], index: &CaIndex) -> Option<&'a Certificate> {
+fn signing_issuer<'a>(
+    cert: &Certificate,
+    certs: &'a [Certificate],
+    index: &CaIndex,
+) -> Option<&'a Certificate> {
     let (_, parsed) = X509Certificate::from_der(&cert.der).ok()?;
     index.issuers_of(cert).iter().map(|&i| &certs[i]).find(|c| {
         X509Certificate::from_der(&c.der)
@@ -327,14 +380,13 @@ fn signing_issuer<'a>(cert: &Certificate, certs: &'a [Certificate], index: &CaIn
 #[allow(deprecated)]
 fn diagnose(
     cert: &Certificate,
-    certs: &[Certificate],
-    index: &CaIndex,
-    anchors: &TrustAnchors,
+    chain: &ChainContext<'_>,
     candidates: &[usize],
     when: DateTime<Utc>,
     error: webpki::Error,
 ) -> Trust {
     use webpki::Error as E;
+    let certs = chain.certs;
     let d = &cert.details;
     if d.self_signed {
         return Trust::new(
@@ -343,7 +395,7 @@ fn diagnose(
         );
     }
     match error {
-        E::UnknownIssuer => walk_to_missing(cert, certs, index, anchors),
+        E::UnknownIssuer => walk_to_missing(cert, chain),
         E::CertExpired { .. } | E::CertNotValidYet { .. } => {
             let culprit = candidates
                 .iter()
@@ -360,7 +412,10 @@ fn diagnose(
                         c.details.not_after.format("%Y-%m-%d")
                     ),
                 ),
-                None => Trust::new(TrustStatus::ExpiredIssuer, "an issuer in the chain is not valid at the evaluation instant"),
+                None => Trust::new(
+                    TrustStatus::ExpiredIssuer,
+                    "an issuer in the chain is not valid at the evaluation instant",
+                ),
             }
         }
         E::UnsupportedSignatureAlgorithm
@@ -391,7 +446,10 @@ fn diagnose(
             TrustStatus::NotServerAuth,
             format!(
                 "not valid for TLS server authentication: extended key usage is {}",
-                d.extended_key_usage.as_deref().unwrap_or_default().join(", ")
+                d.extended_key_usage
+                    .as_deref()
+                    .unwrap_or_default()
+                    .join(", ")
             ),
         ),
         other => Trust::new(TrustStatus::Invalid, format!("chain rejected: {other:?}")),
@@ -399,11 +457,14 @@ fn diagnose(
 }
 
 /// Follows issuer names up from `cert` to say where the chain stops.
-fn walk_to_missing(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors) -> Trust {
+fn walk_to_missing(cert: &Certificate, chain: &ChainContext<'_>) -> Trust {
+    let (certs, index, anchors) = (chain.certs, chain.index, chain.anchors);
     let mut current = cert;
     let mut seen: Vec<*const Certificate> = vec![cert];
     for _ in 0..16 {
-        if anchors.by_subject.contains_key(&current.details.issuer_raw) && !std::ptr::eq(current, cert) {
+        if anchors.by_subject.contains_key(&current.details.issuer_raw)
+            && !std::ptr::eq(current, cert)
+        {
             return Trust::new(
                 TrustStatus::Invalid,
                 format!(
@@ -445,7 +506,8 @@ fn walk_to_missing(cert: &Certificate, certs: &[Certificate], index: &CaIndex, a
 
 /// CA certificates cannot be validated as end entities by webpki: walk up by name and
 /// check each signature and validity period.
-fn evaluate_ca(cert: &Certificate, certs: &[Certificate], index: &CaIndex, anchors: &TrustAnchors, at: DateTime<Utc>) -> Trust {
+fn evaluate_ca(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) -> Trust {
+    let (certs, index, anchors) = (chain.certs, chain.index, chain.anchors);
     if cert.details.self_signed {
         return Trust::new(
             TrustStatus::SelfSigned,
@@ -478,18 +540,25 @@ fn evaluate_ca(cert: &Certificate, certs: &[Certificate], index: &CaIndex, ancho
         }
         match signing_issuer(current, certs, index) {
             None => {
-                return walk_to_missing(current, certs, index, anchors);
+                return walk_to_missing(current, chain);
             }
             Some(i) if at > i.details.not_after => {
                 return Trust::new(
                     TrustStatus::ExpiredIssuer,
-                    format!("issuer '{}' expired on {}", i.details.subject, i.details.not_after.format("%Y-%m-%d")),
+                    format!(
+                        "issuer '{}' expired on {}",
+                        i.details.subject,
+                        i.details.not_after.format("%Y-%m-%d")
+                    ),
                 )
             }
             Some(i) if i.details.self_signed => {
                 return Trust::new(
                     TrustStatus::UnknownIssuer,
-                    format!("chains to root '{}', which is not a trust anchor", i.details.subject),
+                    format!(
+                        "chains to root '{}', which is not a trust anchor",
+                        i.details.subject
+                    ),
                 )
             }
             Some(i) => current = i,

@@ -1,0 +1,514 @@
+//! The command line as users drive it: report schema, exit codes, escaping, packs, formats.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+fn sample_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "scan",
+        "samples/contoso/store",
+        "--trust-anchors",
+        "samples/contoso/trust-anchors/contoso-root-ca.pem",
+        "--pfx-password-file",
+        "samples/contoso/pfx-password.txt",
+        "--at",
+        "2026-06-01",
+        "-o",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn run_in_repo(args: &[&str], out: &std::path::Path) -> Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .current_dir(REPO)
+        .args(args)
+        .output()
+        .unwrap();
+    let report = std::fs::read(out.join("report.json"))
+        .ok()
+        .map(|b| serde_json::from_slice(&b).unwrap());
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        report,
+    }
+}
+
+#[test]
+fn the_sample_organisation_triggers_every_rule_and_has_clean_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let out_s = out.to_str().unwrap();
+    let run = run_in_repo(&sample_args(out_s, &[]), &out);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for rule in [
+        "expired",
+        "expiring-soon",
+        "not-yet-valid",
+        "untrusted-issuer",
+        "internal-name-in-san",
+        "san-count-over-limit",
+        "weak-key",
+        "weak-signature",
+    ] {
+        assert!(!run.findings(rule).is_empty(), "sample triggers no {rule}");
+    }
+    let sevs: Vec<&str> = run
+        .findings("expiring-soon")
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    for s in ["critical", "high", "medium"] {
+        assert!(sevs.contains(&s), "expiring-soon windows: {sevs:?}");
+    }
+    // Clean certificates: trusted, and no finding at all.
+    for cn in [
+        "mail.contoso.com, O=Contoso, C=US",
+        "autodiscover.contoso.com",
+    ] {
+        let clean: Vec<&Value> = run.report()["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| {
+                c["subject"].as_str().unwrap().contains(cn) && c["days_left"].as_i64().unwrap() > 60
+            })
+            .collect();
+        assert_eq!(clean.len(), 1, "{cn}");
+        assert_eq!(clean[0]["trust"]["status"], "trusted");
+        let any = run.report()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["certificate"] == clean[0]["sha256"]);
+        assert!(!any, "{cn} should be clean");
+    }
+    // The regulated pack adds issuer-not-approved for the partner certificate.
+    let out2 = tmp.path().join("r2");
+    let run = run_in_repo(
+        &sample_args(
+            out2.to_str().unwrap(),
+            &["--pack", "rules/approved-issuers.example.toml"],
+        ),
+        &out2,
+    );
+    let f = run.findings_for("issuer-not-approved", "partner.fabrikam.com");
+    assert_eq!(f.len(), 1, "{}", run.stderr);
+    assert!(run
+        .findings_for("issuer-not-approved", "smtp.contoso.com")
+        .is_empty());
+}
+
+#[test]
+fn the_json_report_carries_every_schema_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let run = run_in_repo(
+        &sample_args(out.to_str().unwrap(), &["--format", "json"]),
+        &out,
+    );
+    let r = run.report();
+    assert_eq!(r["schema"], "certaudit.report/v1");
+    let has = |v: &Value, keys: &[&str], what: &str| {
+        for k in keys {
+            assert!(v.get(k).is_some(), "{what} lacks `{k}`: {v}");
+        }
+    };
+    has(
+        r,
+        &[
+            "schema",
+            "tool",
+            "scan",
+            "summary",
+            "certificates",
+            "endpoints",
+            "findings",
+        ],
+        "report",
+    );
+    has(&r["tool"], &["name", "version"], "tool");
+    has(
+        &r["scan"],
+        &[
+            "started_at",
+            "finished_at",
+            "evaluated_at",
+            "pack",
+            "inputs",
+        ],
+        "scan",
+    );
+    has(&r["scan"]["pack"], &["id", "sha256"], "pack");
+    for i in r["scan"]["inputs"].as_array().unwrap() {
+        has(
+            i,
+            &["path", "sha256", "kind", "certificates", "error"],
+            "input",
+        );
+    }
+    has(
+        &r["summary"],
+        &["certificates", "endpoints", "findings", "waived"],
+        "summary",
+    );
+    has(
+        &r["summary"]["findings"],
+        &["critical", "high", "medium", "low", "info"],
+        "summary.findings",
+    );
+    for c in r["certificates"].as_array().unwrap() {
+        has(
+            c,
+            &[
+                "sha256",
+                "thumbprint",
+                "subject",
+                "issuer",
+                "serial",
+                "not_before",
+                "not_after",
+                "days_left",
+                "dns_names",
+                "ip_addresses",
+                "key",
+                "signature_algorithm",
+                "self_signed",
+                "trust",
+                "bindings",
+                "sources",
+            ],
+            "certificate",
+        );
+        has(&c["key"], &["algorithm", "bits"], "key");
+        has(&c["trust"], &["status", "detail"], "trust");
+        let sha = c["sha256"].as_str().unwrap();
+        assert!(
+            sha.len() == 64
+                && sha
+                    .chars()
+                    .all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_uppercase())
+        );
+        let tp = c["thumbprint"].as_str().unwrap();
+        assert!(
+            tp.len() == 40
+                && tp
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase())
+        );
+        assert!(c["not_after"].as_str().unwrap().ends_with('Z'));
+    }
+    for f in r["findings"].as_array().unwrap() {
+        has(
+            f,
+            &[
+                "rule",
+                "severity",
+                "title",
+                "message",
+                "certificate",
+                "endpoint",
+                "server",
+                "services",
+                "evidence",
+                "remediation",
+                "references",
+                "waiver",
+            ],
+            "finding",
+        );
+        assert!(
+            !f["evidence"].as_object().unwrap().is_empty(),
+            "finding without evidence: {f}"
+        );
+        let thumb = r["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["sha256"] == f["certificate"])
+            .unwrap()["thumbprint"]
+            .as_str()
+            .unwrap();
+        let rem = f["remediation"].as_str().unwrap();
+        assert!(rem.contains("ExchangeCertificate"), "{rem}");
+        assert!(
+            !rem.contains("{thumbprint}") && !rem.contains("{subject}"),
+            "{rem}"
+        );
+        if rem.contains("-Thumbprint ") && !rem.contains("<new thumbprint>") {
+            assert!(rem.contains(thumb), "{rem}");
+        }
+    }
+    // Counts add up.
+    let counted: u64 = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .map(|s| r["summary"]["findings"][s].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted as usize, r["findings"].as_array().unwrap().len());
+    // Findings come most severe first.
+    let rank = |s: &str| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let ranks: Vec<usize> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| rank(f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let s = Scratch::new();
+    let ca = root("Exit Root");
+    s.put("clean.pem", Leaf::new("clean.example.com").issued_by(&ca));
+    let run = scan_trusting(&s, &ca, &[]);
+    assert_eq!(run.code, 0, "clean input: {}", run.stderr);
+    assert_eq!(run.report()["summary"]["result"], "pass");
+
+    s.put(
+        "soon.pem",
+        Leaf::new("soon.example.com")
+            .valid(date(2026, 1, 1), date(2026, 6, 20))
+            .issued_by(&ca),
+    ); // high
+    let run = scan_trusting(&s, &ca, &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.report()["summary"]["result"], "fail");
+    let run = scan_trusting(&s, &ca, &["--fail-on", "critical"]);
+    assert_eq!(
+        run.code, 0,
+        "a high finding does not fail --fail-on critical"
+    );
+    let run = scan_trusting(&s, &ca, &["--fail-on", "info"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn unusable_arguments_exit_2() {
+    let s = Scratch::new();
+    std::fs::copy(fixture("rsa2048.pem"), s.store().join("a.pem")).unwrap();
+    for extra in [
+        vec!["--format", "pdf"],
+        vec!["--at", "yesterday"],
+        vec!["--fail-on", "urgent"],
+        vec!["--pack", "/no/such/pack.toml"],
+        vec!["--trust-anchors", "/no/such/anchors.pem"],
+        vec!["--no-public-roots"],
+        vec!["--pfx-password-env", "CERTAUDIT_SURELY_UNSET_VARIABLE"],
+    ] {
+        let run = scan(&s, &extra);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty());
+    }
+    let run = certaudit(&["scan"], None);
+    assert_eq!(run.code, 2, "no input at all");
+}
+
+#[test]
+fn a_bad_pack_names_the_file_and_line() {
+    let s = Scratch::new();
+    std::fs::copy(fixture("rsa2048.pem"), s.store().join("a.pem")).unwrap();
+    let pack = s.side(
+        "bad.toml",
+        "id = \"bad\"\n\n[rules.expired]\nenabled = true\n\n[rules.expird]\nenabled = true\n",
+    );
+    let run = scan(&s, &["--pack", pack.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("bad.toml:6:"), "{}", run.stderr);
+    assert!(run.stderr.contains("expird"), "{}", run.stderr);
+    let run = certaudit(&["rules", "--pack", pack.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("bad.toml:6:"));
+}
+
+#[test]
+fn rules_lists_the_pack() {
+    let run = certaudit(&["rules"], None);
+    assert_eq!(run.code, 0);
+    let line = |id: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .to_string()
+    };
+    assert!(line("issuer-not-approved").contains(" no "));
+    assert!(line("expired").contains(" yes ") && line("expired").contains("critical"));
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.contains(" yes ") || l.contains(" no "))
+            .count(),
+        9
+    );
+    let pack = format!("{REPO}/rules/approved-issuers.example.toml");
+    let run = certaudit(&["rules", "--pack", &pack], None);
+    assert!(run.stdout.contains("approved-issuers-example"));
+    let approved = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("issuer-not-approved "))
+        .unwrap();
+    assert!(approved.contains(" yes "));
+}
+
+#[test]
+fn html_escapes_certificate_fields() {
+    let s = Scratch::new();
+    let ca = root("Escape Root");
+    s.put(
+        "xss.pem",
+        Leaf::new("xss.example.com")
+            .cn("<script>alert(1)</script>")
+            .valid(date(2025, 1, 1), date(2026, 1, 1))
+            .issued_by(&ca),
+    );
+    let anchor = s.side("anchor.pem", ca.pem());
+    let out = s.out();
+    let run = certaudit(
+        &[
+            "scan",
+            s.store().to_str().unwrap(),
+            "--at",
+            AT,
+            "-o",
+            out.to_str().unwrap(),
+            "--trust-anchors",
+            anchor.to_str().unwrap(),
+        ],
+        Some(&out),
+    );
+    assert_eq!(run.code, 1);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "raw markup reached the HTML"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+        "escaped subject missing"
+    );
+    assert!(
+        !html.contains("<script"),
+        "the report is self-contained and runs no script"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("<link"),
+        "no external assets"
+    );
+}
+
+#[test]
+fn csv_neutralises_formula_subjects() {
+    let s = Scratch::new();
+    let ca = root("Csv Root");
+    let evil = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    s.put(
+        "evil.pem",
+        Leaf::new("evil.example.com")
+            .cn(evil)
+            .valid(date(2025, 1, 1), date(2026, 1, 1))
+            .issued_by(&ca),
+    );
+    let anchor = s.side("anchor.pem", ca.pem());
+    let out = s.out();
+    certaudit(
+        &[
+            "scan",
+            s.store().to_str().unwrap(),
+            "--at",
+            AT,
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--trust-anchors",
+            anchor.to_str().unwrap(),
+        ],
+        None,
+    );
+    let bytes = std::fs::read(out.join("report.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "severity",
+            "rule",
+            "title",
+            "server",
+            "services",
+            "endpoint",
+            "subject",
+            "thumbprint",
+            "not_after",
+            "days_left",
+            "message",
+            "remediation",
+            "waived"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        // The DN keeps the hostile value, behind its attribute name.
+        assert_eq!(&row[6], r#"CN==HYPERLINK(\"http://evil.example\"\,\"x\")"#);
+        for (i, cell) in row.iter().enumerate() {
+            if i == 9 {
+                continue; // days_left is a number we write, not text from a certificate
+            }
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "formula cell: {cell}"
+            );
+        }
+        assert_eq!(&row[9], "-151", "days_left stays a number");
+    }
+    assert!(
+        !out.join("report.json").exists() && !out.join("report.html").exists(),
+        "only the requested format"
+    );
+}
+
+#[test]
+fn default_out_folder_is_a_utc_timestamp_under_reports() {
+    let s = Scratch::new();
+    std::fs::copy(fixture("rsa2048.pem"), s.store().join("a.pem")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .current_dir(s.dir.path())
+        .args(["scan", "store", "--at", AT])
+        .output()
+        .unwrap();
+    assert!(output.status.code().unwrap() < 2);
+    let dirs: Vec<_> = std::fs::read_dir(s.dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1);
+    let name = dirs[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.len() == 16 && name.ends_with('Z') && name.contains('T'),
+        "{name}"
+    );
+    for f in ["report.json", "report.csv", "report.html"] {
+        assert!(dirs[0].join(f).exists(), "{f}");
+    }
+}
