@@ -377,19 +377,12 @@ fn html_escapes_certificate_fields() {
     );
     let anchor = s.side("anchor.pem", ca.pem());
     let out = s.out();
-    let run = certaudit(
-        &[
-            "scan",
-            s.store().to_str().unwrap(),
-            "--at",
-            AT,
-            "-o",
-            out.to_str().unwrap(),
-            "--trust-anchors",
-            anchor.to_str().unwrap(),
-        ],
-        Some(&out),
+    let run = scan_path(
+        &s,
+        &s.store(),
+        &["--trust-anchors", anchor.to_str().unwrap()],
     );
+
     assert_eq!(run.code, 1);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
@@ -424,20 +417,15 @@ fn csv_neutralises_formula_subjects() {
     );
     let anchor = s.side("anchor.pem", ca.pem());
     let out = s.out();
-    certaudit(
+    scan_path(
+        &s,
+        &s.store(),
         &[
-            "scan",
-            s.store().to_str().unwrap(),
-            "--at",
-            AT,
-            "-o",
-            out.to_str().unwrap(),
             "--format",
             "csv",
             "--trust-anchors",
             anchor.to_str().unwrap(),
         ],
-        None,
     );
     let bytes = std::fs::read(out.join("report.csv")).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");

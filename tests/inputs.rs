@@ -164,18 +164,10 @@ fn private_keys_never_reach_any_report() {
     s.put("with-key.pem", format!("{}{}", key.serialize_pem(), cert));
     let pw = s.side("pw.txt", "fixture-pass\n");
     let out = s.out();
-    let run = certaudit(
-        &[
-            "scan",
-            s.store().to_str().unwrap(),
-            "--at",
-            AT,
-            "-o",
-            out.to_str().unwrap(),
-            "--pfx-password-file",
-            pw.to_str().unwrap(),
-        ],
-        Some(&out),
+    let run = scan_path(
+        &s,
+        &s.store(),
+        &["--pfx-password-file", pw.to_str().unwrap()],
     );
     assert_eq!(input(&run, "with-key.pem")["certificates"], 1);
     assert!(input(&run, "with-key.pem")["note"]
@@ -294,21 +286,8 @@ fn folders_are_walked_recursively_and_other_files_skipped() {
 #[test]
 fn a_missing_input_is_recorded_and_nothing_read_exits_2() {
     let s = Scratch::new();
-    let out = s.out();
     let missing = s.dir.path().join("no-such-file.pem");
-    let run = certaudit(
-        &[
-            "scan",
-            missing.to_str().unwrap(),
-            "--at",
-            AT,
-            "-o",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        Some(&out),
-    );
+    let run = scan_path(&s, &missing, &["--format", "json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let i = input(&run, "no-such-file.pem");
     assert!(i["error"].as_str().unwrap().contains("cannot read"));

@@ -233,22 +233,24 @@ pub fn certaudit(args: &[&str], out: Option<&Path>) -> Run {
     }
 }
 
-/// `certaudit scan STORE --at AT -o OUT --format json EXTRA…`
-pub fn scan(s: &Scratch, extra: &[&str]) -> Run {
-    let store = s.store();
+/// `certaudit scan INPUT --at AT -o OUT EXTRA…` (every format unless EXTRA names some).
+pub fn scan_path(s: &Scratch, input: &Path, extra: &[&str]) -> Run {
     let out = s.out();
     let mut args = vec![
         "scan",
-        store.to_str().unwrap(),
+        input.to_str().unwrap(),
         "--at",
         AT,
         "-o",
         out.to_str().unwrap(),
-        "--format",
-        "json",
     ];
     args.extend_from_slice(extra);
     certaudit(&args, Some(&out))
+}
+
+/// `certaudit scan STORE --at AT -o OUT --format json EXTRA…`
+pub fn scan(s: &Scratch, extra: &[&str]) -> Run {
+    scan_path(s, &s.store(), &[&["--format", "json"], extra].concat())
 }
 
 /// Like [`scan`], with `anchor` written to a file and passed as the only trust anchor.
