@@ -42,7 +42,7 @@ pub struct ScanArgs {
     pub pack: Option<PathBuf>,
 
     /// Evaluate as of this instant (RFC 3339 or YYYY-MM-DD; default: now).
-    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_instant)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 
     /// Report formats, comma-separated.
@@ -81,18 +81,4 @@ pub struct RulesArgs {
     /// Rule pack (default: the built-in exchange-baseline).
     #[arg(long, value_name = "FILE")]
     pub pack: Option<PathBuf>,
-}
-
-/// Parses `--at`: RFC 3339, or a date meaning midnight UTC.
-pub fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.to_utc());
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)")
-        })
 }

@@ -9,5 +9,6 @@ pub mod outcome;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod time;
 pub mod trust;
 pub mod x509;

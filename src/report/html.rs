@@ -69,7 +69,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
                     .evidence
                     .iter()
                     .map(|(k, v)| EvidenceItem {
-                        key: k.clone(),
+                        key: k.replace('_', " "),
                         value: display_value(v),
                     })
                     .collect(),

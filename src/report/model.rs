@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::inventory::{InputRecord, Inventory, Source};
 use crate::rules::{days_between, Finding, PackInfo, Severity};
+use crate::time::rfc3339 as timestamp;
 use crate::trust::Trust;
 
 /// The schema identifier of this report version.
@@ -179,11 +180,6 @@ pub struct RunInfo<'a> {
     pub evaluated_at: DateTime<Utc>,
     pub pack: &'a PackInfo,
     pub fail_on: Severity,
-}
-
-/// RFC 3339 UTC with seconds, as every time in the report.
-pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 impl Report {

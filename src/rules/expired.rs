@@ -2,6 +2,7 @@
 
 use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
+use crate::time::rfc3339;
 
 static META: RuleMeta = RuleMeta {
     id: "expired",
@@ -36,7 +37,7 @@ impl Rule for Expired {
                 "Expired on {} ({days} day(s) before the evaluation instant).",
                 d.not_after.format("%Y-%m-%d")
             ))
-            .with("not_after", d.not_after.to_rfc3339())
+            .with("not_after", rfc3339(d.not_after))
             .with("days_expired", days),
         )
     }

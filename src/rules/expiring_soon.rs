@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
+use crate::time::rfc3339;
 
 static META: RuleMeta = RuleMeta {
     id: "expiring-soon",
@@ -100,7 +101,7 @@ impl Rule for ExpiringSoon {
             d.not_after.format("%Y-%m-%d"),
             window.days
         ))
-        .with("not_after", d.not_after.to_rfc3339())
+        .with("not_after", rfc3339(d.not_after))
         .with("days_left", days_left)
         .with("window_days", window.days);
         hit.severity = Some(window.severity);

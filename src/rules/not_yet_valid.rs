@@ -2,6 +2,7 @@
 
 use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
+use crate::time::rfc3339;
 
 static META: RuleMeta = RuleMeta {
     id: "not-yet-valid",
@@ -25,8 +26,8 @@ impl Rule for NotYetValid {
     fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
         let d = &cert.details;
         (ctx.at < d.not_before).then(|| {
-            Hit::new(format!("Valid only from {}.", d.not_before.to_rfc3339()))
-                .with("not_before", d.not_before.to_rfc3339())
+            Hit::new(format!("Valid only from {}.", rfc3339(d.not_before)))
+                .with("not_before", rfc3339(d.not_before))
         })
     }
 }

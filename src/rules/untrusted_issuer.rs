@@ -33,14 +33,9 @@ impl Rule for UntrustedIssuer {
             return None;
         }
         Some(
-            Hit::new(format!(
-                "Not trusted ({}): {}.",
-                trust.status.as_str(),
-                trust.detail
-            ))
-            .with("trust_status", trust.status.as_str())
-            .with("trust_detail", trust.detail.clone())
-            .with("issuer", cert.details.issuer.clone()),
+            Hit::new(format!("Clients will not trust it: {}.", trust.detail))
+                .with("trust_status", trust.status.as_str())
+                .with("issuer", cert.details.issuer.clone()),
         )
     }
 }

@@ -301,7 +301,7 @@ fn evaluate(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) -> 
     if shifted {
         trust.detail.push_str(&format!(
             " (chain checked as of {} because the certificate itself is not valid at the evaluation instant)",
-            when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            crate::time::rfc3339(when)
         ));
     }
     trust
