@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use rcgen::ExtendedKeyUsagePurpose;
+use rustls_pki_types::pem::PemObject;
 
 #[test]
 fn expired_flags_past_not_after_only() {
@@ -447,6 +448,37 @@ fn weak_signatures_are_flagged_but_not_a_roots_self_signature() {
     );
     assert_eq!(
         run.certificate("leaf.fixture.example.com")["trust"]["status"],
+        "trusted"
+    );
+}
+
+#[test]
+fn a_tampered_signature_is_reported_as_bad() {
+    let s = Scratch::new();
+    let anchor = root("Trusted Root");
+    let pem = Leaf::new("tampered.example.com").issued_by(&anchor);
+    let mut der = rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec();
+    let last = der.len() - 1; // the last byte of the signature value
+    der[last] ^= 0x01;
+    s.put("tampered.der", &der);
+    s.put(
+        "intact.pem",
+        Leaf::new("intact.example.com").issued_by(&anchor),
+    );
+    let run = scan_trusting(&s, &anchor, &[]);
+    assert_eq!(
+        run.certificate("tampered.example.com")["trust"]["status"],
+        "bad-signature"
+    );
+    assert_eq!(
+        run.findings_for("untrusted-issuer", "tampered.example.com")
+            .len(),
+        1
+    );
+    assert_eq!(
+        run.certificate("intact.example.com")["trust"]["status"],
         "trusted"
     );
 }
