@@ -3,6 +3,7 @@
 //! One module per input format; this module walks folders, sniffs content and merges
 //! the results in a stable order.
 
+pub mod nrbf;
 pub mod pem_der;
 pub mod pkcs12;
 pub mod pkcs7;

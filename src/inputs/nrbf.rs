@@ -1,0 +1,734 @@
+//! A small, data-only reader for .NET Binary Format streams ([MS-NRBF]), as found in the
+//! `SerializationData` of Exchange's `Export-Clixml` output.
+//!
+//! It reads the record types these blobs use (stream header, library, the class records,
+//! object strings, member references, nulls, primitive/object/string arrays and binary arrays,
+//! message end) into plain [`Value`]s. Nothing is ever instantiated or executed. Every read is
+//! bounds-checked, record counts, lengths and nesting depth are limited, and malformed input
+//! gives an [`NrbfError`], never a panic.
+//!
+//! [MS-NRBF]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nrbf/
+
+use std::collections::HashMap;
+
+/// Largest number of records read from one stream.
+const MAX_RECORDS: usize = 100_000;
+/// Deepest nesting of objects resolved from the root.
+const MAX_DEPTH: usize = 64;
+/// Most values (array elements and members) materialised while resolving one stream.
+const MAX_VALUES: usize = 1_000_000;
+
+/// Why a stream could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NrbfError {
+    #[error("stream ends early at byte {0}")]
+    Truncated(usize),
+    #[error("unknown record type {record} at byte {offset}")]
+    UnknownRecord { record: u8, offset: usize },
+    #[error("unsupported {what} {value} at byte {offset}")]
+    Unsupported {
+        what: &'static str,
+        value: u8,
+        offset: usize,
+    },
+    #[error("invalid {what} at byte {offset}")]
+    Invalid { what: &'static str, offset: usize },
+    #[error("class metadata {0} is referenced but was never defined")]
+    UnknownMetadata(i32),
+    #[error("more than {MAX_RECORDS} records")]
+    TooManyRecords,
+    #[error("objects nested deeper than {MAX_DEPTH} levels (or a reference cycle)")]
+    TooDeep,
+    #[error("more than {MAX_VALUES} values")]
+    TooManyValues,
+    #[error("no root object")]
+    NoRoot,
+}
+
+/// A value read from the stream, with references resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Char(char),
+    String(String),
+    /// Ticks (100 ns since 0001-01-01) with the kind bits, as stored.
+    DateTime(u64),
+    /// A byte array (`Byte[]`).
+    Bytes(Vec<u8>),
+    Array(Vec<Value>),
+    Object(Object),
+}
+
+/// A class instance: its type name and members in declaration order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub class: String,
+    pub members: Vec<(String, Value)>,
+}
+
+impl Object {
+    /// The member called `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.members.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+impl Value {
+    /// The integer of a number, or of an enum object's `value__`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::UInt(u) => i64::try_from(*u).ok(),
+            Value::Object(o) => o.get("value__").and_then(Value::as_int),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// How a member's value is encoded (MS-NRBF BinaryTypeEnum with its additional info).
+#[derive(Debug, Clone)]
+enum MemberType {
+    Primitive(u8),
+    String,
+    Object,
+    SystemClass,
+    Class,
+    ObjectArray,
+    StringArray,
+    PrimitiveArray(u8),
+}
+
+#[derive(Debug, Clone)]
+struct ClassMeta {
+    name: String,
+    members: Vec<String>,
+    /// None for classes whose member types are not given (values are all records).
+    types: Option<Vec<MemberType>>,
+}
+
+/// A value before references are resolved.
+#[derive(Debug, Clone)]
+enum Raw {
+    Value(Value),
+    Ref(i32),
+    /// `count` nulls in an array.
+    Nulls(usize),
+    Object {
+        class: String,
+        members: Vec<(String, Raw)>,
+    },
+    Array(Vec<Raw>),
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    records: usize,
+    /// Records being read inside one another (inline objects and arrays).
+    nesting: usize,
+    metadata: HashMap<i32, ClassMeta>,
+    objects: HashMap<i32, Raw>,
+    root_id: Option<i32>,
+    first_object: Option<Raw>,
+}
+
+/// Parses a whole stream and returns its root object with references resolved.
+pub fn parse(data: &[u8]) -> Result<Value, NrbfError> {
+    let mut r = Reader {
+        data,
+        pos: 0,
+        records: 0,
+        nesting: 0,
+        metadata: HashMap::new(),
+        objects: HashMap::new(),
+        root_id: None,
+        first_object: None,
+    };
+    loop {
+        let start = r.pos;
+        let record = r.u8()?;
+        match record {
+            11 => break, // MessageEnd
+            0 => {
+                let root = r.i32()?;
+                let _header = r.i32()?;
+                let (major, minor) = (r.i32()?, r.i32()?);
+                if major != 1 || minor != 0 {
+                    return Err(NrbfError::Invalid {
+                        what: "stream version",
+                        offset: start,
+                    });
+                }
+                r.root_id = Some(root);
+            }
+            _ => {
+                // A top-level record: referenceable objects register themselves.
+                r.pos = start;
+                let value = r.record()?;
+                if r.first_object.is_none()
+                    && !matches!(value, Raw::Value(Value::Null) | Raw::Nulls(_))
+                {
+                    r.first_object = Some(value);
+                }
+            }
+        }
+    }
+    let root = match r.root_id.and_then(|id| r.objects.get(&id)).cloned() {
+        Some(raw) => raw,
+        None => r.first_object.clone().ok_or(NrbfError::NoRoot)?,
+    };
+    let mut budget = MAX_VALUES;
+    resolve(&root, &r.objects, 0, &mut budget)
+}
+
+fn resolve(
+    raw: &Raw,
+    objects: &HashMap<i32, Raw>,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<Value, NrbfError> {
+    if depth > MAX_DEPTH {
+        return Err(NrbfError::TooDeep);
+    }
+    *budget = budget.checked_sub(1).ok_or(NrbfError::TooManyValues)?;
+    Ok(match raw {
+        Raw::Value(v) => v.clone(),
+        Raw::Nulls(_) => Value::Null,
+        Raw::Ref(id) => match objects.get(id) {
+            Some(target) => resolve(target, objects, depth + 1, budget)?,
+            None => Value::Null,
+        },
+        Raw::Object { class, members } => Value::Object(Object {
+            class: class.clone(),
+            members: members
+                .iter()
+                .map(|(n, v)| Ok((n.clone(), resolve(v, objects, depth + 1, budget)?)))
+                .collect::<Result<_, NrbfError>>()?,
+        }),
+        Raw::Array(items) => {
+            let mut out = Vec::with_capacity(items.len().min(4096));
+            for item in items {
+                match item {
+                    Raw::Nulls(n) => {
+                        *budget = budget.checked_sub(*n).ok_or(NrbfError::TooManyValues)?;
+                        out.extend(std::iter::repeat_n(Value::Null, *n));
+                    }
+                    other => out.push(resolve(other, objects, depth + 1, budget)?),
+                }
+            }
+            Value::Array(out)
+        }
+    })
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], NrbfError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.data.len())
+            .ok_or(NrbfError::Truncated(self.pos))?;
+        let s = &self.data[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn u8(&mut self) -> Result<u8, NrbfError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], NrbfError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn i32(&mut self) -> Result<i32, NrbfError> {
+        Ok(i32::from_le_bytes(self.array()?))
+    }
+
+    /// A non-negative count that cannot exceed what is left in the stream.
+    fn count(&mut self, what: &'static str, min_bytes_each: usize) -> Result<usize, NrbfError> {
+        let offset = self.pos;
+        let n = usize::try_from(self.i32()?).map_err(|_| NrbfError::Invalid { what, offset })?;
+        if n.saturating_mul(min_bytes_each) > self.data.len() - self.pos {
+            return Err(NrbfError::Invalid { what, offset });
+        }
+        Ok(n)
+    }
+
+    /// LengthPrefixedString: 7-bit encoded length (at most 5 bytes), then UTF-8.
+    fn string(&mut self) -> Result<String, NrbfError> {
+        let offset = self.pos;
+        let mut len: u64 = 0;
+        for i in 0..5 {
+            let b = self.u8()?;
+            len |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                let len = usize::try_from(len).map_err(|_| NrbfError::Invalid {
+                    what: "string length",
+                    offset,
+                })?;
+                let bytes = self.take(len)?;
+                return String::from_utf8(bytes.to_vec()).map_err(|_| NrbfError::Invalid {
+                    what: "UTF-8 string",
+                    offset,
+                });
+            }
+        }
+        Err(NrbfError::Invalid {
+            what: "string length",
+            offset,
+        })
+    }
+
+    fn primitive(&mut self, kind: u8) -> Result<Value, NrbfError> {
+        let offset = self.pos;
+        Ok(match kind {
+            1 => Value::Bool(self.u8()? != 0),
+            2 => Value::UInt(u64::from(self.u8()?)),
+            3 => {
+                // Char: one UTF-8 encoded character.
+                let first = self.u8()?;
+                let len = match first {
+                    0x00..=0x7f => 1,
+                    0xc0..=0xdf => 2,
+                    0xe0..=0xef => 3,
+                    0xf0..=0xf7 => 4,
+                    _ => {
+                        return Err(NrbfError::Invalid {
+                            what: "char",
+                            offset,
+                        })
+                    }
+                };
+                let mut buf = vec![first];
+                buf.extend_from_slice(self.take(len - 1)?);
+                let c = std::str::from_utf8(&buf)
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                    .ok_or(NrbfError::Invalid {
+                        what: "char",
+                        offset,
+                    })?;
+                Value::Char(c)
+            }
+            5 => Value::String(self.string()?), // Decimal, as text
+            6 => Value::Float(f64::from_le_bytes(self.array()?)),
+            7 => Value::Int(i64::from(i16::from_le_bytes(self.array()?))),
+            8 => Value::Int(i64::from(self.i32()?)),
+            9 => Value::Int(i64::from_le_bytes(self.array()?)),
+            10 => Value::Int(i64::from(self.u8()? as i8)),
+            11 => Value::Float(f64::from(f32::from_le_bytes(self.array()?))),
+            12 => Value::Int(i64::from_le_bytes(self.array()?)), // TimeSpan ticks
+            13 => Value::DateTime(u64::from_le_bytes(self.array()?)),
+            14 => Value::UInt(u64::from(u16::from_le_bytes(self.array()?))),
+            15 => Value::UInt(u64::from(u32::from_le_bytes(self.array()?))),
+            16 => Value::UInt(u64::from_le_bytes(self.array()?)),
+            17 => Value::Null,
+            18 => Value::String(self.string()?),
+            other => {
+                return Err(NrbfError::Unsupported {
+                    what: "primitive type",
+                    value: other,
+                    offset,
+                })
+            }
+        })
+    }
+
+    fn class_info(&mut self) -> Result<(i32, String, Vec<String>), NrbfError> {
+        let id = self.i32()?;
+        let name = self.string()?;
+        let n = self.count("member count", 1)?;
+        let members = (0..n).map(|_| self.string()).collect::<Result<_, _>>()?;
+        Ok((id, name, members))
+    }
+
+    fn member_types(&mut self, n: usize) -> Result<Vec<MemberType>, NrbfError> {
+        let kinds = self.take(n)?.to_vec();
+        kinds
+            .into_iter()
+            .map(|k| {
+                let offset = self.pos;
+                Ok(match k {
+                    0 => MemberType::Primitive(self.u8()?),
+                    1 => MemberType::String,
+                    2 => MemberType::Object,
+                    3 => {
+                        self.string()?;
+                        MemberType::SystemClass
+                    }
+                    4 => {
+                        self.string()?;
+                        self.i32()?;
+                        MemberType::Class
+                    }
+                    5 => MemberType::ObjectArray,
+                    6 => MemberType::StringArray,
+                    7 => MemberType::PrimitiveArray(self.u8()?),
+                    other => {
+                        return Err(NrbfError::Unsupported {
+                            what: "member type",
+                            value: other,
+                            offset,
+                        })
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Reads the member values of a class instance and registers it under `id`.
+    fn instance(&mut self, id: i32, meta: &ClassMeta) -> Result<Raw, NrbfError> {
+        let mut members = Vec::with_capacity(meta.members.len());
+        for (i, name) in meta.members.iter().enumerate() {
+            let value = match meta.types.as_ref().and_then(|t| t.get(i)) {
+                Some(MemberType::Primitive(kind)) => Raw::Value(self.primitive(*kind)?),
+                _ => self.record()?,
+            };
+            members.push((name.clone(), value));
+        }
+        let raw = Raw::Object {
+            class: meta.name.clone(),
+            members,
+        };
+        self.objects.insert(id, raw.clone());
+        Ok(Raw::Ref(id))
+    }
+
+    /// Reads one record and returns it as a value or a reference to the object it defined.
+    fn record(&mut self) -> Result<Raw, NrbfError> {
+        if self.nesting >= MAX_DEPTH {
+            return Err(NrbfError::TooDeep);
+        }
+        self.nesting += 1;
+        let result = self.record_inner();
+        self.nesting -= 1;
+        result
+    }
+
+    fn record_inner(&mut self) -> Result<Raw, NrbfError> {
+        self.records += 1;
+        if self.records > MAX_RECORDS {
+            return Err(NrbfError::TooManyRecords);
+        }
+        let offset = self.pos;
+        let kind = self.u8()?;
+        match kind {
+            // ClassWithId: an instance of a class defined earlier.
+            1 => {
+                let id = self.i32()?;
+                let meta_id = self.i32()?;
+                let meta = self
+                    .metadata
+                    .get(&meta_id)
+                    .cloned()
+                    .ok_or(NrbfError::UnknownMetadata(meta_id))?;
+                self.instance(id, &meta)
+            }
+            // SystemClassWithMembers / ClassWithMembers: no member types; values are records.
+            2 | 3 => {
+                let (id, name, members) = self.class_info()?;
+                if kind == 2 {
+                    self.i32()?; // library id
+                }
+                let meta = ClassMeta {
+                    name,
+                    members,
+                    types: None,
+                };
+                self.metadata.insert(id, meta.clone());
+                self.instance(id, &meta)
+            }
+            // SystemClassWithMembersAndTypes / ClassWithMembersAndTypes.
+            4 | 5 => {
+                let (id, name, members) = self.class_info()?;
+                let types = self.member_types(members.len())?;
+                if kind == 5 {
+                    self.i32()?; // library id
+                }
+                let meta = ClassMeta {
+                    name,
+                    members,
+                    types: Some(types),
+                };
+                self.metadata.insert(id, meta.clone());
+                self.instance(id, &meta)
+            }
+            // BinaryObjectString
+            6 => {
+                let id = self.i32()?;
+                let s = self.string()?;
+                self.objects.insert(id, Raw::Value(Value::String(s)));
+                Ok(Raw::Ref(id))
+            }
+            // BinaryArray
+            7 => {
+                let id = self.i32()?;
+                let array_kind = self.u8()?;
+                let rank = self.count("array rank", 4)?;
+                if rank == 0 || rank > 8 {
+                    return Err(NrbfError::Invalid {
+                        what: "array rank",
+                        offset,
+                    });
+                }
+                let mut total: usize = 1;
+                for _ in 0..rank {
+                    let n = self.count("array length", 0)?;
+                    total = total.checked_mul(n).ok_or(NrbfError::Invalid {
+                        what: "array length",
+                        offset,
+                    })?;
+                }
+                if matches!(array_kind, 3..=5) {
+                    for _ in 0..rank {
+                        self.i32()?; // lower bounds
+                    }
+                }
+                let element = self.member_types(1)?.remove(0);
+                let items = self.elements(total, &element)?;
+                self.objects.insert(id, items);
+                Ok(Raw::Ref(id))
+            }
+            // MemberPrimitiveTyped
+            8 => {
+                let p = self.u8()?;
+                Ok(Raw::Value(self.primitive(p)?))
+            }
+            // MemberReference
+            9 => Ok(Raw::Ref(self.i32()?)),
+            // ObjectNull
+            10 => Ok(Raw::Nulls(1)),
+            // BinaryLibrary: define and read on to the record it precedes.
+            12 => {
+                self.i32()?;
+                self.string()?;
+                self.record_inner()
+            }
+            // ObjectNullMultiple256 / ObjectNullMultiple
+            13 => Ok(Raw::Nulls(usize::from(self.u8()?))),
+            14 => Ok(Raw::Nulls(self.count("null count", 0)?)),
+            // ArraySinglePrimitive
+            15 => {
+                let id = self.i32()?;
+                let n = self.count("array length", 1)?;
+                let p = self.u8()?;
+                let value = if p == 2 {
+                    Raw::Value(Value::Bytes(self.take(n)?.to_vec()))
+                } else {
+                    Raw::Array(
+                        (0..n)
+                            .map(|_| self.primitive(p).map(Raw::Value))
+                            .collect::<Result<_, _>>()?,
+                    )
+                };
+                self.objects.insert(id, value);
+                Ok(Raw::Ref(id))
+            }
+            // ArraySingleObject / ArraySingleString
+            16 | 17 => {
+                let id = self.i32()?;
+                let n = self.count("array length", 0)?;
+                let items = self.elements(n, &MemberType::Object)?;
+                self.objects.insert(id, items);
+                Ok(Raw::Ref(id))
+            }
+            other => Err(NrbfError::UnknownRecord {
+                record: other,
+                offset,
+            }),
+        }
+    }
+
+    /// Reads `n` array elements; nulls may stand for several elements.
+    fn elements(&mut self, n: usize, element: &MemberType) -> Result<Raw, NrbfError> {
+        let mut items = Vec::new();
+        let mut filled = 0usize;
+        while filled < n {
+            let item = match element {
+                MemberType::Primitive(p) => Raw::Value(self.primitive(*p)?),
+                _ => self.record()?,
+            };
+            filled += match &item {
+                Raw::Nulls(k) => (*k).max(1),
+                _ => 1,
+            };
+            items.push(item);
+        }
+        if filled != n {
+            return Err(NrbfError::Invalid {
+                what: "null run past the array end",
+                offset: self.pos,
+            });
+        }
+        Ok(Raw::Array(items))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lps(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut n = s.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                break;
+            }
+            out.push(b | 0x80);
+        }
+        out.extend_from_slice(s.as_bytes());
+        out
+    }
+
+    /// Header, library 2, class Demo { Name: string, Count: Int32, Data: byte[] (ref 3) }, end.
+    fn sample() -> Vec<u8> {
+        let mut b = vec![0];
+        for v in [1i32, -1, 1, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.push(12);
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.extend(lps("Lib"));
+        b.push(5);
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend(lps("Demo"));
+        b.extend_from_slice(&3i32.to_le_bytes());
+        for m in ["Name", "Count", "Data"] {
+            b.extend(lps(m));
+        }
+        b.extend_from_slice(&[1, 0, 7, 8, 2]); // String, Primitive Int32, PrimitiveArray Byte
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.push(6);
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.extend(lps("hello"));
+        b.extend_from_slice(&42i32.to_le_bytes());
+        b.push(9);
+        b.extend_from_slice(&3i32.to_le_bytes());
+        b.push(15);
+        b.extend_from_slice(&3i32.to_le_bytes());
+        b.extend_from_slice(&3i32.to_le_bytes());
+        b.push(2);
+        b.extend_from_slice(&[0xde, 0xad, 0xbf]);
+        b.push(11);
+        b
+    }
+
+    #[test]
+    fn reads_members_strings_and_forward_references() {
+        let v = parse(&sample()).unwrap();
+        let o = v.as_object().unwrap();
+        assert_eq!(o.class, "Demo");
+        assert_eq!(o.get("Name").and_then(Value::as_str), Some("hello"));
+        assert_eq!(o.get("Count").and_then(Value::as_int), Some(42));
+        assert_eq!(o.get("Data"), Some(&Value::Bytes(vec![0xde, 0xad, 0xbf])));
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let full = sample();
+        for len in 0..full.len() - 1 {
+            assert!(parse(&full[..len]).is_err(), "prefix of {len} bytes parsed");
+        }
+    }
+
+    #[test]
+    fn every_single_byte_corruption_is_handled() {
+        let full = sample();
+        for i in 0..full.len() {
+            for x in [0x00u8, 0x01, 0x7f, 0x80, 0xff] {
+                let mut b = full.clone();
+                b[i] = x;
+                let _ = parse(&b); // must return, not panic or hang
+            }
+        }
+    }
+
+    #[test]
+    fn lengths_past_the_end_and_unknown_records_are_rejected() {
+        let mut b = sample();
+        let at = b.len() - 5; // the byte array's length field area
+        b[at - 4..at].copy_from_slice(&i32::MAX.to_le_bytes());
+        assert!(parse(&b).is_err());
+        let mut b = sample();
+        let end = b.len() - 1;
+        b[end] = 99;
+        assert!(matches!(
+            parse(&b),
+            Err(NrbfError::UnknownRecord { record: 99, .. }) | Err(NrbfError::Truncated(_))
+        ));
+    }
+
+    #[test]
+    fn deeply_nested_inline_objects_are_refused() {
+        // class Box { Inner: object } nested 10,000 times inline.
+        let mut b = vec![0];
+        for v in [1i32, -1, 1, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.push(4);
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend(lps("Box"));
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend(lps("Inner"));
+        b.push(2);
+        for i in 2..10_000i32 {
+            b.push(1);
+            b.extend_from_slice(&i.to_le_bytes());
+            b.extend_from_slice(&1i32.to_le_bytes());
+        }
+        b.push(10);
+        b.push(11);
+        assert_eq!(parse(&b), Err(NrbfError::TooDeep));
+    }
+
+    #[test]
+    fn reference_cycles_stop_at_the_depth_limit() {
+        // class Node { Next: object } whose Next refers to itself.
+        let mut b = vec![0];
+        for v in [1i32, -1, 1, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.push(4);
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend(lps("Node"));
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend(lps("Next"));
+        b.push(2);
+        b.push(9);
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.push(11);
+        assert_eq!(parse(&b), Err(NrbfError::TooDeep));
+    }
+}
