@@ -120,7 +120,7 @@ enum MemberType {
     Class,
     ObjectArray,
     StringArray,
-    PrimitiveArray(u8),
+    PrimitiveArray,
 }
 
 #[derive(Debug, Clone)]
@@ -391,7 +391,10 @@ impl Reader<'_> {
                     }
                     5 => MemberType::ObjectArray,
                     6 => MemberType::StringArray,
-                    7 => MemberType::PrimitiveArray(self.u8()?),
+                    7 => {
+                        self.u8()?; // element primitive type: the array record carries it too
+                        MemberType::PrimitiveArray
+                    }
                     other => {
                         return Err(NrbfError::Unsupported {
                             what: "member type",
