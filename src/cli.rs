@@ -18,16 +18,25 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read certificate stores, evaluate them with a rule pack and write reports.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules of a pack: id, enabled, severity, title.
     Rules(RulesArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or folders (read recursively): .pem .crt .cer .der .p7b .p7c .pfx .p12.
+    /// Files or folders (read recursively): .pem .crt .cer .der .p7b .p7c .pfx .p12, and
+    /// Exchange exports (.xml from Export-Clixml, .json from ConvertTo-Json).
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
+
+    /// Accepted domain of the organisation (adds to those in exports), repeatable.
+    #[arg(short = 'd', long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+
+    /// Client namespace such as mail.contoso.com (adds to those in exports), repeatable.
+    #[arg(short = 'n', long = "namespace", value_name = "FQDN")]
+    pub namespaces: Vec<String>,
 
     /// Roots trusted in addition to the bundled public roots (PEM or DER), repeatable.
     #[arg(long = "trust-anchors", value_name = "PEM")]

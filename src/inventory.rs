@@ -21,6 +21,207 @@ pub struct Certificate {
     pub sources: Vec<Source>,
     /// Chain validation result, filled by [`crate::trust::evaluate_inventory`].
     pub trust: Trust,
+    /// Where Exchange has it installed, and for which services.
+    pub bindings: Vec<Binding>,
+}
+
+/// `Get-ExchangeCertificate` service flags (IMAP 1, POP 2, UM 4, IIS 8, SMTP 16,
+/// Federation 32, UMCallRouter 64).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Services(pub u32);
+
+impl Services {
+    pub const IMAP: u32 = 1;
+    pub const POP: u32 = 2;
+    pub const UM: u32 = 4;
+    pub const IIS: u32 = 8;
+    pub const SMTP: u32 = 16;
+    pub const FEDERATION: u32 = 32;
+    pub const UM_CALL_ROUTER: u32 = 64;
+    const NAMES: [(u32, &'static str); 7] = [
+        (Self::IMAP, "IMAP"),
+        (Self::POP, "POP"),
+        (Self::UM, "UM"),
+        (Self::IIS, "IIS"),
+        (Self::SMTP, "SMTP"),
+        (Self::FEDERATION, "Federation"),
+        (Self::UM_CALL_ROUTER, "UMCallRouter"),
+    ];
+
+    /// True when any of `flags` is set.
+    pub fn any(self, flags: u32) -> bool {
+        self.0 & flags != 0
+    }
+
+    /// Service names as Exchange writes them, in flag order.
+    pub fn names(self) -> Vec<&'static str> {
+        Self::NAMES
+            .iter()
+            .filter(|(f, _)| self.0 & f != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    /// Parses the text form (`"IMAP, POP, IIS, SMTP"`, `"None"`) or a number.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        if let Ok(n) = t.parse::<u32>() {
+            return Some(Self(n));
+        }
+        let mut flags = 0;
+        for part in t.split([',', ' ']).filter(|p| !p.is_empty()) {
+            if part.eq_ignore_ascii_case("none") {
+                continue;
+            }
+            flags |= Self::NAMES
+                .iter()
+                .find(|(_, n)| n.eq_ignore_ascii_case(part))?
+                .0;
+        }
+        Some(Self(flags))
+    }
+}
+
+/// Exchange's `CertificateStatus` names, by value.
+pub const CERTIFICATE_STATUS: [&str; 8] = [
+    "Unknown",
+    "Valid",
+    "Revoked",
+    "DateInvalid",
+    "Untrusted",
+    "Invalid",
+    "RevocationCheckFailure",
+    "PendingRequest",
+];
+
+/// Exchange's `CertificateAuthorityType` names, by value.
+pub const ROOT_CA_TYPE: [&str; 6] = [
+    "None",
+    "ThirdParty",
+    "Enterprise",
+    "Registry",
+    "GroupPolicy",
+    "Unknown",
+];
+
+/// A certificate as one Exchange server reports it (`Get-ExchangeCertificate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub server: String,
+    /// None when the export does not say (e.g. taken without SerializationData): unknown, never guessed.
+    pub services: Option<Services>,
+    /// Exchange status (`Valid`, `PendingRequest` …), when known.
+    pub status: Option<String>,
+    pub self_signed: Option<bool>,
+    pub root_ca_type: Option<String>,
+    /// The export (path) this binding was read from.
+    pub source: String,
+}
+
+/// Organisation facts: accepted domains, client namespaces, Auth configuration, connectors,
+/// and POP/IMAP certificate settings, each with where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Organisation {
+    pub domains: Vec<ContextItem>,
+    pub namespaces: Vec<ContextItem>,
+    pub auth_configs: Vec<AuthConfig>,
+    pub connectors: Vec<Connector>,
+    pub protocol_settings: Vec<ProtocolSetting>,
+}
+
+/// A domain or namespace and the places it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextItem {
+    pub name: String,
+    pub sources: Vec<String>,
+}
+
+/// `Get-AuthConfig`: the Auth certificate thumbprints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthConfig {
+    pub current: Option<String>,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub source: String,
+}
+
+/// A receive or send connector with its `TlsCertificateName`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connector {
+    /// `Receive` or `Send`.
+    pub kind: String,
+    pub name: String,
+    /// Servers the connector runs on (receive: its server; send: source transport servers).
+    pub servers: Vec<String>,
+    /// `<I>issuer<S>subject`, when set.
+    pub tls_certificate_name: Option<String>,
+    pub fqdn: Option<String>,
+    pub source: String,
+}
+
+/// `Get-ImapSettings` / `Get-PopSettings`: the certificate name POP/IMAP present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSetting {
+    /// `IMAP` or `POP`.
+    pub protocol: String,
+    pub server: String,
+    pub x509_certificate_name: Option<String>,
+    pub source: String,
+}
+
+impl Organisation {
+    /// Adds an accepted domain (lowercase, deduplicated) seen at `source`.
+    pub fn add_domain(&mut self, name: &str, source: &str) {
+        add_item(&mut self.domains, name, source);
+    }
+
+    /// Adds a client namespace (lowercase, deduplicated) seen at `source`.
+    pub fn add_namespace(&mut self, name: &str, source: &str) {
+        add_item(&mut self.namespaces, name, source);
+    }
+
+    /// Merges another set of facts into this one.
+    pub fn merge(&mut self, other: Organisation) {
+        for d in other.domains {
+            d.sources.iter().for_each(|s| self.add_domain(&d.name, s));
+        }
+        for n in other.namespaces {
+            n.sources
+                .iter()
+                .for_each(|s| self.add_namespace(&n.name, s));
+        }
+        self.auth_configs.extend(other.auth_configs);
+        self.connectors.extend(other.connectors);
+        self.protocol_settings.extend(other.protocol_settings);
+    }
+
+    /// Thumbprints (uppercase) named by any `Get-AuthConfig` as current, next or previous.
+    pub fn auth_thumbprints(&self) -> Vec<String> {
+        self.auth_configs
+            .iter()
+            .flat_map(|a| [&a.current, &a.next, &a.previous])
+            .flatten()
+            .map(|t| t.to_ascii_uppercase())
+            .collect()
+    }
+}
+
+fn add_item(items: &mut Vec<ContextItem>, name: &str, source: &str) {
+    let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    if name.is_empty() {
+        return;
+    }
+    match items.iter_mut().find(|i| i.name == name) {
+        Some(item) => {
+            if !item.sources.iter().any(|s| s == source) {
+                item.sources.push(source.to_string());
+            }
+        }
+        None => items.push(ContextItem {
+            name,
+            sources: vec![source.to_string()],
+        }),
+    }
 }
 
 /// Where a certificate was seen.
@@ -40,6 +241,10 @@ pub enum InputKind {
     Der,
     Pkcs7,
     Pkcs12,
+    /// PowerShell `Export-Clixml` of Exchange cmdlets.
+    Clixml,
+    /// `ConvertTo-Json` of `Get-ExchangeCertificate`.
+    ExchangeJson,
     /// Read but not a certificate store (the record says why).
     Skipped,
     /// Could not be classified (unreadable, empty, unrecognised content).
@@ -67,6 +272,7 @@ pub struct InputRecord {
 pub struct Inventory {
     pub certificates: Vec<Certificate>,
     pub inputs: Vec<InputRecord>,
+    pub organisation: Organisation,
     by_sha256: HashMap<String, usize>,
 }
 
@@ -80,6 +286,7 @@ impl Certificate {
             details,
             sources: vec![source],
             trust: Trust::default(),
+            bindings: Vec::new(),
         }
     }
 }
@@ -89,10 +296,15 @@ impl Inventory {
     /// Returns the index of the record.
     pub fn add(&mut self, cert: Certificate) -> usize {
         if let Some(&i) = self.by_sha256.get(&cert.sha256) {
-            let sources = &mut self.certificates[i].sources;
+            let existing = &mut self.certificates[i];
             for source in cert.sources {
-                if !sources.contains(&source) {
-                    sources.push(source);
+                if !existing.sources.contains(&source) {
+                    existing.sources.push(source);
+                }
+            }
+            for binding in cert.bindings {
+                if !existing.bindings.contains(&binding) {
+                    existing.bindings.push(binding);
                 }
             }
             return i;

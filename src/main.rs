@@ -14,7 +14,7 @@ use certaudit::scan::{self, ConfigError, ScanError, ScanOptions};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Rules(args) => run_rules(args),
     };
     ExitCode::from(code)
@@ -88,6 +88,8 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
     formats.dedup();
     Ok(ScanOptions {
         inputs: args.inputs,
+        domains: args.domains,
+        namespaces: args.namespaces,
         trust_anchors: args.trust_anchors,
         public_roots: !args.no_public_roots,
         pack: args.pack,

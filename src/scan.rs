@@ -14,6 +14,10 @@ use crate::trust::{self, AnchorError, TrustAnchors};
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub inputs: Vec<PathBuf>,
+    /// Accepted domains given on the command line.
+    pub domains: Vec<String>,
+    /// Client namespaces given on the command line.
+    pub namespaces: Vec<String>,
     pub trust_anchors: Vec<PathBuf>,
     pub public_roots: bool,
     pub pack: Option<PathBuf>,
@@ -88,6 +92,12 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         pfx_password: options.pfx_password.clone(),
     };
     let mut inventory = inputs::collect(&options.inputs, &read_options);
+    for d in &options.domains {
+        inventory.organisation.add_domain(d, "--domain");
+    }
+    for n in &options.namespaces {
+        inventory.organisation.add_namespace(n, "--namespace");
+    }
     trust::evaluate_inventory(&mut inventory, &anchors, at);
     let findings = rules::evaluate(&inventory, &rule_set, at);
     let report = Report::build(

@@ -3,6 +3,9 @@
 //! One module per input format; this module walks folders, sniffs content and merges
 //! the results in a stable order.
 
+pub mod clixml;
+pub mod exchange;
+pub mod exchange_json;
 pub mod nrbf;
 pub mod pem_der;
 pub mod pkcs12;
@@ -13,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::inventory::{Certificate, InputKind, InputRecord, Inventory, Source};
+use crate::inventory::{
+    Binding, Certificate, InputKind, InputRecord, Inventory, Organisation, Source,
+};
 use crate::x509::CertDetails;
 
 /// Largest input file read (a bundle of 100,000 certificates is well below it).
@@ -78,6 +83,10 @@ pub enum InputError {
     Pkcs12Password { tried: String },
     #[error("malformed or unsupported PKCS#12: {0}")]
     Pkcs12(String),
+    #[error("unreadable CliXML: {0}")]
+    Clixml(String),
+    #[error("unreadable JSON export: {0}")]
+    Json(String),
 }
 
 /// Certificates decoded from one input, before they meet the inventory.
@@ -90,6 +99,10 @@ pub struct Decoded {
     pub note: Option<String>,
     /// Parts of the input that could not be read while the rest could.
     pub errors: Vec<String>,
+    /// Exchange bindings, by index into `certificates`.
+    pub bindings: Vec<(usize, Binding)>,
+    /// Organisation facts found in an export.
+    pub organisation: Organisation,
 }
 
 /// Reads every input (files and folders, recursively) into a new inventory.
@@ -101,15 +114,16 @@ pub fn collect(inputs: &[PathBuf], options: &ReadOptions) -> Inventory {
     for input in inputs {
         expand(input, &mut files, &mut inventory.inputs);
     }
-    let results: Vec<(InputRecord, Vec<Certificate>)> = files
+    let results: Vec<FileResult> = files
         .par_iter()
         .map(|(path, explicit)| read_one(path, *explicit, options))
         .collect();
-    for (record, certs) in results {
-        for cert in certs {
+    for result in results {
+        for cert in result.certificates {
             inventory.add(cert);
         }
-        inventory.inputs.push(record);
+        inventory.organisation.merge(result.organisation);
+        inventory.inputs.push(result.record);
     }
     inventory
 }
@@ -161,42 +175,58 @@ fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<Inpu
     }
 }
 
+/// What one file contributed.
+struct FileResult {
+    record: InputRecord,
+    certificates: Vec<Certificate>,
+    organisation: Organisation,
+}
+
 /// Reads and decodes one file. `explicit` files were named on the command line: content
 /// that is not a certificate store is then an error rather than a skipped file.
-fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> (InputRecord, Vec<Certificate>) {
-    let mut record = InputRecord {
-        path: path.display().to_string(),
-        sha256: None,
-        kind: InputKind::Unknown,
-        certificates: 0,
-        error: None,
-        note: None,
+fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
+    let mut result = FileResult {
+        record: InputRecord {
+            path: path.display().to_string(),
+            sha256: None,
+            kind: InputKind::Unknown,
+            certificates: 0,
+            error: None,
+            note: None,
+        },
+        certificates: Vec::new(),
+        organisation: Organisation::default(),
     };
+    let record = &mut result.record;
     let bytes = match read_bounded(path) {
         Ok(b) => b,
         Err(e) => {
             record.error = Some(e.to_string());
-            return (record, Vec::new());
+            return result;
         }
     };
     record.sha256 = Some(crate::digest::sha256_hex(&bytes));
-    let announced = has_certificate_extension(path);
-    let decoded = match decode(&bytes, options) {
+    let announced = has_certificate_extension(path) || has_export_extension(path);
+    let decoded = match decode(&bytes, options, &record.path) {
         Ok(d) => d,
         Err(InputError::Unrecognised) if !explicit && !announced => {
             record.kind = InputKind::Skipped;
-            record.note = Some("not a certificate file".into());
-            return (record, Vec::new());
+            record.note = Some("not a certificate store or Exchange export".into());
+            return result;
         }
         Err(e) => {
             record.error = Some(e.to_string());
-            return (record, Vec::new());
+            return result;
         }
     };
     record.kind = decoded.kind.unwrap_or(InputKind::Unknown);
     record.note = decoded.note;
-    let mut certs = Vec::with_capacity(decoded.certificates.len());
+    let source_kind = match record.kind {
+        InputKind::Clixml | InputKind::ExchangeJson => "export",
+        _ => "file",
+    };
     let mut errors = decoded.errors;
+    let mut bindings = decoded.bindings;
     let multiple = decoded.certificates.len() > 1;
     for (i, der) in decoded.certificates.into_iter().enumerate() {
         let location = if multiple {
@@ -205,19 +235,29 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> (InputRecord,
             record.path.clone()
         };
         let source = Source {
-            kind: "file".into(),
+            kind: source_kind.into(),
             location,
         };
         match CertDetails::parse(&der) {
-            Ok(details) => certs.push(Certificate::new(der, details, source)),
+            Ok(details) => {
+                let mut cert = Certificate::new(der, details, source);
+                cert.bindings = bindings
+                    .iter()
+                    .filter(|(at, _)| *at == i)
+                    .map(|(_, b)| b.clone())
+                    .collect();
+                result.certificates.push(cert);
+            }
             Err(e) => errors.push(format!("certificate #{}: {e}", i + 1)),
         }
     }
-    record.certificates = certs.len();
+    bindings.clear();
+    record.certificates = result.certificates.len();
     if !errors.is_empty() {
         record.error = Some(errors.join("; "));
     }
-    (record, certs)
+    result.organisation = decoded.organisation;
+    result
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, InputError> {
@@ -235,6 +275,12 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, InputError> {
     Ok(bytes)
 }
 
+fn has_export_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json"))
+}
+
 fn has_certificate_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -242,8 +288,9 @@ fn has_certificate_extension(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Decides the format by content, never by file name, and decodes it.
-pub fn decode(bytes: &[u8], options: &ReadOptions) -> Result<Decoded, InputError> {
+/// Decides the format by content, never by file name, and decodes it. `source` names the
+/// input in the bindings and organisation facts it yields.
+pub fn decode(bytes: &[u8], options: &ReadOptions, source: &str) -> Result<Decoded, InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty);
     }
@@ -262,8 +309,37 @@ pub fn decode(bytes: &[u8], options: &ReadOptions) -> Result<Decoded, InputError
             ..Decoded::default()
         }),
         DerShape::Pfx => pkcs12::decode(bytes, options.pfx_password.as_ref()),
-        DerShape::NotDer => Err(InputError::Unrecognised),
+        DerShape::NotDer => decode_export(bytes, source),
     }
+}
+
+/// CliXML (UTF-8 or UTF-16) or JSON exports; anything else is unrecognised.
+fn decode_export(bytes: &[u8], source: &str) -> Result<Decoded, InputError> {
+    let looks_textual = matches!(
+        bytes,
+        [0xef, 0xbb, 0xbf, ..]
+            | [0xff, 0xfe, ..]
+            | [0xfe, 0xff, ..]
+            | [b'<', 0, ..]
+            | [0, b'<', ..]
+    ) || bytes
+        .iter()
+        .take(64)
+        .all(|b| !b.is_ascii_control() || b.is_ascii_whitespace());
+    if !looks_textual {
+        return Err(InputError::Unrecognised);
+    }
+    let Ok(text) = clixml::decode_text(bytes) else {
+        return Err(InputError::Unrecognised);
+    };
+    let head: String = text.chars().take(4096).collect();
+    if clixml::looks_like_clixml(&text) || head.contains("<!DOCTYPE") || head.contains("<Objs") {
+        return exchange::read_clixml(&text, source);
+    }
+    if exchange_json::looks_like_json(&text) {
+        return exchange_json::read_json(&text, source);
+    }
+    Err(InputError::Unrecognised)
 }
 
 /// The shape of a DER blob, read from its first two tags only.

@@ -40,7 +40,7 @@ fn open(bytes: &[u8], password: &str) -> Result<Decoded, InputError> {
         kind: Some(InputKind::Pkcs12),
         certificates,
         note: (keys > 0).then(|| format!("{keys} private key(s) in the archive: not kept")),
-        errors: Vec::new(),
+        ..Decoded::default()
     })
 }
 

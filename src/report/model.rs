@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::inventory::{InputRecord, Inventory, Source};
+use crate::inventory::{
+    AuthConfig, Connector, ContextItem, InputRecord, Inventory, ProtocolSetting, Source,
+};
 use crate::rules::{days_between, Finding, PackInfo, Severity};
 use crate::time::rfc3339 as timestamp;
 use crate::trust::Trust;
@@ -21,6 +23,8 @@ pub struct Report {
     pub tool: Tool,
     pub scan: Scan,
     pub summary: Summary,
+    /// Domains, namespaces, Auth configuration, connectors and POP/IMAP settings in force.
+    pub organisation: OrganisationEntry,
     pub certificates: Vec<CertificateEntry>,
     pub endpoints: Vec<EndpointEntry>,
     pub findings: Vec<FindingEntry>,
@@ -129,7 +133,25 @@ pub struct KeyEntry {
 pub struct BindingEntry {
     pub server: String,
     pub services: Vec<String>,
+    /// Exchange's status (`Valid`, `PendingRequest` …) or `unknown`.
     pub status: String,
+    /// False when the export did not say which services are bound (never guessed).
+    pub services_known: bool,
+    /// Exchange's own view of the certificate, when the export carries it.
+    pub self_signed: Option<bool>,
+    pub root_ca_type: Option<String>,
+    /// The export this binding was read from.
+    pub source: String,
+}
+
+/// The organisation facts the binding-aware rules used.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrganisationEntry {
+    pub domains: Vec<ContextItem>,
+    pub namespaces: Vec<ContextItem>,
+    pub auth_configs: Vec<AuthConfig>,
+    pub connectors: Vec<Connector>,
+    pub protocol_settings: Vec<ProtocolSetting>,
 }
 
 /// A probed endpoint.
@@ -210,7 +232,22 @@ impl Report {
                     self_signed: d.self_signed,
                     is_ca: d.is_ca,
                     trust: c.trust.clone(),
-                    bindings: Vec::new(),
+                    bindings: c
+                        .bindings
+                        .iter()
+                        .map(|b| BindingEntry {
+                            server: b.server.clone(),
+                            services: b
+                                .services
+                                .map(|s| s.names().iter().map(|n| n.to_string()).collect())
+                                .unwrap_or_default(),
+                            status: b.status.clone().unwrap_or_else(|| "unknown".into()),
+                            services_known: b.services.is_some(),
+                            self_signed: b.self_signed,
+                            root_ca_type: b.root_ca_type.clone(),
+                            source: b.source.clone(),
+                        })
+                        .collect(),
                     sources: c.sources.clone(),
                 }
             })
@@ -270,6 +307,13 @@ impl Report {
                     .filter(|i| i.error.is_some())
                     .count(),
                 result: if failing { "fail" } else { "pass" }.to_string(),
+            },
+            organisation: OrganisationEntry {
+                domains: inventory.organisation.domains.clone(),
+                namespaces: inventory.organisation.namespaces.clone(),
+                auth_configs: inventory.organisation.auth_configs.clone(),
+                connectors: inventory.organisation.connectors.clone(),
+                protocol_settings: inventory.organisation.protocol_settings.clone(),
             },
             certificates,
             endpoints: Vec::new(),

@@ -1,0 +1,109 @@
+//! `Get-ExchangeCertificate | ConvertTo-Json`: one object or an array. `RawData` is base64
+//! or an array of byte values; `Services` a flags number or the text form
+//! (`"IMAP, POP, IIS, SMTP"`); `Status` a number or its name.
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::{Decoded, InputError};
+use crate::inventory::{Binding, InputKind, Services};
+
+/// True when the text looks like a JSON document (object or array).
+pub fn looks_like_json(text: &str) -> bool {
+    matches!(
+        text.trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .next(),
+        Some('{' | '[')
+    )
+}
+
+/// Reads the certificates and their bindings. Objects without RawData are listed as errors.
+pub fn read_json(text: &str, source: &str) -> Result<Decoded, InputError> {
+    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| InputError::Json(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let objects: Vec<&Value> = match &value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(_) => vec![&value],
+        _ => {
+            return Err(InputError::Json(
+                "expected an object or an array of objects".into(),
+            ))
+        }
+    };
+    let mut out = Decoded {
+        kind: Some(InputKind::ExchangeJson),
+        ..Decoded::default()
+    };
+    for (i, obj) in objects.iter().enumerate() {
+        match certificate(obj, source) {
+            Ok((der, binding)) => {
+                out.bindings.push((out.certificates.len(), binding));
+                out.certificates.push(der);
+            }
+            Err(e) => out.errors.push(format!("object #{}: {e}", i + 1)),
+        }
+    }
+    if out.certificates.is_empty() && out.errors.is_empty() {
+        return Err(InputError::Json("no certificate objects".into()));
+    }
+    Ok(out)
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        // PowerShell sometimes serialises an enum or an object as { "value": …, "Value": … }.
+        Value::Object(m) => text(m.get("Value").or_else(|| m.get("value"))),
+        _ => None,
+    }
+}
+
+fn certificate(obj: &Value, source: &str) -> Result<(Vec<u8>, Binding), String> {
+    let der = match obj.get("RawData") {
+        Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|_| "RawData is not valid base64".to_string())?,
+        Some(Value::Array(bytes)) => bytes
+            .iter()
+            .map(|b| b.as_u64().and_then(|n| u8::try_from(n).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or("RawData array holds values that are not bytes")?,
+        _ => return Err("no RawData".into()),
+    };
+    let identity_server =
+        text(obj.get("Identity")).and_then(|id| id.split_once('\\').map(|(s, _)| s.to_string()));
+    let server = text(obj.get("PSComputerName"))
+        .or_else(|| text(obj.get("ServerName")))
+        .or(identity_server)
+        .unwrap_or_else(|| "(unknown server)".into());
+    let services = match text(obj.get("Services")) {
+        Some(t) => Some(
+            Services::parse(&t)
+                .ok_or_else(|| format!("Services `{t}` is not a flags number or service list"))?,
+        ),
+        None => None,
+    };
+    let status = text(obj.get("Status")).map(|s| match s.parse::<i64>() {
+        Ok(n) => super::exchange::status_name(n),
+        Err(_) => s,
+    });
+    let root_ca_type = text(obj.get("RootCAType")).map(|s| match s.parse::<i64>() {
+        Ok(n) => super::exchange::root_ca_name(n),
+        Err(_) => s,
+    });
+    Ok((
+        der,
+        Binding {
+            server,
+            services,
+            status,
+            self_signed: obj.get("IsSelfSigned").and_then(Value::as_bool),
+            root_ca_type,
+            source: source.to_string(),
+        },
+    ))
+}
