@@ -10,17 +10,14 @@ use std::process::Command;
 use std::time::Instant;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
-    SanType, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384, PKCS_ED25519, PKCS_RSA_SHA256,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair, SanType,
+    PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384, PKCS_ED25519, PKCS_RSA_SHA256,
 };
 
 const RUNS: usize = 3;
 
 fn main() {
-    let count: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let count: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     let store = root.join(format!("store-{count}"));
     let anchors = store.with_extension("anchors.pem");
@@ -29,10 +26,7 @@ fn main() {
         let t = Instant::now();
         generate(&store, &anchors, count);
         std::fs::write(&complete, "").unwrap();
-        eprintln!(
-            "generated {count} certificates in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+        eprintln!("generated {count} certificates in {:.1} s", t.elapsed().as_secs_f64());
     }
     let out = root.join("out");
     let mut times = Vec::new();
@@ -46,15 +40,7 @@ fn main() {
                 .arg(&store)
                 .arg("--trust-anchors")
                 .arg(&anchors)
-                .args([
-                    "--at",
-                    "2026-06-01",
-                    "--format",
-                    "json",
-                    "--fail-on",
-                    "critical",
-                    "-o",
-                ])
+                .args(["--at", "2026-06-01", "--format", "json", "--fail-on", "critical", "-o"])
                 .arg(&out),
         );
         let elapsed = t.elapsed().as_secs_f64();
@@ -62,8 +48,7 @@ fn main() {
         times.push(elapsed);
         peaks.push(max_rss_kib);
     }
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let certs = report["certificates"].as_array().map(Vec::len).unwrap_or(0);
     let findings = report["findings"].as_array().map(Vec::len).unwrap_or(0);
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -89,10 +74,7 @@ fn run_measured(cmd: &mut Command) -> (i32, i64) {
 /// Elsewhere only the exit code is measured (peak memory shows as 0).
 #[cfg(not(unix))]
 fn run_measured(cmd: &mut Command) -> (i32, i64) {
-    (
-        cmd.status().expect("start certaudit").code().unwrap_or(-1),
-        0,
-    )
+    (cmd.status().expect("start certaudit").code().unwrap_or(-1), 0)
 }
 
 fn name(cn: &str) -> DistinguishedName {
@@ -118,12 +100,7 @@ struct IssuerMix {
 }
 
 fn rsa_key(file: &str) -> KeyPair {
-    let pem = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(file),
-    )
-    .unwrap();
+    let pem = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(file)).unwrap();
     KeyPair::from_pem_and_sign_algo(&pem, &PKCS_RSA_SHA256).unwrap()
 }
 
@@ -131,9 +108,7 @@ fn rsa_key(file: &str) -> KeyPair {
 /// (public and AD CS), ECDSA intermediates under a P-384 root, a P-384 intermediate like
 /// Let's Encrypt's E-series, and a single-tier enterprise root that signs leaves itself.
 fn issuers(anchor_pem: &mut String, intermediates_pem: &mut String) -> Vec<IssuerMix> {
-    let rsa_root =
-        CertifiedIssuer::self_signed(ca_params("Bench RSA Root"), rsa_key("bench-rsa-root.key"))
-            .unwrap();
+    let rsa_root = CertifiedIssuer::self_signed(ca_params("Bench RSA Root"), rsa_key("bench-rsa-root.key")).unwrap();
     let rsa_inter = CertifiedIssuer::signed_by(
         ca_params("Bench RSA Intermediate"),
         rsa_key("bench-rsa-intermediate.key"),
@@ -252,11 +227,7 @@ fn generate(store: &PathBuf, anchors: &Path, count: usize) {
         };
         bundle.push_str(&cert.pem());
         if (n + 1) % per_file == 0 || n + 1 == count {
-            std::fs::write(
-                store.join(format!("bundle-{:05}.pem", n / per_file)),
-                &bundle,
-            )
-            .unwrap();
+            std::fs::write(store.join(format!("bundle-{:05}.pem", n / per_file)), &bundle).unwrap();
             bundle.clear();
         }
     }

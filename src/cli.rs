@@ -73,11 +73,7 @@ pub struct ScanArgs {
     pub fail_on: Severity,
 
     /// Environment variable holding the PKCS#12 password (the empty password is tried first).
-    #[arg(
-        long = "pfx-password-env",
-        value_name = "VAR",
-        conflicts_with = "pfx_password_file"
-    )]
+    #[arg(long = "pfx-password-env", value_name = "VAR", conflicts_with = "pfx_password_file")]
     pub pfx_password_env: Option<String>,
 
     /// File whose first line is the PKCS#12 password.

@@ -73,10 +73,7 @@ impl Services {
             if part.eq_ignore_ascii_case("none") {
                 continue;
             }
-            flags |= Self::NAMES
-                .iter()
-                .find(|(_, n)| n.eq_ignore_ascii_case(part))?
-                .0;
+            flags |= Self::NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(part))?.0;
         }
         Some(Self(flags))
     }
@@ -95,14 +92,7 @@ pub const CERTIFICATE_STATUS: [&str; 8] = [
 ];
 
 /// Exchange's `CertificateAuthorityType` names, by value.
-pub const ROOT_CA_TYPE: [&str; 6] = [
-    "None",
-    "ThirdParty",
-    "Enterprise",
-    "Registry",
-    "GroupPolicy",
-    "Unknown",
-];
+pub const ROOT_CA_TYPE: [&str; 6] = ["None", "ThirdParty", "Enterprise", "Registry", "GroupPolicy", "Unknown"];
 
 /// A certificate as one Exchange server reports it (`Get-ExchangeCertificate`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,9 +176,7 @@ impl Organisation {
             d.sources.iter().for_each(|s| self.add_domain(&d.name, s));
         }
         for n in other.namespaces {
-            n.sources
-                .iter()
-                .for_each(|s| self.add_namespace(&n.name, s));
+            n.sources.iter().for_each(|s| self.add_namespace(&n.name, s));
         }
         self.auth_configs.extend(other.auth_configs);
         self.connectors.extend(other.connectors);

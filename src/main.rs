@@ -74,16 +74,13 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
                 message: format!("cannot read: {e}"),
             })?;
             let first = text.lines().next().unwrap_or("").to_string();
-            Some(Password::new(
-                first,
-                format!("--pfx-password-file {}", path.display()),
-            ))
+            Some(Password::new(first, format!("--pfx-password-file {}", path.display())))
         }
         (None, None) => None,
     };
-    let out = args.out.unwrap_or_else(|| {
-        PathBuf::from("reports").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string())
-    });
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("reports").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
     let mut formats = args.formats;
     formats.dedup();
     Ok(ScanOptions {

@@ -34,10 +34,7 @@ pub enum ConfigError {
     #[error(transparent)]
     Pack(#[from] PackError),
     #[error("rule pack {path}: cannot read: {source}")]
-    PackUnreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    PackUnreadable { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Anchors(#[from] AnchorError),
     #[error("{what}: {message}")]
@@ -64,11 +61,10 @@ pub fn load_rule_set(pack: Option<&PathBuf>) -> Result<RuleSet, ConfigError> {
     match pack {
         None => Ok(RuleSet::baseline()?),
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|source| ConfigError::PackUnreadable {
-                    path: path.clone(),
-                    source,
-                })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::PackUnreadable {
+                path: path.clone(),
+                source,
+            })?;
             Ok(rules::load_pack(&path.display().to_string(), &text)?)
         }
     }
@@ -79,8 +75,7 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     let started_at = Utc::now();
     let at = options.at.unwrap_or(started_at);
     let rule_set = load_rule_set(options.pack.as_ref())?;
-    let anchors = TrustAnchors::load(options.public_roots, &options.trust_anchors)
-        .map_err(ConfigError::from)?;
+    let anchors = TrustAnchors::load(options.public_roots, &options.trust_anchors).map_err(ConfigError::from)?;
     if anchors.is_empty() {
         return Err(ConfigError::Invalid {
             what: "--no-public-roots".into(),

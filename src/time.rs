@@ -16,9 +16,7 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)")
-        })
+        .ok_or_else(|| format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)"))
 }
 
 #[cfg(test)]

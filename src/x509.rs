@@ -166,9 +166,7 @@ pub fn name_to_string(name: &X509Name<'_>) -> String {
 pub fn name_der_to_string(der: &[u8]) -> Option<String> {
     // Trust anchors hold the Name's contents without the outer SEQUENCE header.
     let wrapped = wrap_sequence(der);
-    X509Name::from_der(&wrapped)
-        .ok()
-        .map(|(_, n)| name_to_string(&n))
+    X509Name::from_der(&wrapped).ok().map(|(_, n)| name_to_string(&n))
 }
 
 fn push_der_length(out: &mut Vec<u8>, len: usize) {
@@ -330,6 +328,33 @@ fn to_utc(ts: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(ts, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// RFC 6125 matching of one SAN DNS name against a host: case-insensitive, a wildcard only
+/// as the whole leftmost label, matching exactly one label.
+pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => match host.split_once('.') {
+            Some((label, rest)) => !label.is_empty() && rest == suffix && suffix.contains('.'),
+            None => false,
+        },
+        None => pattern == host,
+    }
+}
+
+/// Case- and space-insensitive form of a DN for comparison ("CN=A, O=B" == "cn=a,o=b").
+pub fn normalise_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|part| part.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// True when any of `names` covers `host`.
+pub fn names_cover(names: &[String], host: &str) -> bool {
+    names.iter().any(|n| dns_name_matches(n, host))
+}
+
 /// True for signature algorithm names that rest on SHA-1, MD5 or MD2.
 pub fn is_weak_signature_algorithm(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -370,6 +395,16 @@ mod tests {
         assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
         assert_eq!(bit_length(&[0x7f, 0xff]), 15);
         assert_eq!(bit_length(&[]), 0);
+    }
+
+    #[test]
+    fn wildcards_match_one_leftmost_label() {
+        assert!(dns_name_matches("*.contoso.com", "mail.contoso.com"));
+        assert!(dns_name_matches("Mail.Contoso.com", "mail.contoso.COM."));
+        assert!(!dns_name_matches("*.contoso.com", "contoso.com"));
+        assert!(!dns_name_matches("*.contoso.com", "a.b.contoso.com"));
+        assert!(!dns_name_matches("*.com", "contoso.com"));
+        assert!(!dns_name_matches("m*.contoso.com", "mail.contoso.com"));
     }
 
     #[test]

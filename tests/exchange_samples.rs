@@ -12,12 +12,7 @@ use serde_json::Value;
 
 /// (file, thumbprint, server, Some((services, status, self_signed, root_ca_type)) or None when
 /// the export has no SerializationData).
-type Expected = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<(u32, i64, bool, i64)>,
-);
+type Expected = (&'static str, &'static str, &'static str, Option<(u32, i64, bool, i64)>);
 
 const EXPECTED: &[Expected] = &[
     (
@@ -307,14 +302,7 @@ const STATUS: [&str; 8] = [
     "RevocationCheckFailure",
     "PendingRequest",
 ];
-const ROOT_CA: [&str; 6] = [
-    "None",
-    "ThirdParty",
-    "Enterprise",
-    "Registry",
-    "GroupPolicy",
-    "Unknown",
-];
+const ROOT_CA: [&str; 6] = ["None", "ThirdParty", "Enterprise", "Registry", "GroupPolicy", "Unknown"];
 
 #[test]
 fn every_exchange_certificate_export_decodes_to_the_independent_values() {
@@ -363,10 +351,7 @@ fn every_exchange_certificate_export_decodes_to_the_independent_values() {
                     assert_eq!(names, service_names(*services), "{file} {thumb}");
                     assert_eq!(b["status"], STATUS[*status as usize], "{file} {thumb}");
                     assert_eq!(b["self_signed"], *self_signed, "{file} {thumb}");
-                    assert_eq!(
-                        b["root_ca_type"], ROOT_CA[*root_ca as usize],
-                        "{file} {thumb}"
-                    );
+                    assert_eq!(b["root_ca_type"], ROOT_CA[*root_ca as usize], "{file} {thumb}");
                     // Exchange's view and the certificate's own signature agree.
                     assert_eq!(cert["self_signed"], *self_signed, "{file} {thumb}");
                 }
@@ -387,11 +372,7 @@ fn every_exchange_certificate_export_decodes_to_the_independent_values() {
 fn the_readme_examples_hold() {
     let Some(dir) = samples() else { return };
     let s = Scratch::new();
-    let run = scan_path(
-        &s,
-        &dir.join("mac_GetExchangeCertificate.xml"),
-        &["--format", "json"],
-    );
+    let run = scan_path(&s, &dir.join("mac_GetExchangeCertificate.xml"), &["--format", "json"]);
     let services = |thumb: &str| -> Vec<String> {
         let cert = run.report()["certificates"]
             .as_array()
@@ -411,10 +392,7 @@ fn the_readme_examples_hold() {
         services("D003810EBE1624145889D031FBB77ED2BD280FD3"),
         ["IMAP", "IIS", "SMTP"]
     );
-    assert_eq!(
-        services("2759456DC53C76E3DED093B567B6D8DAA42C0ADD"),
-        ["IIS"]
-    );
+    assert_eq!(services("2759456DC53C76E3DED093B567B6D8DAA42C0ADD"), ["IIS"]);
     assert!(run.certificate("E2k16-1")["self_signed"].as_bool().unwrap());
 }
 
@@ -448,27 +426,16 @@ fn the_other_exports_give_organisation_facts() {
         .iter()
         .filter_map(|a| a["current"].as_str())
         .collect();
-    assert!(
-        auth.contains(&"C3EDCF181EF4F9B53D01768ECA99564014BCA6E7"),
-        "{auth:?}"
-    );
+    assert!(auth.contains(&"C3EDCF181EF4F9B53D01768ECA99564014BCA6E7"), "{auth:?}");
     let send = org["connectors"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["kind"] == "Send")
         .unwrap();
-    assert_eq!(
-        send["tls_certificate_name"],
-        "<I>CN=localhost<S>CN=localhost"
-    );
+    assert_eq!(send["tls_certificate_name"], "<I>CN=localhost<S>CN=localhost");
     // Every export in the folder is read without error.
     for input in run.report()["scan"]["inputs"].as_array().unwrap() {
-        assert!(
-            input["error"].is_null(),
-            "{}: {}",
-            input["path"],
-            input["error"]
-        );
+        assert!(input["error"].is_null(), "{}: {}", input["path"], input["error"]);
     }
 }

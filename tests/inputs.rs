@@ -25,12 +25,7 @@ fn pem_der_and_pkcs7_are_decided_by_content() {
     let s = Scratch::new();
     copy_fixtures(
         &s,
-        &[
-            "bundle.pem",
-            "leaf-with-text-crlf.pem",
-            "chain.p7b",
-            "chain-p7b.pem",
-        ],
+        &["bundle.pem", "leaf-with-text-crlf.pem", "chain.p7b", "chain-p7b.pem"],
     );
     // DER with a .cer name, PEM with a .cer name: Windows exports both that way.
     std::fs::copy(fixture("leaf.der"), s.store().join("leaf-der.cer")).unwrap();
@@ -71,21 +66,11 @@ fn pkcs12_modern_and_legacy_open_with_the_password() {
     let s = Scratch::new();
     copy_fixtures(
         &s,
-        &[
-            "modern.pfx",
-            "legacy-rc2.pfx",
-            "legacy-3des.pfx",
-            "empty-password.pfx",
-        ],
+        &["modern.pfx", "legacy-rc2.pfx", "legacy-3des.pfx", "empty-password.pfx"],
     );
     let pw = s.side("pw.txt", "fixture-pass\n");
     let run = scan(&s, &["--pfx-password-file", pw.to_str().unwrap()]);
-    for f in [
-        "modern.pfx",
-        "legacy-rc2.pfx",
-        "legacy-3des.pfx",
-        "empty-password.pfx",
-    ] {
+    for f in ["modern.pfx", "legacy-rc2.pfx", "legacy-3des.pfx", "empty-password.pfx"] {
         let i = input(&run, f);
         assert_eq!(i["kind"], "pkcs12", "{f}");
         assert_eq!(i["certificates"], 2, "{f}: {}", i["error"]);
@@ -116,8 +101,7 @@ fn pkcs12_password_from_the_environment() {
         .output()
         .unwrap();
     assert!(output.status.code().unwrap() < 2);
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["scan"]["inputs"][0]["certificates"], 2);
 }
 
@@ -134,17 +118,11 @@ fn a_wrong_or_missing_password_is_a_per_file_error_and_the_run_goes_on() {
         );
     }
     assert_eq!(input(&run, "rsa2048.pem")["certificates"], 1);
-    assert!(
-        run.stderr.contains("modern.pfx"),
-        "errors are named on stderr"
-    );
+    assert!(run.stderr.contains("modern.pfx"), "errors are named on stderr");
 
     let pw = s.side("pw.txt", "not-the-password\n");
     let run = scan(&s, &["--pfx-password-file", pw.to_str().unwrap()]);
-    let e = input(&run, "modern.pfx")["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let e = input(&run, "modern.pfx")["error"].as_str().unwrap().to_string();
     assert!(e.contains("--pfx-password-file"), "{e}");
     let text = std::fs::read_to_string(s.out().join("report.json")).unwrap();
     assert!(
@@ -164,11 +142,7 @@ fn private_keys_never_reach_any_report() {
     s.put("with-key.pem", format!("{}{}", key.serialize_pem(), cert));
     let pw = s.side("pw.txt", "fixture-pass\n");
     let out = s.out();
-    let run = scan_path(
-        &s,
-        &s.store(),
-        &["--pfx-password-file", pw.to_str().unwrap()],
-    );
+    let run = scan_path(&s, &s.store(), &["--pfx-password-file", pw.to_str().unwrap()]);
     assert_eq!(input(&run, "with-key.pem")["certificates"], 1);
     assert!(input(&run, "with-key.pem")["note"]
         .as_str()
@@ -214,10 +188,7 @@ fn malformed_files_each_give_a_per_file_error() {
         ],
     );
     std::fs::copy(fixture("rsa2048.pem"), s.store().join("good.pem")).unwrap();
-    let run = scan(
-        &s,
-        &["--trust-anchors", fixture("root.pem").to_str().unwrap()],
-    );
+    let run = scan(&s, &["--trust-anchors", fixture("root.pem").to_str().unwrap()]);
     for (file, words) in [
         ("truncated.der", "X.509"),
         ("bad-base64.pem", "base64"),
@@ -228,9 +199,7 @@ fn malformed_files_each_give_a_per_file_error() {
         ("bad.p7b", "PKCS#7"),
     ] {
         let i = input(&run, file);
-        let e = i["error"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{file} has no error"));
+        let e = i["error"].as_str().unwrap_or_else(|| panic!("{file} has no error"));
         assert!(e.contains(words), "{file}: {e}");
         assert_eq!(i["certificates"], 0, "{file}");
     }

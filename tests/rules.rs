@@ -16,18 +16,13 @@ fn expired_flags_past_not_after_only() {
             .valid(date(2025, 1, 1), date(2026, 5, 1))
             .issued_by(&ca),
     );
-    s.put(
-        "current.pem",
-        Leaf::new("current.example.com").issued_by(&ca),
-    );
+    s.put("current.pem", Leaf::new("current.example.com").issued_by(&ca));
     let run = scan_trusting(&s, &ca, &[]);
     let hits = run.findings_for("expired", "old.example.com");
     assert_eq!(hits.len(), 1, "{}", run.stderr);
     assert_eq!(hits[0]["severity"], "critical");
     assert_eq!(hits[0]["evidence"]["days_expired"], 31);
-    assert!(run
-        .findings_for("expired", "current.example.com")
-        .is_empty());
+    assert!(run.findings_for("expired", "current.example.com").is_empty());
     assert_eq!(run.certificate("old.example.com")["days_left"], -31);
 }
 
@@ -41,16 +36,14 @@ fn expiring_soon_uses_the_narrowest_window() {
         ("d45", (2026, 7, 16)),
         ("d90", (2026, 8, 30)),
     ] {
-        let leaf = Leaf::new(&format!("{name}.example.com"))
-            .valid(date(2026, 1, 1), date(day.0, day.1, day.2));
+        let leaf = Leaf::new(&format!("{name}.example.com")).valid(date(2026, 1, 1), date(day.0, day.1, day.2));
         s.put(&format!("{name}.pem"), leaf.issued_by(&ca));
     }
     let run = scan_trusting(&s, &ca, &[]);
     let severity = |cn: &str| {
         let f = run.findings_for("expiring-soon", cn);
         assert!(f.len() <= 1);
-        f.first()
-            .map(|f| f["severity"].as_str().unwrap().to_string())
+        f.first().map(|f| f["severity"].as_str().unwrap().to_string())
     };
     assert_eq!(severity("d5.example.com").as_deref(), Some("critical"));
     assert_eq!(severity("d20.example.com").as_deref(), Some("high"));
@@ -95,14 +88,8 @@ fn not_yet_valid_flags_future_not_before_only() {
     );
     s.put("now.pem", Leaf::new("now.example.com").issued_by(&ca));
     let run = scan_trusting(&s, &ca, &[]);
-    assert_eq!(
-        run.findings_for("not-yet-valid", "future.example.com")
-            .len(),
-        1
-    );
-    assert!(run
-        .findings_for("not-yet-valid", "now.example.com")
-        .is_empty());
+    assert_eq!(run.findings_for("not-yet-valid", "future.example.com").len(), 1);
+    assert!(run.findings_for("not-yet-valid", "now.example.com").is_empty());
 }
 
 #[test]
@@ -132,19 +119,10 @@ fn untrusted_issuer_explains_each_chain_failure() {
     s.put("chain/intermediate.pem", intermediate.pem());
     s.put("chain/expired-intermediate.pem", expired_intermediate.pem());
     s.put("chain/stray-root.pem", stray_root.pem());
-    s.put(
-        "good.pem",
-        Leaf::new("good.example.com").issued_by(&intermediate),
-    );
+    s.put("good.pem", Leaf::new("good.example.com").issued_by(&intermediate));
     s.put("self.pem", Leaf::new("self.example.com").self_signed());
-    s.put(
-        "stray.pem",
-        Leaf::new("stray.example.com").issued_by(&stray_root),
-    );
-    s.put(
-        "orphan.pem",
-        Leaf::new("orphan.example.com").issued_by(&missing),
-    );
+    s.put("stray.pem", Leaf::new("stray.example.com").issued_by(&stray_root));
+    s.put("orphan.pem", Leaf::new("orphan.example.com").issued_by(&missing));
     s.put(
         "late.pem",
         Leaf::new("late.example.com").issued_by(&expired_intermediate),
@@ -157,13 +135,8 @@ fn untrusted_issuer_explains_each_chain_failure() {
     );
     let run = scan_trusting(&s, &anchor, &[]);
 
-    assert_eq!(
-        run.certificate("good.example.com")["trust"]["status"],
-        "trusted"
-    );
-    assert!(run
-        .findings_for("untrusted-issuer", "good.example.com")
-        .is_empty());
+    assert_eq!(run.certificate("good.example.com")["trust"]["status"], "trusted");
+    assert!(run.findings_for("untrusted-issuer", "good.example.com").is_empty());
     for (cn, status) in [
         ("self.example.com", "self-signed"),
         ("stray.example.com", "unknown-issuer"),
@@ -186,14 +159,9 @@ fn untrusted_issuer_explains_each_chain_failure() {
         .unwrap()
         .contains("Expired Intermediate"));
     // A root found among the inputs is not trusted for being there.
-    assert_eq!(
-        run.certificate("Stray Root")["trust"]["status"],
-        "self-signed"
-    );
+    assert_eq!(run.certificate("Stray Root")["trust"]["status"], "self-signed");
     // CA certificates are not judged by leaf rules.
-    assert!(run
-        .findings_for("untrusted-issuer", "Stray Root")
-        .is_empty());
+    assert!(run.findings_for("untrusted-issuer", "Stray Root").is_empty());
 }
 
 #[test]
@@ -207,14 +175,9 @@ fn an_expired_leaf_still_reports_whether_its_chain_is_sound() {
             .issued_by(&anchor),
     );
     let run = scan_trusting(&s, &anchor, &[]);
-    assert_eq!(
-        run.certificate("old.example.com")["trust"]["status"],
-        "trusted"
-    );
+    assert_eq!(run.certificate("old.example.com")["trust"]["status"], "trusted");
     assert_eq!(run.findings_for("expired", "old.example.com").len(), 1);
-    assert!(run
-        .findings_for("untrusted-issuer", "old.example.com")
-        .is_empty());
+    assert!(run.findings_for("untrusted-issuer", "old.example.com").is_empty());
 }
 
 #[test]
@@ -229,18 +192,9 @@ fn issuer_not_approved_matches_by_name_or_issuer_key() {
         "by-name.toml",
         "id = \"policy\"\n[rules.issuer-not-approved]\nenabled = true\nissuers = [\"cn=approved ca\"]\n",
     );
-    let base = [
-        "--no-public-roots",
-        "--trust-anchors",
-        anchors.to_str().unwrap(),
-    ];
-    let run = scan(
-        &s,
-        &[&base[..], &["--pack", by_name.to_str().unwrap()]].concat(),
-    );
-    assert!(run
-        .findings_for("issuer-not-approved", "a.example.com")
-        .is_empty());
+    let base = ["--no-public-roots", "--trust-anchors", anchors.to_str().unwrap()];
+    let run = scan(&s, &[&base[..], &["--pack", by_name.to_str().unwrap()]].concat());
+    assert!(run.findings_for("issuer-not-approved", "a.example.com").is_empty());
     let f = run.findings_for("issuer-not-approved", "b.example.com");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["evidence"]["issuer"], "CN=Other CA");
@@ -252,20 +206,13 @@ fn issuer_not_approved_matches_by_name_or_issuer_key() {
         .to_string();
     let by_key = s.side(
         "by-key.toml",
-        format!("id = \"policy\"\n[rules.issuer-not-approved]\nenabled = true\nissuer_key_sha256 = [\"{other_key}\"]\n"),
+        format!(
+            "id = \"policy\"\n[rules.issuer-not-approved]\nenabled = true\nissuer_key_sha256 = [\"{other_key}\"]\n"
+        ),
     );
-    let run = scan(
-        &s,
-        &[&base[..], &["--pack", by_key.to_str().unwrap()]].concat(),
-    );
-    assert!(run
-        .findings_for("issuer-not-approved", "b.example.com")
-        .is_empty());
-    assert_eq!(
-        run.findings_for("issuer-not-approved", "a.example.com")
-            .len(),
-        1
-    );
+    let run = scan(&s, &[&base[..], &["--pack", by_key.to_str().unwrap()]].concat());
+    assert!(run.findings_for("issuer-not-approved", "b.example.com").is_empty());
+    assert_eq!(run.findings_for("issuer-not-approved", "a.example.com").len(), 1);
 
     // Off in the baseline.
     let run = scan(&s, &base);
@@ -282,14 +229,8 @@ fn internal_names_and_reserved_addresses_are_flagged() {
             .names(&["mail.contoso.local", "mail.contoso.com"])
             .issued_by(&ca),
     );
-    s.put(
-        "single.pem",
-        Leaf::new("EX01").names(&["EX01"]).issued_by(&ca),
-    );
-    s.put(
-        "corp.pem",
-        Leaf::new("owa.corp").names(&["owa.corp"]).issued_by(&ca),
-    );
+    s.put("single.pem", Leaf::new("EX01").names(&["EX01"]).issued_by(&ca));
+    s.put("corp.pem", Leaf::new("owa.corp").names(&["owa.corp"]).issued_by(&ca));
     s.put(
         "ip.pem",
         Leaf::new("ip.contoso.com")
@@ -307,11 +248,7 @@ fn internal_names_and_reserved_addresses_are_flagged() {
     s.put("internal-ca.pem", ca_with_internal_name());
     let run = scan_trusting(&s, &ca, &[]);
     for cn in ["mail.contoso.local", "EX01", "owa.corp", "ip.contoso.com"] {
-        assert_eq!(
-            run.findings_for("internal-name-in-san", cn).len(),
-            1,
-            "{cn}"
-        );
+        assert_eq!(run.findings_for("internal-name-in-san", cn).len(), 1, "{cn}");
     }
     let ip = run.findings_for("internal-name-in-san", "ip.contoso.com")[0];
     let names: Vec<&str> = ip["evidence"]["names"]
@@ -328,17 +265,10 @@ fn internal_names_and_reserved_addresses_are_flagged() {
         .iter()
         .map(|n| n["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        ["mail.contoso.local"],
-        "the public SAN must not be listed"
-    );
-    assert!(run
-        .findings_for("internal-name-in-san", "mail.contoso.com")
-        .is_empty());
+    assert_eq!(names, ["mail.contoso.local"], "the public SAN must not be listed");
+    assert!(run.findings_for("internal-name-in-san", "mail.contoso.com").is_empty());
     assert!(
-        run.findings_for("internal-name-in-san", "CORPCA")
-            .is_empty(),
+        run.findings_for("internal-name-in-san", "CORPCA").is_empty(),
         "CA certificates are not judged by name rules"
     );
 }
@@ -351,11 +281,7 @@ fn ca_with_internal_name() -> String {
 fn san_count_over_limit_is_strictly_above_the_limit() {
     let s = Scratch::new();
     let ca = root("Test Root");
-    let names = |n: usize| {
-        (0..n)
-            .map(|i| format!("h{i}.example.com"))
-            .collect::<Vec<_>>()
-    };
+    let names = |n: usize| (0..n).map(|i| format!("h{i}.example.com")).collect::<Vec<_>>();
     let fifty = names(50);
     let fifty_one = names(51);
     s.put(
@@ -371,9 +297,7 @@ fn san_count_over_limit_is_strictly_above_the_limit() {
             .issued_by(&ca),
     );
     let run = scan_trusting(&s, &ca, &[]);
-    assert!(run
-        .findings_for("san-count-over-limit", "fifty.example.com")
-        .is_empty());
+    assert!(run.findings_for("san-count-over-limit", "fifty.example.com").is_empty());
     let f = run.findings_for("san-count-over-limit", "fiftyone.example.com");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["evidence"]["san_count"], 51);
@@ -388,59 +312,33 @@ fn weak_keys_are_flagged_and_strong_ones_are_not() {
     }
     let ca = root("Test Root"); // P-256
     s.put("p256.pem", Leaf::new("p256.example.com").issued_by(&ca));
-    let run = scan(
-        &s,
-        &["--trust-anchors", fixture("root.pem").to_str().unwrap()],
-    );
+    let run = scan(&s, &["--trust-anchors", fixture("root.pem").to_str().unwrap()]);
     let rsa = run.findings_for("weak-key", "rsa1024.fixture.example.com");
     assert_eq!(rsa.len(), 1);
     assert_eq!(rsa[0]["evidence"]["bits"], 1024);
     let ec = run.findings_for("weak-key", "p224.fixture.example.com");
     assert_eq!(ec.len(), 1);
     assert_eq!(ec[0]["evidence"]["curve"], "P-224");
-    assert!(run
-        .findings_for("weak-key", "leaf.fixture.example.com")
-        .is_empty());
+    assert!(run.findings_for("weak-key", "leaf.fixture.example.com").is_empty());
     assert!(run.findings_for("weak-key", "p256.example.com").is_empty());
-    assert_eq!(
-        run.certificate("leaf.fixture.example.com")["key"]["bits"],
-        2048
-    );
+    assert_eq!(run.certificate("leaf.fixture.example.com")["key"]["bits"], 2048);
 }
 
 #[test]
 fn weak_signatures_are_flagged_but_not_a_roots_self_signature() {
     let s = Scratch::new();
-    for f in [
-        "sha1.pem",
-        "md5.pem",
-        "rsa2048.pem",
-        "root.pem",
-        "root-sha1.pem",
-    ] {
+    for f in ["sha1.pem", "md5.pem", "rsa2048.pem", "root.pem", "root-sha1.pem"] {
         std::fs::copy(fixture(f), s.store().join(f)).unwrap();
     }
-    let run = scan(
-        &s,
-        &["--trust-anchors", fixture("root.pem").to_str().unwrap()],
-    );
+    let run = scan(&s, &["--trust-anchors", fixture("root.pem").to_str().unwrap()]);
     let sha1 = run.findings_for("weak-signature", "sha1.fixture.example.com");
     assert_eq!(sha1.len(), 1);
-    assert_eq!(
-        sha1[0]["evidence"]["signature_algorithm"],
-        "sha1WithRSAEncryption"
-    );
-    assert_eq!(
-        run.findings_for("weak-signature", "md5.fixture.example.com")
-            .len(),
-        1
-    );
+    assert_eq!(sha1[0]["evidence"]["signature_algorithm"], "sha1WithRSAEncryption");
+    assert_eq!(run.findings_for("weak-signature", "md5.fixture.example.com").len(), 1);
     assert!(run
         .findings_for("weak-signature", "leaf.fixture.example.com")
         .is_empty());
-    assert!(run
-        .findings_for("weak-signature", "Fixture SHA1 Root CA")
-        .is_empty());
+    assert!(run.findings_for("weak-signature", "Fixture SHA1 Root CA").is_empty());
     // The validator refuses the SHA-1 chain too, and says why.
     assert_eq!(
         run.certificate("sha1.fixture.example.com")["trust"]["status"],
@@ -463,22 +361,12 @@ fn a_tampered_signature_is_reported_as_bad() {
     let last = der.len() - 1; // the last byte of the signature value
     der[last] ^= 0x01;
     s.put("tampered.der", &der);
-    s.put(
-        "intact.pem",
-        Leaf::new("intact.example.com").issued_by(&anchor),
-    );
+    s.put("intact.pem", Leaf::new("intact.example.com").issued_by(&anchor));
     let run = scan_trusting(&s, &anchor, &[]);
     assert_eq!(
         run.certificate("tampered.example.com")["trust"]["status"],
         "bad-signature"
     );
-    assert_eq!(
-        run.findings_for("untrusted-issuer", "tampered.example.com")
-            .len(),
-        1
-    );
-    assert_eq!(
-        run.certificate("intact.example.com")["trust"]["status"],
-        "trusted"
-    );
+    assert_eq!(run.findings_for("untrusted-issuer", "tampered.example.com").len(), 1);
+    assert_eq!(run.certificate("intact.example.com")["trust"]["status"], "trusted");
 }

@@ -89,10 +89,7 @@ impl PsValue {
             PsValue::Str(s) | PsValue::Text(s) => Some(s.clone()),
             PsValue::Int(i) => Some(i.to_string()),
             PsValue::Bool(b) => Some(b.to_string()),
-            PsValue::Obj(o) => o
-                .to_string
-                .clone()
-                .or_else(|| o.value.as_ref().and_then(|v| v.text())),
+            PsValue::Obj(o) => o.to_string.clone().or_else(|| o.value.as_ref().and_then(|v| v.text())),
             _ => None,
         }
     }
@@ -115,9 +112,7 @@ impl PsValue {
 pub fn decode_text(bytes: &[u8]) -> Result<String, ClixmlError> {
     let utf16 = |data: &[u8], little: bool| -> Result<String, ClixmlError> {
         if data.len() % 2 != 0 {
-            return Err(ClixmlError::Encoding(
-                "UTF-16 text with an odd number of bytes".into(),
-            ));
+            return Err(ClixmlError::Encoding("UTF-16 text with an odd number of bytes".into()));
         }
         let units: Vec<u16> = data
             .chunks_exact(2)
@@ -132,15 +127,15 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, ClixmlError> {
         String::from_utf16(&units).map_err(|_| ClixmlError::Encoding("invalid UTF-16".into()))
     };
     match bytes {
-        [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8(rest.to_vec())
-            .map_err(|_| ClixmlError::Encoding("invalid UTF-8".into())),
+        [0xef, 0xbb, 0xbf, rest @ ..] => {
+            String::from_utf8(rest.to_vec()).map_err(|_| ClixmlError::Encoding("invalid UTF-8".into()))
+        }
         [0xff, 0xfe, rest @ ..] => utf16(rest, true),
         [0xfe, 0xff, rest @ ..] => utf16(rest, false),
         // No BOM: '<' followed or preceded by a zero byte is UTF-16.
         [b'<', 0, ..] => utf16(bytes, true),
         [0, b'<', ..] => utf16(bytes, false),
-        _ => String::from_utf8(bytes.to_vec())
-            .map_err(|_| ClixmlError::Encoding("invalid UTF-8".into())),
+        _ => String::from_utf8(bytes.to_vec()).map_err(|_| ClixmlError::Encoding("invalid UTF-8".into())),
     }
 }
 
@@ -148,10 +143,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, ClixmlError> {
 pub fn looks_like_clixml(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim_start();
     let t = match t.strip_prefix("<?xml") {
-        Some(rest) => rest
-            .split_once("?>")
-            .map(|(_, r)| r.trim_start())
-            .unwrap_or(""),
+        Some(rest) => rest.split_once("?>").map(|(_, r)| r.trim_start()).unwrap_or(""),
         None => t,
     };
     t.starts_with("<Objs")
@@ -203,9 +195,7 @@ pub fn parse(text: &str) -> Result<Vec<PsValue>, ClixmlError> {
                 if name != "Objs" {
                     return Err(ClixmlError::NotClixml(name));
                 }
-                return p
-                    .children(b"Objs", 1)
-                    .map(|c| c.into_iter().map(|(_, v)| v).collect());
+                return p.children(b"Objs", 1).map(|c| c.into_iter().map(|(_, v)| v).collect());
             }
             Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
@@ -262,9 +252,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             match self.next()? {
-                Event::Text(t) => {
-                    out.push_str(&t.unescape().map_err(|e| self.xml_error(e.to_string()))?)
-                }
+                Event::Text(t) => out.push_str(&t.unescape().map_err(|e| self.xml_error(e.to_string()))?),
                 Event::CData(c) => out.push_str(&String::from_utf8_lossy(&c)),
                 Event::End(e) if e.name().as_ref() == end => return Ok(out),
                 Event::Start(_) | Event::Empty(_) => {
@@ -304,11 +292,7 @@ impl Parser<'_> {
     }
 
     /// Reads the named values inside an element until its end tag.
-    fn children(
-        &mut self,
-        end: &[u8],
-        depth: usize,
-    ) -> Result<Vec<(Option<String>, PsValue)>, ClixmlError> {
+    fn children(&mut self, end: &[u8], depth: usize) -> Result<Vec<(Option<String>, PsValue)>, ClixmlError> {
         if depth > MAX_DEPTH {
             return Err(ClixmlError::TooDeep);
         }
@@ -334,12 +318,7 @@ impl Parser<'_> {
     }
 
     /// Reads one value element (its start tag already consumed).
-    fn value(
-        &mut self,
-        e: &BytesStart<'_>,
-        empty: bool,
-        depth: usize,
-    ) -> Result<PsValue, ClixmlError> {
+    fn value(&mut self, e: &BytesStart<'_>, empty: bool, depth: usize) -> Result<PsValue, ClixmlError> {
         if depth > MAX_DEPTH {
             return Err(ClixmlError::TooDeep);
         }
@@ -381,23 +360,15 @@ impl Parser<'_> {
                 self.skip(&tag, depth)?;
                 PsValue::Null
             }
-            b"LST" | b"IE" | b"STK" | b"QUE" => PsValue::List(
-                self.children(&tag, depth)?
-                    .into_iter()
-                    .map(|(_, v)| v)
-                    .collect(),
-            ),
+            b"LST" | b"IE" | b"STK" | b"QUE" => {
+                PsValue::List(self.children(&tag, depth)?.into_iter().map(|(_, v)| v).collect())
+            }
             b"DCT" => {
                 // <En><Key/><Value/></En> entries, kept as a list of two-item lists.
                 let entries = self.children(&tag, depth)?;
                 PsValue::List(entries.into_iter().map(|(_, v)| v).collect())
             }
-            b"En" => PsValue::List(
-                self.children(&tag, depth)?
-                    .into_iter()
-                    .map(|(_, v)| v)
-                    .collect(),
-            ),
+            b"En" => PsValue::List(self.children(&tag, depth)?.into_iter().map(|(_, v)| v).collect()),
             b"Nil" => {
                 self.skip(&tag, depth)?;
                 PsValue::Null
@@ -413,11 +384,7 @@ impl Parser<'_> {
         Ok(value)
     }
 
-    fn object(
-        &mut self,
-        start: &BytesStart<'_>,
-        depth: usize,
-    ) -> Result<Rc<PsObject>, ClixmlError> {
+    fn object(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<Rc<PsObject>, ClixmlError> {
         self.count += 1;
         if self.count > MAX_OBJECTS {
             return Err(ClixmlError::TooManyObjects);
@@ -432,11 +399,7 @@ impl Parser<'_> {
                         let mut names = Vec::new();
                         for (_, v) in self.children(b"TN", depth + 1)? {
                             if let PsValue::Str(t) = v {
-                                names.push(
-                                    t.strip_prefix("Deserialized.")
-                                        .map(str::to_string)
-                                        .unwrap_or(t),
-                                );
+                                names.push(t.strip_prefix("Deserialized.").map(str::to_string).unwrap_or(t));
                             }
                         }
                         if let Some(id) = id {
@@ -458,9 +421,7 @@ impl Parser<'_> {
                 },
                 Event::Empty(e) => match e.name().as_ref() {
                     b"TNRef" => {
-                        if let Some(names) =
-                            attr(&e, "RefId").and_then(|id| self.type_names.get(&id).cloned())
-                        {
+                        if let Some(names) = attr(&e, "RefId").and_then(|id| self.type_names.get(&id).cloned()) {
                             obj.types = names;
                         }
                     }
@@ -509,27 +470,20 @@ mod tests {
     fn objects_properties_and_type_references() {
         let objs = parse(DOC).unwrap();
         assert_eq!(objs.len(), 2);
-        let PsValue::Obj(first) = &objs[0] else {
-            panic!()
-        };
+        let PsValue::Obj(first) = &objs[0] else { panic!() };
         assert!(first.is("Thing") && first.is("Contoso.Thing") && !first.is("hing"));
         assert_eq!(first.to_string.as_deref(), Some("thing\r\none"));
         assert_eq!(first.get("Count"), Some(&PsValue::Int(3)));
         assert_eq!(first.get("Data"), Some(&PsValue::Bytes(vec![1, 2, 3])));
         assert_eq!(first.get("Empty"), Some(&PsValue::Null));
         assert_eq!(first.text("Inner").as_deref(), Some("inner text"));
-        assert_eq!(
-            first.text("PSComputerName").as_deref(),
-            Some("EX01.contoso.com")
-        );
+        assert_eq!(first.text("PSComputerName").as_deref(), Some("EX01.contoso.com"));
         assert_eq!(
             first.get("Secret"),
             Some(&PsValue::Null),
             "SecureString is never decoded"
         );
-        let PsValue::Obj(second) = &objs[1] else {
-            panic!()
-        };
+        let PsValue::Obj(second) = &objs[1] else { panic!() };
         assert!(second.is("Contoso.Thing"));
         assert_eq!(second.text("Inner").as_deref(), Some("inner text"));
     }
@@ -564,10 +518,7 @@ mod tests {
         );
         assert!(matches!(parse(&deep), Err(ClixmlError::TooDeep)));
         assert!(parse("<Objs><Obj RefId=\"0\"><Props><S N=\"x\">unterminated").is_err());
-        assert!(matches!(
-            parse("<html></html>"),
-            Err(ClixmlError::NotClixml(_))
-        ));
+        assert!(matches!(parse("<html></html>"), Err(ClixmlError::NotClixml(_))));
         assert!(looks_like_clixml(
             "\u{feff}<?xml version=\"1.0\"?>\r\n<Objs Version=\"1.1.0.1\">"
         ));

@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use super::clixml::{self, PsObject, PsValue};
 use super::{nrbf, Decoded, InputError};
 use crate::inventory::{
-    AuthConfig, Binding, Connector, InputKind, ProtocolSetting, Services, CERTIFICATE_STATUS,
-    ROOT_CA_TYPE,
+    AuthConfig, Binding, Connector, InputKind, ProtocolSetting, Services, CERTIFICATE_STATUS, ROOT_CA_TYPE,
 };
 
 /// Reads a CliXML export. Objects that cannot be used are listed as errors; the rest is kept.
@@ -23,19 +22,15 @@ pub fn read_clixml(text: &str, source: &str) -> Result<Decoded, InputError> {
     let mut unknown_bindings = 0usize;
     for (i, value) in values.iter().enumerate() {
         let PsValue::Obj(obj) = value else { continue };
-        let kind = read_object(obj, source, &mut out)
-            .map_err(|e| format!("object #{} ({}): {e}", i + 1, type_label(obj)));
+        let kind =
+            read_object(obj, source, &mut out).map_err(|e| format!("object #{} ({}): {e}", i + 1, type_label(obj)));
         match kind {
             Ok(Some(k)) => *counts.entry(k).or_default() += 1,
             Ok(None) => *counts.entry("other").or_default() += 1,
             Err(e) => out.errors.push(e),
         }
     }
-    unknown_bindings += out
-        .bindings
-        .iter()
-        .filter(|(_, b)| b.services.is_none())
-        .count();
+    unknown_bindings += out.bindings.iter().filter(|(_, b)| b.services.is_none()).count();
     let mut parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
     if unknown_bindings > 0 {
         parts.push(format!(
@@ -47,29 +42,18 @@ pub fn read_clixml(text: &str, source: &str) -> Result<Decoded, InputError> {
 }
 
 fn type_label(obj: &PsObject) -> String {
-    obj.types
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "untyped".into())
+    obj.types.first().cloned().unwrap_or_else(|| "untyped".into())
 }
 
 /// Interprets one top-level object. Returns the kind of object it was, or None for others.
-fn read_object(
-    obj: &PsObject,
-    source: &str,
-    out: &mut Decoded,
-) -> Result<Option<&'static str>, String> {
+fn read_object(obj: &PsObject, source: &str, out: &mut Decoded) -> Result<Option<&'static str>, String> {
     let server = server_of(obj);
     if obj.is("ExchangeCertificate") {
         let der = match obj.get("RawData") {
             Some(PsValue::Bytes(b)) if !b.is_empty() => b.clone(),
             _ => return Err("no RawData".into()),
         };
-        let binding = certificate_binding(
-            obj,
-            server.unwrap_or_else(|| "(unknown server)".into()),
-            source,
-        )?;
+        let binding = certificate_binding(obj, server.unwrap_or_else(|| "(unknown server)".into()), source)?;
         out.bindings.push((out.certificates.len(), binding));
         out.certificates.push(der);
         return Ok(Some("ExchangeCertificate"));
@@ -111,11 +95,7 @@ fn read_object(
         return Ok(Some("VirtualDirectory"));
     }
     if obj.is("ClientAccessService") || obj.is("ClientAccessServer") {
-        if let Some(host) = obj
-            .text("AutoDiscoverServiceInternalUri")
-            .as_deref()
-            .and_then(url_host)
-        {
+        if let Some(host) = obj.text("AutoDiscoverServiceInternalUri").as_deref().and_then(url_host) {
             out.organisation
                 .add_namespace(&host, &format!("{source} (AutoDiscoverServiceInternalUri)"));
         }
@@ -132,22 +112,13 @@ fn read_object(
         };
         out.organisation.connectors.push(Connector {
             kind: if receive { "Receive" } else { "Send" }.into(),
-            name: obj
-                .text("Name")
-                .or_else(|| obj.text("Identity"))
-                .unwrap_or_default(),
+            name: obj.text("Name").or_else(|| obj.text("Identity")).unwrap_or_default(),
             servers,
-            tls_certificate_name: obj
-                .text("TlsCertificateName")
-                .filter(|t| !t.trim().is_empty()),
+            tls_certificate_name: obj.text("TlsCertificateName").filter(|t| !t.trim().is_empty()),
             fqdn: obj.text("Fqdn").filter(|t| !t.trim().is_empty()),
             source: source.to_string(),
         });
-        return Ok(Some(if receive {
-            "ReceiveConnector"
-        } else {
-            "SendConnector"
-        }));
+        return Ok(Some(if receive { "ReceiveConnector" } else { "SendConnector" }));
     }
     let protocol = if obj.is("Imap4AdConfiguration") || obj.is("ImapSettings") {
         Some("IMAP")
@@ -160,9 +131,7 @@ fn read_object(
         out.organisation.protocol_settings.push(ProtocolSetting {
             protocol: protocol.into(),
             server: obj.text("Server").or(server).unwrap_or_default(),
-            x509_certificate_name: obj
-                .text("X509CertificateName")
-                .filter(|t| !t.trim().is_empty()),
+            x509_certificate_name: obj.text("X509CertificateName").filter(|t| !t.trim().is_empty()),
             source: source.to_string(),
         });
         return Ok(Some(if protocol == "IMAP" {
@@ -196,10 +165,7 @@ fn server_of(obj: &PsObject) -> Option<String> {
 pub fn url_host(url: &str) -> Option<String> {
     let rest = url.trim().split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
+    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
     let host = if host.starts_with('[') {
         host.split(']').next()?.trim_start_matches('[')
     } else {
@@ -221,22 +187,14 @@ fn certificate_binding(obj: &PsObject, server: String, source: &str) -> Result<B
     };
     if let Some(PsValue::Bytes(blob)) = obj.get("SerializationData") {
         let root = nrbf::parse(blob).map_err(|e| format!("SerializationData: {e}"))?;
-        let cert = root
-            .as_object()
-            .ok_or("SerializationData: root is not an object")?;
+        let cert = root.as_object().ok_or("SerializationData: root is not an object")?;
         binding.services = cert
             .get("Services")
             .and_then(nrbf::Value::as_int)
             .map(|v| Services(v as u32));
-        binding.status = cert
-            .get("Status")
-            .and_then(nrbf::Value::as_int)
-            .map(status_name);
+        binding.status = cert.get("Status").and_then(nrbf::Value::as_int).map(status_name);
         binding.self_signed = cert.get("SelfSigned").and_then(nrbf::Value::as_bool);
-        binding.root_ca_type = cert
-            .get("RootCAType")
-            .and_then(nrbf::Value::as_int)
-            .map(root_ca_name);
+        binding.root_ca_type = cert.get("RootCAType").and_then(nrbf::Value::as_int).map(root_ca_name);
         if let Some(identity_server) = cert
             .get("Identity")
             .and_then(nrbf::Value::as_str)
@@ -291,10 +249,7 @@ mod tests {
             url_host("https://mail.contoso.com:443/ews/exchange.asmx").as_deref(),
             Some("mail.contoso.com")
         );
-        assert_eq!(
-            url_host("https://[2001:db8::1]/owa").as_deref(),
-            Some("2001:db8::1")
-        );
+        assert_eq!(url_host("https://[2001:db8::1]/owa").as_deref(), Some("2001:db8::1"));
         assert_eq!(url_host("not a url"), None);
     }
 

@@ -11,10 +11,7 @@ use crate::inventory::{Binding, InputKind, Services};
 /// True when the text looks like a JSON document (object or array).
 pub fn looks_like_json(text: &str) -> bool {
     matches!(
-        text.trim_start_matches('\u{feff}')
-            .trim_start()
-            .chars()
-            .next(),
+        text.trim_start_matches('\u{feff}').trim_start().chars().next(),
         Some('{' | '[')
     )
 }
@@ -26,11 +23,7 @@ pub fn read_json(text: &str, source: &str) -> Result<Decoded, InputError> {
     let objects: Vec<&Value> = match &value {
         Value::Array(items) => items.iter().collect(),
         Value::Object(_) => vec![&value],
-        _ => {
-            return Err(InputError::Json(
-                "expected an object or an array of objects".into(),
-            ))
-        }
+        _ => return Err(InputError::Json("expected an object or an array of objects".into())),
     };
     let mut out = Decoded {
         kind: Some(InputKind::ExchangeJson),
@@ -74,17 +67,15 @@ fn certificate(obj: &Value, source: &str) -> Result<(Vec<u8>, Binding), String> 
             .ok_or("RawData array holds values that are not bytes")?,
         _ => return Err("no RawData".into()),
     };
-    let identity_server =
-        text(obj.get("Identity")).and_then(|id| id.split_once('\\').map(|(s, _)| s.to_string()));
+    let identity_server = text(obj.get("Identity")).and_then(|id| id.split_once('\\').map(|(s, _)| s.to_string()));
     let server = text(obj.get("PSComputerName"))
         .or_else(|| text(obj.get("ServerName")))
         .or(identity_server)
         .unwrap_or_else(|| "(unknown server)".into());
     let services = match text(obj.get("Services")) {
-        Some(t) => Some(
-            Services::parse(&t)
-                .ok_or_else(|| format!("Services `{t}` is not a flags number or service list"))?,
-        ),
+        Some(t) => {
+            Some(Services::parse(&t).ok_or_else(|| format!("Services `{t}` is not a flags number or service list"))?)
+        }
         None => None,
     };
     let status = text(obj.get("Status")).map(|s| match s.parse::<i64>() {

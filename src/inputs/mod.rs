@@ -16,17 +16,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::inventory::{
-    Binding, Certificate, InputKind, InputRecord, Inventory, Organisation, Source,
-};
+use crate::inventory::{Binding, Certificate, InputKind, InputRecord, Inventory, Organisation, Source};
 use crate::x509::CertDetails;
 
 /// Largest input file read (a bundle of 100,000 certificates is well below it).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// File name endings that announce a certificate store.
-pub const CERTIFICATE_EXTENSIONS: &[&str] =
-    &["pem", "crt", "cer", "der", "p7b", "p7c", "pfx", "p12"];
+pub const CERTIFICATE_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "der", "p7b", "p7c", "pfx", "p12"];
 
 /// A PKCS#12 password with the place it came from. Its value is never shown.
 #[derive(Clone)]
@@ -135,10 +132,7 @@ fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<Inpu
         return;
     }
     // walkdir follows links and detects cycles: a loop is reported, never followed.
-    for entry in walkdir::WalkDir::new(input)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_file() => files.push((e.into_path(), false)),
             Ok(_) => {}
@@ -156,11 +150,7 @@ fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<Inpu
                             ancestor.display()
                         )),
                     ),
-                    None => (
-                        InputKind::Unknown,
-                        Some(format!("cannot read: {err}")),
-                        None,
-                    ),
+                    None => (InputKind::Unknown, Some(format!("cannot read: {err}")), None),
                 };
                 records.push(InputRecord {
                     path,
@@ -317,11 +307,7 @@ pub fn decode(bytes: &[u8], options: &ReadOptions, source: &str) -> Result<Decod
 fn decode_export(bytes: &[u8], source: &str) -> Result<Decoded, InputError> {
     let looks_textual = matches!(
         bytes,
-        [0xef, 0xbb, 0xbf, ..]
-            | [0xff, 0xfe, ..]
-            | [0xfe, 0xff, ..]
-            | [b'<', 0, ..]
-            | [0, b'<', ..]
+        [0xef, 0xbb, 0xbf, ..] | [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, ..] | [0, b'<', ..]
     ) || bytes
         .iter()
         .take(64)

@@ -190,9 +190,7 @@ pub fn parse(data: &[u8]) -> Result<Value, NrbfError> {
                 // A top-level record: referenceable objects register themselves.
                 r.pos = start;
                 let value = r.record()?;
-                if r.first_object.is_none()
-                    && !matches!(value, Raw::Value(Value::Null) | Raw::Nulls(_))
-                {
+                if r.first_object.is_none() && !matches!(value, Raw::Value(Value::Null) | Raw::Nulls(_)) {
                     r.first_object = Some(value);
                 }
             }
@@ -206,12 +204,7 @@ pub fn parse(data: &[u8]) -> Result<Value, NrbfError> {
     resolve(&root, &r.objects, 0, &mut budget)
 }
 
-fn resolve(
-    raw: &Raw,
-    objects: &HashMap<i32, Raw>,
-    depth: usize,
-    budget: &mut usize,
-) -> Result<Value, NrbfError> {
+fn resolve(raw: &Raw, objects: &HashMap<i32, Raw>, depth: usize, budget: &mut usize) -> Result<Value, NrbfError> {
     if depth > MAX_DEPTH {
         return Err(NrbfError::TooDeep);
     }
@@ -320,22 +313,14 @@ impl Reader<'_> {
                     0xc0..=0xdf => 2,
                     0xe0..=0xef => 3,
                     0xf0..=0xf7 => 4,
-                    _ => {
-                        return Err(NrbfError::Invalid {
-                            what: "char",
-                            offset,
-                        })
-                    }
+                    _ => return Err(NrbfError::Invalid { what: "char", offset }),
                 };
                 let mut buf = vec![first];
                 buf.extend_from_slice(self.take(len - 1)?);
                 let c = std::str::from_utf8(&buf)
                     .ok()
                     .and_then(|s| s.chars().next())
-                    .ok_or(NrbfError::Invalid {
-                        what: "char",
-                        offset,
-                    })?;
+                    .ok_or(NrbfError::Invalid { what: "char", offset })?;
                 Value::Char(c)
             }
             5 => Value::String(self.string()?), // Decimal, as text
@@ -563,10 +548,7 @@ impl Reader<'_> {
                 self.objects.insert(id, items);
                 Ok(Raw::Ref(id))
             }
-            other => Err(NrbfError::UnknownRecord {
-                record: other,
-                offset,
-            }),
+            other => Err(NrbfError::UnknownRecord { record: other, offset }),
         }
     }
 

@@ -32,10 +32,7 @@ pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
                     out.certificates.push(der);
                 }
             }
-            Some(Ok((
-                SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey,
-                mut key,
-            ))) => {
+            Some(Ok((SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey, mut key))) => {
                 key.iter_mut().for_each(|b| *b = 0);
                 private_keys += 1;
             }
@@ -61,13 +58,11 @@ pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
             only.trim_start_matches("malformed PEM block: ").to_string(),
         ));
     }
-    out.kind = Some(
-        if pkcs7_blocks > 0 && out.certificates.len() >= pkcs7_blocks {
-            InputKind::Pkcs7
-        } else {
-            InputKind::Pem
-        },
-    );
+    out.kind = Some(if pkcs7_blocks > 0 && out.certificates.len() >= pkcs7_blocks {
+        InputKind::Pkcs7
+    } else {
+        InputKind::Pem
+    });
     if private_keys > 0 {
         out.note = Some(format!(
             "{private_keys} private key block(s) present: ignored, not read or recorded (a private key should not be stored beside certificates)"
@@ -129,8 +124,7 @@ mod tests {
 
     #[test]
     fn finds_labelled_blocks_in_order() {
-        let text =
-            b"x\n-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\ny-----BEGIN PKCS7-----\nBB";
+        let text = b"x\n-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\ny-----BEGIN PKCS7-----\nBB";
         let blocks = labelled_blocks(text, &["PKCS7"]);
         assert_eq!(blocks.len(), 2);
         assert!(blocks[0].ends_with(b"-----END PKCS7-----"));

@@ -29,11 +29,7 @@ pub fn decode(bytes: &[u8], password: Option<&Password>) -> Result<Decoded, Inpu
 fn open(bytes: &[u8], password: &str) -> Result<Decoded, InputError> {
     let archive = Pkcs12Archive::from_pkcs12(bytes, password).map_err(classify)?;
     let keys = archive.keys.len();
-    let certificates: Vec<Vec<u8>> = archive
-        .certs
-        .iter()
-        .map(|bag| bag.cert.as_der().to_vec())
-        .collect();
+    let certificates: Vec<Vec<u8>> = archive.certs.iter().map(|bag| bag.cert.as_der().to_vec()).collect();
     // The archive (and its decrypted keys) is dropped here.
     drop(archive);
     Ok(Decoded {
@@ -47,9 +43,7 @@ fn open(bytes: &[u8], password: &str) -> Result<Decoded, InputError> {
 fn classify(e: P12Error) -> InputError {
     match e {
         // A wrong password shows as a MAC mismatch, or (MAC-less files) as bad padding.
-        P12Error::MacError(_) | P12Error::UnpadError => InputError::Pkcs12Password {
-            tried: String::new(),
-        },
+        P12Error::MacError(_) | P12Error::UnpadError => InputError::Pkcs12Password { tried: String::new() },
         other => InputError::Pkcs12(other.to_string()),
     }
 }

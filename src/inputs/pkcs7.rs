@@ -7,8 +7,7 @@ use der::{Decode, Encode};
 
 use super::InputError;
 
-const ID_SIGNED_DATA: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_SIGNED_DATA: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 
 /// Returns the DER of every certificate in a PKCS#7 SignedData bundle, in bundle order.
 pub fn decode(der_bytes: &[u8]) -> Result<Vec<Vec<u8>>, InputError> {
@@ -26,10 +25,7 @@ pub fn decode(der_bytes: &[u8]) -> Result<Vec<Vec<u8>>, InputError> {
     let mut out = Vec::new();
     for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
         if let CertificateChoices::Certificate(cert) = choice {
-            out.push(
-                cert.to_der()
-                    .map_err(|e| InputError::Pkcs7(e.to_string()))?,
-            );
+            out.push(cert.to_der().map_err(|e| InputError::Pkcs7(e.to_string()))?);
         }
     }
     if out.is_empty() {

@@ -122,11 +122,7 @@ fn display_value(v: &Value) -> String {
     match v {
         Value::Null => "—".into(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(display_value)
-            .collect::<Vec<_>>()
-            .join("; "),
+        Value::Array(items) => items.iter().map(display_value).collect::<Vec<_>>().join("; "),
         Value::Object(map) => map
             .iter()
             .map(|(k, v)| format!("{k}: {}", display_value(v)))

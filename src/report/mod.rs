@@ -34,28 +34,15 @@ impl Format {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("cannot create report folder {path}: {source}")]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("cannot render {format}: {message}")]
-    Render {
-        format: &'static str,
-        message: String,
-    },
+    Render { format: &'static str, message: String },
 }
 
 /// Renders every requested format and writes it into `out`. Returns the written paths.
-pub fn write_all(
-    report: &Report,
-    formats: &[Format],
-    out: &Path,
-) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(out).map_err(|source| ReportError::CreateDir {
         path: out.to_path_buf(),
         source,

@@ -7,9 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::inventory::{
-    AuthConfig, Connector, ContextItem, InputRecord, Inventory, ProtocolSetting, Source,
-};
+use crate::inventory::{AuthConfig, Connector, ContextItem, InputRecord, Inventory, ProtocolSetting, Source};
 use crate::rules::{days_between, Finding, PackInfo, Severity};
 use crate::time::rfc3339 as timestamp;
 use crate::trust::Trust;
@@ -259,12 +257,10 @@ impl Report {
                 severity: f.severity,
                 title: f.rule.title.to_string(),
                 message: f.message.clone(),
-                certificate: f
-                    .certificate
-                    .map(|i| inventory.certificates[i].sha256.clone()),
+                certificate: f.certificate.map(|i| inventory.certificates[i].sha256.clone()),
                 endpoint: None,
-                server: None,
-                services: Vec::new(),
+                server: f.server.clone(),
+                services: f.services.clone(),
                 evidence: f.evidence.clone(),
                 remediation: f.remediation.clone(),
                 references: f.rule.references.iter().map(|r| r.to_string()).collect(),
@@ -276,9 +272,7 @@ impl Report {
             .iter()
             .filter(|f| f.waiver.is_none())
             .for_each(|f| counts.add(f.severity));
-        let failing = findings
-            .iter()
-            .any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
+        let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
         Report {
             schema: SCHEMA.to_string(),
             tool: Tool {
@@ -301,11 +295,7 @@ impl Report {
                 endpoints: 0,
                 findings: counts,
                 waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
-                input_errors: inventory
-                    .inputs
-                    .iter()
-                    .filter(|i| i.error.is_some())
-                    .count(),
+                input_errors: inventory.inputs.iter().filter(|i| i.error.is_some()).count(),
                 result: if failing { "fail" } else { "pass" }.to_string(),
             },
             organisation: OrganisationEntry {
@@ -323,9 +313,6 @@ impl Report {
 
     /// Certificates by SHA-256, for presenters that join findings to certificates.
     pub fn certificates_by_sha256(&self) -> BTreeMap<&str, &CertificateEntry> {
-        self.certificates
-            .iter()
-            .map(|c| (c.sha256.as_str(), c))
-            .collect()
+        self.certificates.iter().map(|c| (c.sha256.as_str(), c)).collect()
     }
 }

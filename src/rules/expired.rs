@@ -1,6 +1,6 @@
 //! `expired`: the certificate is not valid any more at the evaluation instant.
 
-use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity, AUTH_CLEAR_PREVIOUS, AUTH_ROLLOVER};
 use crate::inventory::Certificate;
 use crate::time::rfc3339;
 
@@ -26,19 +26,30 @@ impl Rule for Expired {
         &META
     }
 
-    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
         let d = &cert.details;
         if ctx.at <= d.not_after {
             return None;
         }
         let days = -days_between(ctx.at, d.not_after);
-        Some(
-            Hit::new(format!(
-                "Expired on {} ({days} day(s) before the evaluation instant).",
-                d.not_after.format("%Y-%m-%d")
-            ))
-            .with("not_after", rfc3339(d.not_after))
-            .with("days_expired", days),
-        )
+        let mut hit = Hit::new(format!(
+            "Expired on {} ({days} day(s) before the evaluation instant).",
+            d.not_after.format("%Y-%m-%d")
+        ))
+        .with("not_after", rfc3339(d.not_after))
+        .with("days_expired", days);
+        match ctx.auth_role(cert) {
+            Some("previous") => {
+                hit.severity = Some(Severity::Low);
+                hit.remediation = Some(AUTH_CLEAR_PREVIOUS);
+                hit = hit.with("auth_certificate", "previous");
+            }
+            Some(role) => {
+                hit.remediation = Some(AUTH_ROLLOVER);
+                hit = hit.with("auth_certificate", role);
+            }
+            None => {}
+        }
+        Some(hit)
     }
 }

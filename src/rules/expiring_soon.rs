@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity, AUTH_ROLLOVER};
 use crate::inventory::Certificate;
 use crate::time::rfc3339;
 
@@ -29,10 +29,28 @@ pub struct Window {
     pub severity: Severity,
 }
 
-/// Flags certificates that end within a window.
+/// Flags certificates that end within a window. The Auth certificate has its own windows:
+/// its rollover needs 48 hours of replication before the old one expires.
 pub struct ExpiringSoon {
     /// Sorted narrowest first.
     windows: Vec<Window>,
+    /// Windows for the Exchange Auth certificate, sorted narrowest first.
+    auth_windows: Vec<Window>,
+}
+
+/// Parses and sorts a `windows`-style parameter.
+fn parse_windows(key: &str, value: &toml::Value) -> Result<Vec<Window>, String> {
+    let mut windows: Vec<Window> = value.clone().try_into().map_err(|e: toml::de::Error| {
+        format!(
+            "`{key}` must be an array of {{ days, severity }} tables: {}",
+            e.message()
+        )
+    })?;
+    if windows.is_empty() || windows.iter().any(|w| w.days == 0) {
+        return Err(format!("`{key}` needs at least one window, each with `days` above 0"));
+    }
+    windows.sort_by_key(|w| w.days);
+    Ok(windows)
 }
 
 impl Default for ExpiringSoon {
@@ -52,6 +70,16 @@ impl Default for ExpiringSoon {
                     severity: Severity::Medium,
                 },
             ],
+            auth_windows: vec![
+                Window {
+                    days: 14,
+                    severity: Severity::Critical,
+                },
+                Window {
+                    days: 60,
+                    severity: Severity::High,
+                },
+            ],
         }
     }
 }
@@ -63,39 +91,30 @@ impl Rule for ExpiringSoon {
 
     fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
         match key {
-            "windows" => {
-                let mut windows: Vec<Window> =
-                    value.clone().try_into().map_err(|e: toml::de::Error| {
-                        format!(
-                            "`windows` must be an array of {{ days, severity }} tables: {}",
-                            e.message()
-                        )
-                    })?;
-                if windows.is_empty() || windows.iter().any(|w| w.days == 0) {
-                    return Err(
-                        "`windows` needs at least one window, each with `days` above 0".into(),
-                    );
-                }
-                windows.sort_by_key(|w| w.days);
-                self.windows = windows;
-                Ok(())
+            "windows" => self.windows = parse_windows(key, value)?,
+            "auth_windows" => self.auth_windows = parse_windows(key, value)?,
+            other => {
+                return Err(format!(
+                    "unknown parameter `{other}` for rule `expiring-soon` (expected `windows` or `auth_windows`)"
+                ))
             }
-            other => Err(format!(
-                "unknown parameter `{other}` for rule `expiring-soon` (expected `windows`)"
-            )),
         }
+        Ok(())
     }
 
-    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
         let d = &cert.details;
         if ctx.at > d.not_after || ctx.at < d.not_before {
             return None;
         }
         let days_left = days_between(ctx.at, d.not_after);
-        let window = self
-            .windows
-            .iter()
-            .find(|w| days_left < i64::from(w.days))?;
+        let auth = ctx.auth_role(cert);
+        let windows = if auth.is_some() {
+            &self.auth_windows
+        } else {
+            &self.windows
+        };
+        let window = windows.iter().find(|w| days_left < i64::from(w.days))?;
         let mut hit = Hit::new(format!(
             "Expires on {} ({days_left} day(s) left, inside the {}-day window).",
             d.not_after.format("%Y-%m-%d"),
@@ -105,6 +124,10 @@ impl Rule for ExpiringSoon {
         .with("days_left", days_left)
         .with("window_days", window.days);
         hit.severity = Some(window.severity);
+        if let Some(role) = auth {
+            hit.remediation = Some(AUTH_ROLLOVER);
+            hit = hit.with("auth_certificate", role);
+        }
         Some(hit)
     }
 }

@@ -115,7 +115,7 @@ impl Rule for InternalNameInSan {
         &META
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let d = &cert.details;
         let mut found: Vec<serde_json::Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -131,9 +131,7 @@ impl Rule for InternalNameInSan {
             };
             if let Some(reason) = reason {
                 if seen.insert(name.to_ascii_lowercase()) {
-                    found.push(
-                        serde_json::json!({ "name": name, "field": field, "reason": reason }),
-                    );
+                    found.push(serde_json::json!({ "name": name, "field": field, "reason": reason }));
                 }
             }
         }
@@ -163,10 +161,7 @@ mod tests {
         assert!(internal_name_reason("ex01.corp").is_some());
         assert!(internal_name_reason("mail.lan").is_some());
         assert!(internal_name_reason("ex01.internal").is_some());
-        assert_eq!(
-            internal_name_reason("EX01").as_deref(),
-            Some("single-label name")
-        );
+        assert_eq!(internal_name_reason("EX01").as_deref(), Some("single-label name"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use super::{string_list, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
+use crate::x509::normalise_dn;
 
 static META: RuleMeta = RuleMeta {
     id: "issuer-not-approved",
@@ -25,14 +26,6 @@ pub struct IssuerNotApproved {
     issuer_keys: Vec<String>,
 }
 
-/// Case- and space-insensitive form of a DN for comparison ("CN=A, O=B" == "cn=a,o=b").
-fn normalise_dn(dn: &str) -> String {
-    dn.split(',')
-        .map(|part| part.trim().to_lowercase())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Rule for IssuerNotApproved {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -46,8 +39,13 @@ impl Rule for IssuerNotApproved {
             }
             "issuer_key_sha256" => {
                 let keys = string_list(key, value)?;
-                if let Some(bad) = keys.iter().find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit())) {
-                    return Err(format!("`issuer_key_sha256` entries must be 64 hex digits, got `{bad}`"));
+                if let Some(bad) = keys
+                    .iter()
+                    .find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()))
+                {
+                    return Err(format!(
+                        "`issuer_key_sha256` entries must be 64 hex digits, got `{bad}`"
+                    ));
                 }
                 self.issuer_keys = keys.iter().map(|k| k.to_lowercase()).collect();
                 Ok(())
@@ -58,7 +56,7 @@ impl Rule for IssuerNotApproved {
         }
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         if self.issuers.contains(&normalise_dn(&cert.details.issuer)) {
             return None;
         }
@@ -79,7 +77,7 @@ impl Rule for IssuerNotApproved {
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_dn;
+    use crate::x509::normalise_dn;
 
     #[test]
     fn dn_comparison_ignores_case_and_spaces() {
@@ -87,9 +85,6 @@ mod tests {
             normalise_dn("CN=Contoso CA, O=Contoso"),
             normalise_dn("cn=contoso ca,o=CONTOSO")
         );
-        assert_ne!(
-            normalise_dn("CN=Contoso CA"),
-            normalise_dn("CN=Contoso CA 2")
-        );
+        assert_ne!(normalise_dn("CN=Contoso CA"), normalise_dn("CN=Contoso CA 2"));
     }
 }

@@ -5,15 +5,22 @@
 
 pub mod pack;
 
+mod connector_certificate_missing;
 mod expired;
 mod expiring_soon;
 mod internal_name_in_san;
 mod issuer_not_approved;
+mod missing_autodiscover_san;
+mod missing_mail_san;
+mod multiple_iis_certificates;
 mod not_yet_valid;
 mod san_count_over_limit;
+mod stale_smtp_binding;
+mod status_not_valid;
 mod untrusted_issuer;
 mod weak_key;
 mod weak_signature;
+mod wildcard_on_pop_imap;
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,24 +29,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::inventory::{Certificate, Inventory};
+use crate::inventory::{Binding, Certificate, Inventory, Organisation};
 
-pub use pack::{load_pack, PackError, PackInfo, RuleSet};
+pub use pack::{load_pack, ConfiguredRule, PackError, PackInfo, RuleSet};
 
 /// Finding severity, ordered from least to most severe.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -115,29 +110,44 @@ pub struct RuleMeta {
     pub references: &'static [&'static str],
 }
 
-/// What a rule reports about one certificate.
-#[derive(Debug, Clone)]
+/// What a rule reports.
+#[derive(Debug, Clone, Default)]
 pub struct Hit {
     /// Overrides the configured severity (e.g. the expiry window that matched).
     pub severity: Option<Severity>,
     pub message: String,
     /// The values that triggered the finding.
     pub evidence: Map<String, Value>,
+    /// The server concerned. Certificate hits without one are repeated for every server the
+    /// certificate is bound on.
+    pub server: Option<String>,
+    /// The Exchange services concerned.
+    pub services: Vec<String>,
+    /// The certificate concerned (organisation-level rules set it; certificate rules need not).
+    pub certificate: Option<usize>,
+    /// Replaces the rule's remediation template (e.g. Auth certificate rollover).
+    pub remediation: Option<&'static str>,
 }
 
 impl Hit {
     /// A hit at the rule's configured severity.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
-            severity: None,
             message: message.into(),
-            evidence: Map::new(),
+            ..Self::default()
         }
     }
 
     /// Adds an evidence value.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.evidence.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Names the server and services concerned.
+    pub fn on(mut self, server: &str, services: Vec<String>) -> Self {
+        self.server = Some(server.to_string());
+        self.services = services;
         self
     }
 }
@@ -147,6 +157,99 @@ pub struct Context<'a> {
     /// The evaluation instant (`--at`).
     pub at: DateTime<Utc>,
     pub inventory: &'a Inventory,
+    auth_thumbprints: Vec<String>,
+}
+
+/// The subject CN Exchange gives its OAuth signing certificate.
+pub const AUTH_CERTIFICATE_CN: &str = "Microsoft Exchange Server Auth Certificate";
+
+impl<'a> Context<'a> {
+    /// A context for evaluating `inventory` at `at`.
+    pub fn new(inventory: &'a Inventory, at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            inventory,
+            auth_thumbprints: inventory.organisation.auth_thumbprints(),
+        }
+    }
+
+    pub fn organisation(&self) -> &'a Organisation {
+        &self.inventory.organisation
+    }
+
+    /// The Exchange Auth (OAuth) certificate: named by `Get-AuthConfig`, or by its subject.
+    pub fn is_auth_certificate(&self, cert: &Certificate) -> bool {
+        self.auth_thumbprints.contains(&cert.thumbprint)
+            || cert
+                .details
+                .common_names
+                .iter()
+                .any(|cn| cn.eq_ignore_ascii_case(AUTH_CERTIFICATE_CN))
+    }
+
+    /// The role `Get-AuthConfig` gives the certificate: `current`, `next` or `previous`
+    /// (`subject` when it is only recognised by its subject name).
+    pub fn auth_role(&self, cert: &Certificate) -> Option<&'static str> {
+        let tp = Some(cert.thumbprint.as_str());
+        for a in &self.inventory.organisation.auth_configs {
+            if a.current.as_deref() == tp {
+                return Some("current");
+            }
+            if a.next.as_deref() == tp {
+                return Some("next");
+            }
+        }
+        for a in &self.inventory.organisation.auth_configs {
+            if a.previous.as_deref() == tp {
+                return Some("previous");
+            }
+        }
+        self.is_auth_certificate(cert).then_some("subject")
+    }
+
+    /// Every (certificate index, binding) on the server whose short name matches `server`.
+    pub fn bindings_on(&self, server: &str) -> Vec<(usize, &'a Binding)> {
+        let key = server_key(server);
+        self.inventory
+            .certificates
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.bindings.iter().map(move |b| (i, b)))
+            .filter(|(_, b)| server_key(&b.server) == key)
+            .collect()
+    }
+
+    /// Servers that certificate exports were read for (short names, sorted).
+    pub fn servers(&self) -> Vec<String> {
+        let mut servers: Vec<String> = self
+            .inventory
+            .certificates
+            .iter()
+            .flat_map(|c| c.bindings.iter().map(|b| b.server.clone()))
+            .collect();
+        servers.sort_by_key(|s| server_key(s));
+        servers.dedup_by_key(|s| server_key(s));
+        servers
+    }
+}
+
+/// Remediation for an Auth certificate that expires: the rollover procedure.
+pub const AUTH_ROLLOVER: &str = "Roll the Auth certificate over before {not_after}: create a new one with New-ExchangeCertificate -KeySize 2048 -PrivateKeyExportable $true -SubjectName 'cn=Microsoft Exchange Server Auth Certificate' -FriendlyName 'Microsoft Exchange Server Auth Certificate' -DomainName @(), stage it with Set-AuthConfig -NewCertificateThumbprint <new thumbprint> -NewCertificateEffectiveDate (Get-Date).AddHours(48), wait until it has replicated to every server, then Set-AuthConfig -PublishCertificate and Set-AuthConfig -ClearPreviousCertificate, and restart MSExchangeServiceHost and the OWA/ECP app pools; if hybrid is configured, re-run the Hybrid Configuration Wizard. (MonitorExchangeAuthCertificate.ps1 from CSS-Exchange automates this.)";
+
+/// Remediation for an expired previous Auth certificate: clear it.
+pub const AUTH_CLEAR_PREVIOUS: &str = "The expired certificate {thumbprint} is Get-AuthConfig's previous Auth certificate: clear it with Set-AuthConfig -ClearPreviousCertificate, then remove it with Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}.";
+
+/// A server's short name, lowercase (`EX01.contoso.com` and `ex01` are the same server).
+pub fn server_key(server: &str) -> String {
+    server.split('.').next().unwrap_or(server).trim().to_ascii_lowercase()
+}
+
+/// Service names of a binding (empty when unknown).
+pub fn service_names(binding: &Binding) -> Vec<String> {
+    binding
+        .services
+        .map(|s| s.names().iter().map(|n| n.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// A compliance rule. Implementations live one per file in this folder.
@@ -155,14 +258,23 @@ pub trait Rule: Send + Sync {
 
     /// Sets a pack parameter; the error names what is wrong with the value.
     fn set_param(&mut self, key: &str, _value: &toml::Value) -> Result<(), String> {
-        Err(format!(
-            "unknown parameter `{key}` for rule `{}`",
-            self.meta().id
-        ))
+        Err(format!("unknown parameter `{key}` for rule `{}`", self.meta().id))
     }
 
-    /// Checks one certificate.
-    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit>;
+    /// Checks one certificate for at most one problem (most rules).
+    fn check(&self, _cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+        None
+    }
+
+    /// Checks one certificate; by default the one hit of [`Rule::check`].
+    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
+        self.check(cert, ctx).into_iter().collect()
+    }
+
+    /// Checks what spans certificates: servers, connectors.
+    fn check_organisation(&self, _ctx: &Context<'_>) -> Vec<Hit> {
+        Vec::new()
+    }
 }
 
 /// Every rule this build knows, with default parameters, in report order.
@@ -171,12 +283,19 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(expired::Expired),
         Box::new(expiring_soon::ExpiringSoon::default()),
         Box::new(not_yet_valid::NotYetValid),
-        Box::new(untrusted_issuer::UntrustedIssuer),
+        Box::new(untrusted_issuer::UntrustedIssuer::default()),
         Box::new(issuer_not_approved::IssuerNotApproved::default()),
         Box::new(internal_name_in_san::InternalNameInSan),
         Box::new(san_count_over_limit::SanCountOverLimit::default()),
         Box::new(weak_key::WeakKey::default()),
         Box::new(weak_signature::WeakSignature),
+        Box::new(missing_autodiscover_san::MissingAutodiscoverSan),
+        Box::new(missing_mail_san::MissingMailSan),
+        Box::new(wildcard_on_pop_imap::WildcardOnPopImap),
+        Box::new(stale_smtp_binding::StaleSmtpBinding),
+        Box::new(multiple_iis_certificates::MultipleIisCertificates),
+        Box::new(status_not_valid::StatusNotValid),
+        Box::new(connector_certificate_missing::ConnectorCertificateMissing),
     ]
 }
 
@@ -188,39 +307,53 @@ pub struct Finding {
     pub message: String,
     /// Index into the inventory's certificates.
     pub certificate: Option<usize>,
+    pub server: Option<String>,
+    pub services: Vec<String>,
     pub evidence: Map<String, Value>,
-    /// Remediation with the certificate's values filled in.
+    /// Remediation with the certificate's and server's values filled in.
     pub remediation: String,
 }
 
 /// Runs every enabled rule of the set over the inventory. Findings come out sorted by
-/// severity (most severe first), then rule order, then certificate order.
+/// severity (most severe first), then rule order, then certificate and server.
 pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Vec<Finding> {
     use rayon::prelude::*;
-    let ctx = Context { at, inventory };
+    let ctx = Context::new(inventory, at);
     let mut findings: Vec<Finding> = inventory
         .certificates
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, cert)| {
             let ctx = &ctx;
-            rules.enabled().filter_map(move |configured| {
+            rules.enabled().flat_map(move |configured| {
                 let meta = configured.rule.meta();
                 if meta.scope == Scope::EndEntity && cert.details.is_ca {
-                    return None;
+                    return Vec::new();
                 }
-                let hit = configured.rule.check_certificate(cert, ctx)?;
-                Some(Finding {
-                    rule: meta,
-                    severity: hit.severity.unwrap_or(configured.severity),
-                    message: hit.message,
-                    certificate: Some(i),
-                    evidence: hit.evidence,
-                    remediation: fill_remediation(meta.remediation, cert),
-                })
+                configured
+                    .rule
+                    .check_certificate(cert, ctx)
+                    .into_iter()
+                    .flat_map(|hit| per_server(hit, cert))
+                    .map(|hit| {
+                        finding(
+                            configured,
+                            Hit {
+                                certificate: Some(i),
+                                ..hit
+                            },
+                            inventory,
+                        )
+                    })
+                    .collect()
             })
         })
         .collect();
+    for configured in rules.enabled() {
+        for hit in configured.rule.check_organisation(&ctx) {
+            findings.push(finding(configured, hit, inventory));
+        }
+    }
     let order = |id: &str| {
         rules
             .rules
@@ -233,19 +366,62 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
             .cmp(&a.severity)
             .then_with(|| order(a.rule.id).cmp(&order(b.rule.id)))
             .then_with(|| a.certificate.cmp(&b.certificate))
+            .then_with(|| a.server.cmp(&b.server))
     });
     findings
 }
 
-/// Fills `{thumbprint}`, `{subject}` and `{not_after}` into a remediation template.
-pub fn fill_remediation(template: &str, cert: &Certificate) -> String {
-    template
-        .replace("{thumbprint}", &cert.thumbprint)
-        .replace("{subject}", &cert.details.subject)
-        .replace(
-            "{not_after}",
-            &cert.details.not_after.format("%Y-%m-%d").to_string(),
-        )
+/// A certificate hit that names no server is repeated for each server the certificate is
+/// bound on, with that server's services.
+fn per_server(hit: Hit, cert: &Certificate) -> Vec<Hit> {
+    if hit.server.is_some() || cert.bindings.is_empty() {
+        return vec![hit];
+    }
+    cert.bindings
+        .iter()
+        .map(|b| Hit {
+            server: Some(b.server.clone()),
+            services: service_names(b),
+            ..hit.clone()
+        })
+        .collect()
+}
+
+fn finding(configured: &ConfiguredRule, hit: Hit, inventory: &Inventory) -> Finding {
+    let meta = configured.rule.meta();
+    let template = hit.remediation.unwrap_or(meta.remediation);
+    let cert = hit.certificate.map(|i| &inventory.certificates[i]);
+    Finding {
+        rule: meta,
+        severity: hit.severity.unwrap_or(configured.severity),
+        message: hit.message,
+        certificate: hit.certificate,
+        remediation: fill_remediation(template, cert, hit.server.as_deref()),
+        server: hit.server,
+        services: hit.services,
+        evidence: hit.evidence,
+    }
+}
+
+/// Fills `{thumbprint}`, `{subject}`, `{not_after}` and `{server}` into a remediation template
+/// (`<thumbprint>`, `<server>` … where the value is not known).
+pub fn fill_remediation(template: &str, cert: Option<&Certificate>, server: Option<&str>) -> String {
+    let mut out = template.replace("{server}", server.unwrap_or("<server>"));
+    match cert {
+        Some(cert) => {
+            out = out
+                .replace("{thumbprint}", &cert.thumbprint)
+                .replace("{subject}", &cert.details.subject)
+                .replace("{not_after}", &cert.details.not_after.format("%Y-%m-%d").to_string());
+        }
+        None => {
+            out = out
+                .replace("{thumbprint}", "<thumbprint>")
+                .replace("{subject}", "<subject>")
+                .replace("{not_after}", "<date>");
+        }
+    }
+    out
 }
 
 /// Whole days from `at` to `until`, rounded down (negative once `until` has passed).
@@ -283,16 +459,11 @@ mod tests {
         let mut ids: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
         for r in &rules {
             let m = r.meta();
-            assert!(
-                m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{}",
-                m.id
-            );
+            assert!(m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", m.id);
             assert!(!m.title.is_empty() && !m.rationale.is_empty());
             assert!(!m.references.is_empty(), "{} has no references", m.id);
             assert!(
-                m.remediation.contains("Exchange")
-                    || m.remediation.contains("-ExchangeCertificate"),
+                m.remediation.contains("Exchange") || m.remediation.contains("-ExchangeCertificate"),
                 "{} remediation names no Exchange cmdlet",
                 m.id
             );
@@ -304,16 +475,10 @@ mod tests {
 
     #[test]
     fn days_round_down() {
-        let at = DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
-            .unwrap()
-            .to_utc();
-        let later = DateTime::parse_from_rfc3339("2026-01-02T11:59:59Z")
-            .unwrap()
-            .to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z").unwrap().to_utc();
+        let later = DateTime::parse_from_rfc3339("2026-01-02T11:59:59Z").unwrap().to_utc();
         assert_eq!(days_between(at, later), 0);
-        let earlier = DateTime::parse_from_rfc3339("2026-01-01T11:00:00Z")
-            .unwrap()
-            .to_utc();
+        let earlier = DateTime::parse_from_rfc3339("2026-01-01T11:00:00Z").unwrap().to_utc();
         assert_eq!(days_between(at, earlier), -1);
     }
 }

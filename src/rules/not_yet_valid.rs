@@ -23,11 +23,10 @@ impl Rule for NotYetValid {
         &META
     }
 
-    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {
         let d = &cert.details;
         (ctx.at < d.not_before).then(|| {
-            Hit::new(format!("Valid only from {}.", rfc3339(d.not_before)))
-                .with("not_before", rfc3339(d.not_before))
+            Hit::new(format!("Valid only from {}.", rfc3339(d.not_before))).with("not_before", rfc3339(d.not_before))
         })
     }
 }

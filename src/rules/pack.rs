@@ -125,18 +125,11 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
         })
         .collect();
     for (id, settings) in raw.rules {
-        let Some(configured) = rules
-            .iter_mut()
-            .find(|r| r.rule.meta().id == id.get_ref().as_str())
-        else {
+        let Some(configured) = rules.iter_mut().find(|r| r.rule.meta().id == id.get_ref().as_str()) else {
             let known: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
             return Err(at(
                 id.span(),
-                format!(
-                    "unknown rule id `{}` (known rules: {})",
-                    id.get_ref(),
-                    known.join(", ")
-                ),
+                format!("unknown rule id `{}` (known rules: {})", id.get_ref(), known.join(", ")),
             ));
         };
         for (key, value) in settings {
@@ -179,12 +172,7 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, column)
 }
 
@@ -206,13 +194,21 @@ mod tests {
     }
 
     #[test]
+    fn the_baseline_lists_every_rule() {
+        for rule in registry() {
+            assert!(
+                BASELINE.contains(&format!("[rules.{}]", rule.meta().id)),
+                "{} is missing from rules/exchange-baseline.toml",
+                rule.meta().id
+            );
+        }
+    }
+
+    #[test]
     fn unknown_rule_names_the_line() {
-        let err = load_pack(
-            "p.toml",
-            "id = \"x\"\n\n[rules.no-such-rule]\nenabled = true\n",
-        )
-        .err()
-        .unwrap();
+        let err = load_pack("p.toml", "id = \"x\"\n\n[rules.no-such-rule]\nenabled = true\n")
+            .err()
+            .unwrap();
         assert_eq!(err.line, 3);
         assert!(err.message.contains("no-such-rule"), "{}", err.message);
         assert!(err.to_string().starts_with("rule pack p.toml:3:"), "{err}");
@@ -223,28 +219,16 @@ mod tests {
         let err = load_pack("p.toml", "id = \"x\"\n[rules.expired]\nenabeld = true\n")
             .err()
             .unwrap();
-        assert_eq!(
-            (err.line, err.message.contains("enabeld")),
-            (3, true),
-            "{err}"
-        );
-        let err = load_pack(
-            "p.toml",
-            "id = \"x\"\n[rules.expired]\nseverity = \"urgent\"\n",
-        )
-        .err()
-        .unwrap();
-        assert_eq!(err.line, 3, "{err}");
-        let err = load_pack(
-            "p.toml",
-            "id = \"x\"\n[rules.san-count-over-limit]\n\nlimit = -4\n",
-        )
-        .err()
-        .unwrap();
-        assert_eq!(err.line, 4, "{err}");
-        let err = load_pack("p.toml", "id = \"x\"\ncolour = \"blue\"\n")
+        assert_eq!((err.line, err.message.contains("enabeld")), (3, true), "{err}");
+        let err = load_pack("p.toml", "id = \"x\"\n[rules.expired]\nseverity = \"urgent\"\n")
             .err()
             .unwrap();
+        assert_eq!(err.line, 3, "{err}");
+        let err = load_pack("p.toml", "id = \"x\"\n[rules.san-count-over-limit]\n\nlimit = -4\n")
+            .err()
+            .unwrap();
+        assert_eq!(err.line, 4, "{err}");
+        let err = load_pack("p.toml", "id = \"x\"\ncolour = \"blue\"\n").err().unwrap();
         assert_eq!(err.line, 2, "{err}");
     }
 
@@ -255,11 +239,7 @@ mod tests {
             "id = \"strict\"\n[rules.weak-key]\nseverity = \"critical\"\nmin_rsa_bits = 3072\n[rules.expired]\nenabled = false\n",
         )
         .unwrap();
-        let weak = set
-            .rules
-            .iter()
-            .find(|r| r.rule.meta().id == "weak-key")
-            .unwrap();
+        let weak = set.rules.iter().find(|r| r.rule.meta().id == "weak-key").unwrap();
         assert_eq!(weak.severity, Severity::Critical);
         assert!(
             !set.rules

@@ -45,7 +45,7 @@ impl Rule for SanCountOverLimit {
         }
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let count = cert.details.dns_names.len() + cert.details.ip_addresses.len();
         (count > self.limit as usize).then(|| {
             Hit::new(format!(

@@ -1,8 +1,8 @@
 //! `untrusted-issuer`: the chain does not validate to a trust anchor (self-signed, unknown
 //! CA, missing intermediate, expired issuer, weak or bad signature, wrong key usage).
 
-use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
-use crate::inventory::Certificate;
+use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::{Certificate, Services};
 use crate::trust::TrustStatus;
 
 static META: RuleMeta = RuleMeta {
@@ -19,23 +19,73 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-/// Flags server certificates whose trust evaluation did not reach an anchor.
-pub struct UntrustedIssuer;
+/// Flags server certificates whose trust evaluation did not reach an anchor. With Exchange
+/// bindings it judges what clients see: IIS, IMAP, POP and UM at the configured severity; a
+/// certificate bound only to SMTP/Federation, or to nothing, at `unexposed_severity` and not at
+/// all when self-signed (opportunistic server-to-server TLS); the Auth certificate never.
+pub struct UntrustedIssuer {
+    unexposed_severity: Severity,
+}
+
+impl Default for UntrustedIssuer {
+    fn default() -> Self {
+        Self {
+            unexposed_severity: Severity::Low,
+        }
+    }
+}
+
+/// Services whose clients validate the certificate.
+const CLIENT_FACING: u32 = Services::IIS | Services::IMAP | Services::POP | Services::UM | Services::UM_CALL_ROUTER;
 
 impl Rule for UntrustedIssuer {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
-        let trust = &cert.trust;
-        if trust.status.is_trusted() || trust.status == TrustStatus::NotEvaluated {
-            return None;
+    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
+        match key {
+            "unexposed_severity" => {
+                self.unexposed_severity = value
+                    .as_str()
+                    .ok_or_else(|| "`unexposed_severity` must be a severity name".to_string())?
+                    .parse()?;
+                Ok(())
+            }
+            other => Err(format!(
+                "unknown parameter `{other}` for rule `untrusted-issuer` (expected `unexposed_severity`)"
+            )),
         }
-        Some(
-            Hit::new(format!("Clients will not trust it: {}.", trust.detail))
-                .with("trust_status", trust.status.as_str())
-                .with("issuer", cert.details.issuer.clone()),
-        )
+    }
+
+    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
+        let trust = &cert.trust;
+        if trust.status.is_trusted() || trust.status == TrustStatus::NotEvaluated || ctx.is_auth_certificate(cert) {
+            return Vec::new();
+        }
+        let hit = Hit::new(format!("Clients will not trust it: {}.", trust.detail))
+            .with("trust_status", trust.status.as_str())
+            .with("issuer", cert.details.issuer.clone());
+        if cert.bindings.is_empty() {
+            return vec![hit];
+        }
+        cert.bindings
+            .iter()
+            .filter_map(|b| {
+                let mut h = hit.clone().on(&b.server, service_names(b));
+                match b.services {
+                    Some(s) if !s.any(CLIENT_FACING) => {
+                        if cert.details.self_signed {
+                            return None;
+                        }
+                        h.severity = Some(self.unexposed_severity);
+                        h = h.with("exposure", "not bound to a client-facing service");
+                    }
+                    Some(_) => h = h.with("exposure", "bound to a client-facing service"),
+                    None => h = h.with("exposure", "services unknown"),
+                }
+                Some(h)
+            })
+            .collect()
     }
 }

@@ -50,7 +50,7 @@ impl Rule for WeakKey {
         Ok(())
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let key = &cert.details.key;
         let minimum = match key.algorithm.as_str() {
             "RSA" => self.min_rsa_bits,
@@ -62,10 +62,7 @@ impl Rule for WeakKey {
             return None;
         }
         let message = if key.algorithm == "DSA" {
-            format!(
-                "DSA key ({} bits): DSA is no longer accepted for TLS.",
-                key.bits
-            )
+            format!("DSA key ({} bits): DSA is no longer accepted for TLS.", key.bits)
         } else {
             format!(
                 "{} key of {} bits, below the minimum of {minimum}.",

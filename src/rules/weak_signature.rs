@@ -27,7 +27,7 @@ impl Rule for WeakSignature {
         &META
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
+    fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let d = &cert.details;
         if d.is_ca && d.self_signed {
             return None;

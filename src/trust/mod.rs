@@ -96,10 +96,7 @@ impl Trust {
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
     #[error("trust anchors {path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("trust anchors {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -185,12 +182,7 @@ fn load_anchor_file(path: &Path) -> Result<Vec<TrustAnchor<'static>>, AnchorErro
         .map(|(i, der)| {
             webpki::anchor_from_trusted_cert(der)
                 .map(|a| a.to_owned())
-                .map_err(|e| {
-                    invalid(format!(
-                        "certificate #{} is not usable as an anchor: {e:?}",
-                        i + 1
-                    ))
-                })
+                .map_err(|e| invalid(format!("certificate #{} is not usable as an anchor: {e:?}", i + 1)))
         })
         .collect()
 }
@@ -238,10 +230,7 @@ impl CaIndex {
         let mut by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, c) in certs.iter().enumerate() {
             if c.details.is_ca {
-                by_subject
-                    .entry(c.details.subject_raw.clone())
-                    .or_default()
-                    .push(i);
+                by_subject.entry(c.details.subject_raw.clone()).or_default().push(i);
             }
         }
         Self { by_subject }
@@ -278,10 +267,7 @@ fn evaluate(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) -> 
         return if cert.details.is_ca {
             Trust::new(TrustStatus::TrustAnchor, "is a trust anchor")
         } else {
-            Trust::new(
-                TrustStatus::Trusted,
-                "explicitly trusted: listed in --trust-anchors",
-            )
+            Trust::new(TrustStatus::Trusted, "explicitly trusted: listed in --trust-anchors")
         };
     }
     if cert.details.is_ca {
@@ -324,9 +310,7 @@ fn verify_end_entity(cert: &Certificate, chain: &ChainContext<'_>, when: DateTim
         .iter()
         .map(|&i| CertificateDer::from(certs[i].der.as_slice()))
         .collect();
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        when.timestamp().max(0) as u64
-    ));
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(when.timestamp().max(0) as u64));
     let result = ee.verify_for_usage(
         chain.algorithms,
         &chain.anchors.anchors,
@@ -338,8 +322,7 @@ fn verify_end_entity(cert: &Certificate, chain: &ChainContext<'_>, when: DateTim
     );
     match result {
         Ok(path) => {
-            let anchor = name_der_to_string(path.anchor().subject.as_ref())
-                .unwrap_or_else(|| "a trust anchor".into());
+            let anchor = name_der_to_string(path.anchor().subject.as_ref()).unwrap_or_else(|| "a trust anchor".into());
             let n = path.intermediate_certificates().count();
             let issuer_spki = match path.intermediate_certificates().next() {
                 Some(issuer) => issuer.subject_public_key_info().as_ref().to_vec(),
@@ -354,19 +337,14 @@ fn verify_end_entity(cert: &Certificate, chain: &ChainContext<'_>, when: DateTim
         }
         Err(e) => {
             let mut trust = diagnose(cert, chain, &candidates, when, e);
-            trust.issuer_key_sha256 =
-                signing_issuer(cert, certs, index).map(|i| i.details.spki_sha256.clone());
+            trust.issuer_key_sha256 = signing_issuer(cert, certs, index).map(|i| i.details.spki_sha256.clone());
             trust
         }
     }
 }
 
 /// The inventory CA whose key verifies `cert`'s signature, if any.
-fn signing_issuer<'a>(
-    cert: &Certificate,
-    certs: &'a [Certificate],
-    index: &CaIndex,
-) -> Option<&'a Certificate> {
+fn signing_issuer<'a>(cert: &Certificate, certs: &'a [Certificate], index: &CaIndex) -> Option<&'a Certificate> {
     let (_, parsed) = X509Certificate::from_der(&cert.der).ok()?;
     index.issuers_of(cert).iter().map(|&i| &certs[i]).find(|c| {
         X509Certificate::from_der(&c.der)
@@ -446,10 +424,7 @@ fn diagnose(
             TrustStatus::NotServerAuth,
             format!(
                 "not valid for TLS server authentication: extended key usage is {}",
-                d.extended_key_usage
-                    .as_deref()
-                    .unwrap_or_default()
-                    .join(", ")
+                d.extended_key_usage.as_deref().unwrap_or_default().join(", ")
             ),
         ),
         other => Trust::new(TrustStatus::Invalid, format!("chain rejected: {other:?}")),
@@ -462,9 +437,7 @@ fn walk_to_missing(cert: &Certificate, chain: &ChainContext<'_>) -> Trust {
     let mut current = cert;
     let mut seen: Vec<*const Certificate> = vec![cert];
     for _ in 0..16 {
-        if anchors.by_subject.contains_key(&current.details.issuer_raw)
-            && !std::ptr::eq(current, cert)
-        {
+        if anchors.by_subject.contains_key(&current.details.issuer_raw) && !std::ptr::eq(current, cert) {
             return Trust::new(
                 TrustStatus::Invalid,
                 format!(
@@ -534,7 +507,10 @@ fn evaluate_ca(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) 
             } else {
                 Trust::new(
                     TrustStatus::BadSignature,
-                    format!("signature by trust anchor '{}' does not verify (or uses an unsupported algorithm)", current.details.issuer),
+                    format!(
+                        "signature by trust anchor '{}' does not verify (or uses an unsupported algorithm)",
+                        current.details.issuer
+                    ),
                 )
             };
         }
@@ -555,10 +531,7 @@ fn evaluate_ca(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) 
             Some(i) if i.details.self_signed => {
                 return Trust::new(
                     TrustStatus::UnknownIssuer,
-                    format!(
-                        "chains to root '{}', which is not a trust anchor",
-                        i.details.subject
-                    ),
+                    format!("chains to root '{}', which is not a trust anchor", i.details.subject),
                 )
             }
             Some(i) => current = i,

@@ -29,10 +29,7 @@ impl Default for SignatureCache {
 
 impl SignatureCache {
     /// Wraps every algorithm so that it consults this cache.
-    pub fn wrap<'a>(
-        &'a self,
-        algorithms: &[&'static dyn SignatureVerificationAlgorithm],
-    ) -> Vec<Cached<'a>> {
+    pub fn wrap<'a>(&'a self, algorithms: &[&'static dyn SignatureVerificationAlgorithm]) -> Vec<Cached<'a>> {
         algorithms
             .iter()
             .enumerate()
@@ -71,12 +68,7 @@ impl std::fmt::Debug for Cached<'_> {
 }
 
 impl SignatureVerificationAlgorithm for Cached<'_> {
-    fn verify_signature(
-        &self,
-        public_key: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), InvalidSignature> {
+    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
         let mut ctx = Context::new(&SHA256);
         ctx.update(&(self.id as u64).to_be_bytes());
         for part in [public_key, message, signature] {
@@ -88,10 +80,7 @@ impl SignatureVerificationAlgorithm for Cached<'_> {
         let valid = match self.cache.lookup(&key) {
             Some(v) => v,
             None => {
-                let v = self
-                    .inner
-                    .verify_signature(public_key, message, signature)
-                    .is_ok();
+                let v = self.inner.verify_signature(public_key, message, signature).is_ok();
                 self.cache.store(key, v);
                 v
             }
@@ -120,12 +109,7 @@ mod tests {
     struct Counting(std::sync::atomic::AtomicUsize);
 
     impl SignatureVerificationAlgorithm for Counting {
-        fn verify_signature(
-            &self,
-            _: &[u8],
-            message: &[u8],
-            _: &[u8],
-        ) -> Result<(), InvalidSignature> {
+        fn verify_signature(&self, _: &[u8], message: &[u8], _: &[u8]) -> Result<(), InvalidSignature> {
             self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if message == b"good" {
                 Ok(())

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, SanType,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, SanType,
 };
 use serde_json::Value;
 
@@ -28,12 +28,7 @@ pub fn date(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
 pub type Ca = CertifiedIssuer<'static, KeyPair>;
 
 /// A CA certificate, self-signed (`parent` None) or issued by `parent`.
-pub fn ca(
-    cn: &str,
-    parent: Option<&Ca>,
-    not_before: time::OffsetDateTime,
-    not_after: time::OffsetDateTime,
-) -> Ca {
+pub fn ca(cn: &str, parent: Option<&Ca>, not_before: time::OffsetDateTime, not_after: time::OffsetDateTime) -> Ca {
     let mut p = CertificateParams::default();
     p.distinguished_name = dn(cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -236,14 +231,7 @@ pub fn certaudit(args: &[&str], out: Option<&Path>) -> Run {
 /// `certaudit scan INPUT --at AT -o OUT EXTRA…` (every format unless EXTRA names some).
 pub fn scan_path(s: &Scratch, input: &Path, extra: &[&str]) -> Run {
     let out = s.out();
-    let mut args = vec![
-        "scan",
-        input.to_str().unwrap(),
-        "--at",
-        AT,
-        "-o",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["scan", input.to_str().unwrap(), "--at", AT, "-o", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     certaudit(&args, Some(&out))
 }
@@ -256,11 +244,7 @@ pub fn scan(s: &Scratch, extra: &[&str]) -> Run {
 /// Like [`scan`], with `anchor` written to a file and passed as the only trust anchor.
 pub fn scan_trusting(s: &Scratch, anchor: &Ca, extra: &[&str]) -> Run {
     let path = s.side("anchor.pem", anchor.pem());
-    let mut args = vec![
-        "--no-public-roots",
-        "--trust-anchors",
-        path.to_str().unwrap(),
-    ];
+    let mut args = vec!["--no-public-roots", "--trust-anchors", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     let args: Vec<&str> = args.to_vec();
     scan(s, &args)

@@ -1,0 +1,116 @@
+//! `connector-certificate-missing`: a connector's `TlsCertificateName` (`<I>issuer<S>subject`)
+//! matches no valid certificate on its server.
+
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::x509::normalise_dn;
+
+static META: RuleMeta = RuleMeta {
+    id: "connector-certificate-missing",
+    title: "Connector names a certificate the server does not have",
+    default_severity: Severity::High,
+    default_enabled: true,
+    scope: Scope::EndEntity,
+    rationale: "A receive or send connector with TlsCertificateName uses exactly that issuer and subject for TLS; if no valid certificate on the server matches (after a renewal from another CA, or an expiry), mail flow over that connector falls back or fails, typically the hybrid connectors to Exchange Online.",
+    remediation: "Point the connector at the current certificate: $c = Get-ExchangeCertificate -Server {server} -Thumbprint <thumbprint>; Set-ReceiveConnector (or Set-SendConnector) '<connector>' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"; in hybrid, re-run the Hybrid Configuration Wizard so the Exchange Online connectors match too.",
+    references: &[
+        "https://learn.microsoft.com/en-us/powershell/module/exchange/set-receiveconnector",
+        "https://learn.microsoft.com/en-us/exchange/hybrid-deployment/certificate-requirements",
+    ],
+};
+
+/// Flags connectors whose named certificate is missing or not valid on their servers.
+pub struct ConnectorCertificateMissing;
+
+/// Splits `<I>issuer<S>subject` into (issuer, subject).
+pub fn parse_tls_certificate_name(text: &str) -> Option<(String, String)> {
+    let rest = text.trim().strip_prefix("<I>")?;
+    let (issuer, subject) = rest.split_once("<S>")?;
+    Some((issuer.trim().to_string(), subject.trim().to_string()))
+}
+
+impl Rule for ConnectorCertificateMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_organisation(&self, ctx: &Context<'_>) -> Vec<Hit> {
+        let certs = &ctx.inventory.certificates;
+        let mut hits = Vec::new();
+        for connector in &ctx.organisation().connectors {
+            let Some(name) = connector.tls_certificate_name.as_deref() else {
+                continue;
+            };
+            let Some((issuer, subject)) = parse_tls_certificate_name(name) else {
+                hits.push(
+                    Hit::new(format!(
+                        "{} connector '{}' has a TlsCertificateName that is not <I>issuer<S>subject.",
+                        connector.kind, connector.name
+                    ))
+                    .with("connector", connector.name.clone())
+                    .with("tls_certificate_name", name),
+                );
+                continue;
+            };
+            for server in &connector.servers {
+                let on_server = ctx.bindings_on(server);
+                if on_server.is_empty() {
+                    continue; // no certificate export for this server: nothing to compare against
+                }
+                let same_name: Vec<usize> = on_server
+                    .iter()
+                    .filter(|(i, _)| {
+                        normalise_dn(&certs[*i].details.issuer) == normalise_dn(&issuer)
+                            && normalise_dn(&certs[*i].details.subject) == normalise_dn(&subject)
+                    })
+                    .map(|(i, _)| *i)
+                    .collect();
+                let valid = on_server.iter().any(|(i, b)| {
+                    same_name.contains(i)
+                        && certs[*i].details.not_before <= ctx.at
+                        && ctx.at <= certs[*i].details.not_after
+                        && b.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("Valid"))
+                });
+                if valid {
+                    continue;
+                }
+                let why = if same_name.is_empty() {
+                    "no certificate on the server has that issuer and subject"
+                } else {
+                    "the certificates with that issuer and subject are expired, not yet valid or not Valid in Exchange"
+                };
+                let mut hit = Hit::new(format!(
+                    "{} connector '{}' on {server} uses TlsCertificateName {name}, but {why}.",
+                    connector.kind, connector.name
+                ))
+                .with("connector", connector.name.clone())
+                .with("connector_kind", connector.kind.clone())
+                .with("tls_certificate_name", name)
+                .with(
+                    "matching_certificates",
+                    same_name
+                        .iter()
+                        .map(|&i| certs[i].thumbprint.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .on(server, vec!["SMTP".into()]);
+                hit.certificate = same_name.first().copied();
+                hits.push(hit);
+            }
+        }
+        hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_tls_certificate_name;
+
+    #[test]
+    fn splits_issuer_and_subject() {
+        assert_eq!(
+            parse_tls_certificate_name("<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com"),
+            Some(("CN=R3, O=Let's Encrypt, C=US".into(), "CN=mail.contoso.com".into()))
+        );
+        assert_eq!(parse_tls_certificate_name("CN=mail.contoso.com"), None);
+    }
+}

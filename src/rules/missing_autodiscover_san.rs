@@ -1,0 +1,69 @@
+//! `missing-autodiscover-san`: a certificate bound to IIS lacks `autodiscover.<domain>` for an
+//! accepted domain (a wildcard for the domain covers it).
+
+use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::{Certificate, Services};
+use crate::x509::names_cover;
+
+static META: RuleMeta = RuleMeta {
+    id: "missing-autodiscover-san",
+    title: "IIS certificate lacks an autodiscover name",
+    default_severity: Severity::Medium,
+    default_enabled: true,
+    scope: Scope::EndEntity,
+    rationale: "Outlook and mobile clients look up autodiscover.<domain> for every accepted domain; if the certificate that serves IIS does not carry that name, users see certificate warnings or profiles fail to configure.",
+    remediation: "Request a certificate that carries autodiscover.<domain> for each accepted domain (New-ExchangeCertificate -GenerateRequest -DomainName mail.<domain>,autodiscover.<domain>,…), complete it with Import-ExchangeCertificate -Server {server}, bind it with Enable-ExchangeCertificate -Server {server} -Thumbprint <new thumbprint> -Services IIS, then iisreset; or publish an SRV record _autodiscover._tcp.<domain> for domains that cannot be added.",
+    references: &[
+        "https://learn.microsoft.com/en-us/exchange/architecture/client-access/autodiscover",
+        "https://learn.microsoft.com/en-us/exchange/architecture/client-access/certificates",
+    ],
+};
+
+/// Flags IIS-bound certificates without autodiscover names for the accepted domains.
+pub struct MissingAutodiscoverSan;
+
+/// Accepted domains that need an autodiscover name (cloud routing domains do not).
+pub fn autodiscover_domains(ctx: &Context<'_>) -> Vec<String> {
+    ctx.organisation()
+        .domains
+        .iter()
+        .map(|d| d.name.clone())
+        .filter(|d| !d.ends_with(".onmicrosoft.com") && !d.ends_with(".onmicrosoft.us"))
+        .collect()
+}
+
+impl Rule for MissingAutodiscoverSan {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
+        let domains = autodiscover_domains(ctx);
+        if domains.is_empty() {
+            return Vec::new();
+        }
+        let missing: Vec<String> = domains
+            .iter()
+            .map(|d| format!("autodiscover.{d}"))
+            .filter(|name| !names_cover(&cert.details.dns_names, name))
+            .collect();
+        if missing.is_empty() {
+            return Vec::new();
+        }
+        cert.bindings
+            .iter()
+            .filter(|b| b.services.is_some_and(|s| s.any(Services::IIS)))
+            .map(|b| {
+                Hit::new(format!(
+                    "Bound to IIS on {} but lacks {}.",
+                    b.server,
+                    missing.join(", ")
+                ))
+                .with("missing_names", missing.clone())
+                .with("accepted_domains", domains.clone())
+                .with("dns_names", cert.details.dns_names.clone())
+                .on(&b.server, service_names(b))
+            })
+            .collect()
+    }
+}

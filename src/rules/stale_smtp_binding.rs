@@ -1,0 +1,96 @@
+//! `stale-smtp-binding`: a certificate still bound to SMTP that is expired, or superseded on
+//! the same server by a newer certificate for the same names that is bound to SMTP or IIS.
+//! The Auth certificate is never stale, and no certificate is stale merely for being
+//! self-signed (the setup certificate serves internal transport by design).
+
+use std::collections::BTreeSet;
+
+use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::{Certificate, Services};
+
+static META: RuleMeta = RuleMeta {
+    id: "stale-smtp-binding",
+    title: "Old certificate still bound to SMTP",
+    default_severity: Severity::Medium,
+    default_enabled: true,
+    scope: Scope::EndEntity,
+    rationale: "Renewals leave the old certificate behind with its SMTP binding; transport may keep presenting it to partners (expired or superseded), which breaks TLS-enforced connectors and confuses audits.",
+    remediation: "Make sure the new certificate holds SMTP on {server} (Enable-ExchangeCertificate -Server {server} -Thumbprint <new thumbprint> -Services SMTP; answer no to replacing the default SMTP certificate only if it is the internal transport one), check connectors that name it (TlsCertificateName), then remove the old one: Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}.",
+    references: &[
+        "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",
+        "https://learn.microsoft.com/en-us/powershell/module/exchange/remove-exchangecertificate",
+    ],
+};
+
+/// Flags expired or superseded certificates that keep the SMTP service.
+pub struct StaleSmtpBinding;
+
+/// The names a certificate is for: its SAN DNS names, else its common names (lowercase).
+fn names(cert: &Certificate) -> BTreeSet<String> {
+    let source = if cert.details.dns_names.is_empty() {
+        &cert.details.common_names
+    } else {
+        &cert.details.dns_names
+    };
+    source.iter().map(|n| n.to_ascii_lowercase()).collect()
+}
+
+impl Rule for StaleSmtpBinding {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
+        if ctx.is_auth_certificate(cert) {
+            return Vec::new();
+        }
+        let mine = names(cert);
+        let certs = &ctx.inventory.certificates;
+        let mut hits = Vec::new();
+        for b in cert
+            .bindings
+            .iter()
+            .filter(|b| b.services.is_some_and(|s| s.any(Services::SMTP)))
+        {
+            if ctx.at > cert.details.not_after {
+                hits.push(
+                    Hit::new(format!(
+                        "Expired on {} but still bound to SMTP on {}.",
+                        cert.details.not_after.format("%Y-%m-%d"),
+                        b.server
+                    ))
+                    .with("reason", "expired")
+                    .with("not_after", crate::time::rfc3339(cert.details.not_after))
+                    .on(&b.server, service_names(b)),
+                );
+                continue;
+            }
+            let newer = ctx.bindings_on(&b.server).into_iter().find(|(i, other)| {
+                let c = &certs[*i];
+                c.sha256 != cert.sha256
+                    && other.services.is_some_and(|s| s.any(Services::SMTP | Services::IIS))
+                    && c.details.not_before > cert.details.not_before
+                    && c.details.not_before <= ctx.at
+                    && ctx.at <= c.details.not_after
+                    && !mine.is_empty()
+                    && names(c).is_superset(&mine)
+            });
+            if let Some((i, _)) = newer {
+                let n = &certs[i];
+                hits.push(
+                    Hit::new(format!(
+                        "Superseded on {} by {} (issued {}) for the same names, but still bound to SMTP.",
+                        b.server,
+                        n.thumbprint,
+                        n.details.not_before.format("%Y-%m-%d")
+                    ))
+                    .with("reason", "superseded")
+                    .with("newer_thumbprint", n.thumbprint.clone())
+                    .with("names", mine.iter().cloned().collect::<Vec<_>>())
+                    .on(&b.server, service_names(b)),
+                );
+            }
+        }
+        hits
+    }
+}

@@ -1,0 +1,54 @@
+//! `wildcard-on-pop-imap`: a wildcard certificate bound to POP or IMAP.
+
+use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::{Certificate, Services};
+
+static META: RuleMeta = RuleMeta {
+    id: "wildcard-on-pop-imap",
+    title: "Wildcard certificate bound to POP or IMAP",
+    default_severity: Severity::Medium,
+    default_enabled: true,
+    scope: Scope::EndEntity,
+    rationale: "POP and IMAP pick their certificate by X509CertificateName; with a wildcard certificate bound, Exchange cannot match the name and clients may be served the wrong certificate. Microsoft advises against binding wildcards to POP/IMAP.",
+    remediation: "Name the certificate explicitly: Set-ImapSettings -Server {server} -X509CertificateName mail.<domain> and Set-PopSettings -Server {server} -X509CertificateName mail.<domain> (a name the certificate carries), then restart the MSExchangeIMAP4/MSExchangePOP3 services; or bind a certificate with that explicit name using Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services POP,IMAP.",
+    references: &[
+        "https://learn.microsoft.com/en-us/exchange/clients/pop3-and-imap4/configure-imap4",
+        "https://learn.microsoft.com/en-us/powershell/module/exchange/set-imapsettings",
+    ],
+};
+
+/// Flags wildcard certificates with the POP or IMAP service.
+pub struct WildcardOnPopImap;
+
+impl Rule for WildcardOnPopImap {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Vec<Hit> {
+        let wildcards: Vec<String> = cert
+            .details
+            .dns_names
+            .iter()
+            .chain(cert.details.common_names.iter())
+            .filter(|n| n.starts_with("*."))
+            .cloned()
+            .collect();
+        if wildcards.is_empty() {
+            return Vec::new();
+        }
+        cert.bindings
+            .iter()
+            .filter(|b| b.services.is_some_and(|s| s.any(Services::POP | Services::IMAP)))
+            .map(|b| {
+                Hit::new(format!(
+                    "Wildcard certificate ({}) bound to POP/IMAP on {}.",
+                    wildcards.join(", "),
+                    b.server
+                ))
+                .with("wildcard_names", wildcards.clone())
+                .on(&b.server, service_names(b))
+            })
+            .collect()
+    }
+}
