@@ -8,7 +8,7 @@
 #     ISSUER   NAME of an earlier certificate, or "self"
 #     KEY      rsa:BITS or ec:CURVE (default rsa:2048)
 #     DIGEST   sha256, sha1, md5 … (default sha256)
-#     EXTENSIONS v3_leaf (default), v3_root, v3_issuing
+#     EXTENSIONS v3_leaf (default), v3_root, v3_issuing, v3_auth (like Exchange's Auth certificate: no SAN)
 # Results: $WORK/NAME.key, $WORK/NAME.crt (PEM).
 
 ca_init() {
@@ -41,6 +41,10 @@ basicConstraints = critical,CA:true,pathlen:0
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ v3_auth ]
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
 [ v3_leaf ]
 basicConstraints = CA:false
 keyUsage = critical,digitalSignature,keyEncipherment

@@ -11,6 +11,7 @@ fn sample_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "scan",
         "samples/contoso/store",
+        "samples/contoso/exports",
         "--trust-anchors",
         "samples/contoso/trust-anchors/contoso-root-ca.pem",
         "--pfx-password-file",
@@ -57,8 +58,34 @@ fn the_sample_organisation_triggers_every_rule_and_has_clean_certificates() {
         "san-count-over-limit",
         "weak-key",
         "weak-signature",
+        "missing-autodiscover-san",
+        "missing-mail-san",
+        "wildcard-on-pop-imap",
+        "stale-smtp-binding",
+        "multiple-iis-certificates",
+        "status-not-valid",
+        "connector-certificate-missing",
     ] {
         assert!(!run.findings(rule).is_empty(), "sample triggers no {rule}");
+    }
+    // Bindings from the exports: per server, with services; EX03's are unknown.
+    let mail = run.report()["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"] == "CN=mail.contoso.com, O=Contoso, C=US" && c["days_left"].as_i64().unwrap() > 60)
+        .unwrap()
+        .clone();
+    let servers: Vec<(&str, bool)> = mail["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["server"].as_str().unwrap(), b["services_known"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(servers, [("ex01.contoso.com", true), ("ex03.contoso.com", false)]);
+    // The setup self-signed certificate (SMTP only) and the Auth certificate are not untrusted.
+    for cn in ["EX01", "Microsoft Exchange Server Auth Certificate"] {
+        assert!(run.findings_for("untrusted-issuer", cn).is_empty(), "{cn}");
     }
     let sevs: Vec<&str> = run
         .findings("expiring-soon")
@@ -198,19 +225,30 @@ fn the_json_report_carries_every_schema_field() {
             !f["evidence"].as_object().unwrap().is_empty(),
             "finding without evidence: {f}"
         );
+        let rem = f["remediation"].as_str().unwrap();
+        assert!(rem.contains("ExchangeCertificate"), "{rem}");
+        assert!(
+            !rem.contains("{thumbprint}") && !rem.contains("{subject}") && !rem.contains("{server}"),
+            "{rem}"
+        );
+        if let Some(server) = f["server"].as_str() {
+            if rem.contains("-Server ") {
+                assert!(rem.contains(&format!("-Server {server}")), "{rem}");
+            }
+        }
+        // Server-level findings (several IIS certificates on one server) name no certificate.
+        let Some(sha) = f["certificate"].as_str() else { continue };
         let thumb = r["certificates"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["sha256"] == f["certificate"])
+            .find(|c| c["sha256"] == sha)
             .unwrap()["thumbprint"]
             .as_str()
             .unwrap();
-        let rem = f["remediation"].as_str().unwrap();
-        assert!(rem.contains("ExchangeCertificate"), "{rem}");
-        assert!(!rem.contains("{thumbprint}") && !rem.contains("{subject}"), "{rem}");
-        if rem.contains("-Thumbprint ") && !rem.contains("<new thumbprint>") {
-            assert!(rem.contains(thumb), "{rem}");
+        // Every -Thumbprint argument is this certificate's, or a <placeholder> for another one.
+        for arg in rem.split("-Thumbprint ").skip(1) {
+            assert!(arg.starts_with(thumb) || arg.starts_with('<'), "{rem}");
         }
     }
     // Counts add up.

@@ -72,5 +72,16 @@ cp "$WORK/sha1.crt" "$store/weak/sha1-signed.pem"
 issue p224 "/O=Contoso/CN=iot.contoso.com" "DNS:iot.contoso.com" 20260101000000Z 20270101000000Z issuing ec:P-224
 cp "$WORK/p224.crt" "$store/weak/ec-p224.pem"
 
+# A wildcard certificate (bound to POP/IMAP on EX02 in the exports).
+issue wildcard "/O=Contoso/CN=*.contoso.com" "DNS:*.contoso.com" 20260101000000Z 20270101000000Z issuing
+cp "$WORK/wildcard.crt" "$store/wildcard.pem"
+
+# The Exchange Auth certificate (self-signed by design), 40 days from the end at the demo date.
+issue auth "/CN=Microsoft Exchange Server Auth Certificate" "" 20210710000000Z 20260710000000Z self rsa:2048 sha256 v3_auth
+openssl x509 -in "$WORK/auth.crt" -outform DER -out "$store/exchange-auth.cer"
+
 printf 'Contoso certificate store export, June 2026.\nNot a certificate: certaudit records this file as skipped.\n' > "$store/README.txt"
 echo "sample store written to $store"
+
+# The Exchange exports (Get-ExchangeCertificate and friends) for these certificates.
+(cd "$here/../.." && cargo run --quiet --example contoso_exports)

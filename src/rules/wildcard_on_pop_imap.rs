@@ -26,14 +26,16 @@ impl Rule for WildcardOnPopImap {
     }
 
     fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Vec<Hit> {
-        let wildcards: Vec<String> = cert
+        let mut wildcards: Vec<String> = cert
             .details
             .dns_names
             .iter()
             .chain(cert.details.common_names.iter())
             .filter(|n| n.starts_with("*."))
-            .cloned()
+            .map(|n| n.to_ascii_lowercase())
             .collect();
+        wildcards.sort();
+        wildcards.dedup();
         if wildcards.is_empty() {
             return Vec::new();
         }
