@@ -22,6 +22,7 @@ mod weak_key;
 mod weak_signature;
 mod wildcard_on_pop_imap;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -158,6 +159,9 @@ pub struct Context<'a> {
     pub at: DateTime<Utc>,
     pub inventory: &'a Inventory,
     auth_thumbprints: Vec<String>,
+    /// Bindings by server short name, and the servers' names as first seen, sorted.
+    by_server: HashMap<String, Vec<(usize, &'a Binding)>>,
+    servers: Vec<String>,
 }
 
 /// The subject CN Exchange gives its OAuth signing certificate.
@@ -166,10 +170,24 @@ pub const AUTH_CERTIFICATE_CN: &str = "Microsoft Exchange Server Auth Certificat
 impl<'a> Context<'a> {
     /// A context for evaluating `inventory` at `at`.
     pub fn new(inventory: &'a Inventory, at: DateTime<Utc>) -> Self {
+        let mut by_server: HashMap<String, Vec<(usize, &'a Binding)>> = HashMap::new();
+        let mut servers: Vec<String> = Vec::new();
+        for (i, cert) in inventory.certificates.iter().enumerate() {
+            for b in &cert.bindings {
+                let entry = by_server.entry(server_key(&b.server)).or_default();
+                if entry.is_empty() {
+                    servers.push(b.server.clone());
+                }
+                entry.push((i, b));
+            }
+        }
+        servers.sort_by_key(|s| server_key(s));
         Self {
             at,
             inventory,
             auth_thumbprints: inventory.organisation.auth_thumbprints(),
+            by_server,
+            servers,
         }
     }
 
@@ -208,28 +226,16 @@ impl<'a> Context<'a> {
     }
 
     /// Every (certificate index, binding) on the server whose short name matches `server`.
-    pub fn bindings_on(&self, server: &str) -> Vec<(usize, &'a Binding)> {
-        let key = server_key(server);
-        self.inventory
-            .certificates
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| c.bindings.iter().map(move |b| (i, b)))
-            .filter(|(_, b)| server_key(&b.server) == key)
-            .collect()
+    pub fn bindings_on(&self, server: &str) -> &[(usize, &'a Binding)] {
+        self.by_server
+            .get(&server_key(server))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
-    /// Servers that certificate exports were read for (short names, sorted).
-    pub fn servers(&self) -> Vec<String> {
-        let mut servers: Vec<String> = self
-            .inventory
-            .certificates
-            .iter()
-            .flat_map(|c| c.bindings.iter().map(|b| b.server.clone()))
-            .collect();
-        servers.sort_by_key(|s| server_key(s));
-        servers.dedup_by_key(|s| server_key(s));
-        servers
+    /// Servers that certificate exports were read for, sorted by short name.
+    pub fn servers(&self) -> &[String] {
+        &self.servers
     }
 }
 

@@ -26,10 +26,10 @@ impl Rule for MultipleIisCertificates {
         let mut hits = Vec::new();
         for server in ctx.servers() {
             let mut iis: Vec<usize> = ctx
-                .bindings_on(&server)
-                .into_iter()
+                .bindings_on(server)
+                .iter()
                 .filter(|(_, b)| b.services.is_some_and(|s| s.any(Services::IIS)))
-                .map(|(i, _)| i)
+                .map(|(i, _)| *i)
                 .collect();
             iis.sort_unstable();
             iis.dedup();
@@ -44,7 +44,7 @@ impl Rule for MultipleIisCertificates {
             hits.push(
                 Hit::new(format!("{} certificates are bound to IIS on {server}.", iis.len()))
                     .with("certificates", listed)
-                    .on(&server, vec!["IIS".into()]),
+                    .on(server, vec!["IIS".into()]),
             );
         }
         hits

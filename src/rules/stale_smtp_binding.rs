@@ -65,7 +65,7 @@ impl Rule for StaleSmtpBinding {
                 );
                 continue;
             }
-            let newer = ctx.bindings_on(&b.server).into_iter().find(|(i, other)| {
+            let newer = ctx.bindings_on(&b.server).iter().find(|(i, other)| {
                 let c = &certs[*i];
                 c.sha256 != cert.sha256
                     && other.services.is_some_and(|s| s.any(Services::SMTP | Services::IIS))
@@ -76,7 +76,7 @@ impl Rule for StaleSmtpBinding {
                     && names(c).is_superset(&mine)
             });
             if let Some((i, _)) = newer {
-                let n = &certs[i];
+                let n = &certs[*i];
                 hits.push(
                     Hit::new(format!(
                         "Superseded on {} by {} (issued {}) for the same names, but still bound to SMTP.",
