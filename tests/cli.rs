@@ -370,17 +370,19 @@ fn rules_lists_the_pack() {
 fn html_escapes_certificate_fields() {
     let s = Scratch::new();
     let ca = root("Escape Root");
+    // The hostile value as CN (RFC 4514-escaped in the subject) and as a SAN (shown as is),
+    // and a hostile file name.
     s.put(
-        "xss.pem",
+        "<img src=x onerror=alert(2)>.pem",
         Leaf::new("xss.example.com")
             .cn("<script>alert(1)</script>")
+            .names(&["<script>alert(1)</script>"])
             .valid(date(2025, 1, 1), date(2026, 1, 1))
             .issued_by(&ca),
     );
     let anchor = s.side("anchor.pem", ca.pem());
     let out = s.out();
     let run = scan_path(&s, &s.store(), &["--trust-anchors", anchor.to_str().unwrap()]);
-
     assert_eq!(run.code, 1);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
@@ -388,8 +390,16 @@ fn html_escapes_certificate_fields() {
         "raw markup reached the HTML"
     );
     assert!(
+        !html.contains("<img src=x"),
+        "raw markup from a file name reached the HTML"
+    );
+    assert!(
         html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
-        "escaped subject missing"
+        "escaped SAN missing"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(2)&gt;.pem"),
+        "escaped file name missing"
     );
     assert!(
         !html.contains("<script"),

@@ -245,7 +245,21 @@ fn internal_names_and_reserved_addresses_are_flagged() {
             .ips(&["20.1.2.3"])
             .issued_by(&ca),
     );
+    s.put(
+        "auth.pem",
+        Leaf::new("x")
+            .cn("Microsoft Exchange Server Auth Certificate")
+            .names(&[])
+            .self_signed(),
+    );
     s.put("internal-ca.pem", ca_with_internal_name());
+    s.put(
+        "auth.pem",
+        Leaf::new("x")
+            .cn("Microsoft Exchange Server Auth Certificate")
+            .names(&[])
+            .self_signed(),
+    );
     let run = scan_trusting(&s, &ca, &[]);
     for cn in ["mail.contoso.local", "EX01", "owa.corp", "ip.contoso.com"] {
         assert_eq!(run.findings_for("internal-name-in-san", cn).len(), 1, "{cn}");
@@ -270,6 +284,11 @@ fn internal_names_and_reserved_addresses_are_flagged() {
     assert!(
         run.findings_for("internal-name-in-san", "CORPCA").is_empty(),
         "CA certificates are not judged by name rules"
+    );
+    assert!(
+        run.findings_for("internal-name-in-san", "Microsoft Exchange Server Auth Certificate")
+            .is_empty(),
+        "a CN that is not a host name is not an internal name"
     );
 }
 

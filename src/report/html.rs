@@ -7,7 +7,7 @@ use serde_json::Value;
 use tera::{Context, Tera};
 
 use super::model::{CertificateEntry, Report};
-use crate::rules::Severity;
+use crate::rules::{server_key, Severity};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
 
@@ -26,6 +26,8 @@ struct EvidenceItem {
 #[derive(Serialize)]
 struct FindingView<'a> {
     severity: &'static str,
+    server: &'a str,
+    services: String,
     rule: &'a str,
     title: &'a str,
     message: &'a str,
@@ -37,6 +39,29 @@ struct FindingView<'a> {
     references: &'a [String],
     waived: bool,
 }
+
+/// One certificate's row in a server's bindings matrix.
+#[derive(Serialize)]
+struct MatrixRow<'a> {
+    subject: &'a str,
+    thumbprint: &'a str,
+    not_after: &'a str,
+    days_class: &'static str,
+    /// Per column of [`MATRIX_SERVICES`]: "yes", "" or "?" (unknown).
+    cells: Vec<&'static str>,
+    status: &'a str,
+}
+
+/// One server: its bindings matrix and its findings.
+#[derive(Serialize)]
+struct ServerView<'a> {
+    name: &'a str,
+    rows: Vec<MatrixRow<'a>>,
+    findings: Vec<&'a FindingView<'a>>,
+}
+
+/// The service columns of the bindings matrix.
+const MATRIX_SERVICES: [&str; 5] = ["IIS", "SMTP", "IMAP", "POP", "UM"];
 
 #[derive(Serialize)]
 struct CertificateView<'a> {
@@ -59,6 +84,8 @@ pub fn render(report: &Report) -> tera::Result<String> {
             let cert = f.certificate.as_deref().and_then(|s| certs.get(s));
             FindingView {
                 severity: f.severity.as_str(),
+                server: f.server.as_deref().unwrap_or(""),
+                services: f.services.join(", "),
                 rule: &f.rule,
                 title: &f.title,
                 message: &f.message,
@@ -84,11 +111,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
         .iter()
         .map(|c| CertificateView {
             cert: c,
-            days_class: match c.days_left {
-                d if d < 0 => "expired",
-                d if d < 30 => "soon",
-                _ => "ok",
-            },
+            days_class: days_class(c.days_left),
             names: c
                 .dns_names
                 .iter()
@@ -102,6 +125,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
             },
         })
         .collect();
+    let servers = servers(report, &findings);
     let counts: Vec<SeverityCount> = Severity::DESCENDING
         .iter()
         .map(|s| SeverityCount {
@@ -114,7 +138,56 @@ pub fn render(report: &Report) -> tera::Result<String> {
     ctx.insert("counts", &counts);
     ctx.insert("findings", &findings);
     ctx.insert("certificates", &certificates);
+    ctx.insert("servers", &servers);
+    ctx.insert("matrix_services", &MATRIX_SERVICES);
     tera.render("report.html", &ctx)
+}
+
+fn days_class(days_left: i64) -> &'static str {
+    match days_left {
+        d if d < 0 => "expired",
+        d if d < 30 => "soon",
+        _ => "ok",
+    }
+}
+
+/// Servers in name order, each with the certificates bound there and its findings.
+fn servers<'a>(report: &'a Report, findings: &'a [FindingView<'a>]) -> Vec<ServerView<'a>> {
+    let mut by_name: std::collections::BTreeMap<String, ServerView<'a>> = std::collections::BTreeMap::new();
+    for cert in &report.certificates {
+        for b in &cert.bindings {
+            let view = by_name.entry(server_key(&b.server)).or_insert_with(|| ServerView {
+                name: &b.server,
+                rows: Vec::new(),
+                findings: Vec::new(),
+            });
+            let cells = MATRIX_SERVICES
+                .iter()
+                .map(|svc| match (b.services_known, b.services.iter().any(|s| s == svc)) {
+                    (false, _) => "?",
+                    (true, true) => "yes",
+                    (true, false) => "",
+                })
+                .collect();
+            view.rows.push(MatrixRow {
+                subject: &cert.subject,
+                thumbprint: &cert.thumbprint,
+                not_after: &cert.not_after,
+                days_class: days_class(cert.days_left),
+                cells,
+                status: &b.status,
+            });
+        }
+    }
+    for f in findings.iter().filter(|f| !f.server.is_empty()) {
+        let view = by_name.entry(server_key(f.server)).or_insert_with(|| ServerView {
+            name: f.server,
+            rows: Vec::new(),
+            findings: Vec::new(),
+        });
+        view.findings.push(f);
+    }
+    by_name.into_values().collect()
 }
 
 /// Formats an evidence value for people: strings as they are, lists joined, objects as `k: v`.

@@ -119,11 +119,16 @@ impl Rule for InternalNameInSan {
         let d = &cert.details;
         let mut found: Vec<serde_json::Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        // A CN that is not a host name (e.g. "Microsoft Exchange Server Auth Certificate") names nothing.
+        let host_like = |n: &&String| {
+            n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '*' | '_' | ':'))
+        };
         for (field, name) in d
             .dns_names
             .iter()
             .map(|n| ("SAN", n))
-            .chain(d.common_names.iter().map(|n| ("CN", n)))
+            .chain(d.common_names.iter().filter(host_like).map(|n| ("CN", n)))
         {
             let reason = match name.parse::<IpAddr>() {
                 Ok(ip) => reserved_ip_reason(ip).map(str::to_string),
