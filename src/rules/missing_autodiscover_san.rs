@@ -38,6 +38,9 @@ impl Rule for MissingAutodiscoverSan {
     }
 
     fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
+        if cert.bindings.is_empty() {
+            return Vec::new();
+        }
         let domains = autodiscover_domains(ctx);
         if domains.is_empty() {
             return Vec::new();

@@ -28,6 +28,9 @@ impl Rule for MissingMailSan {
     }
 
     fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
+        if cert.bindings.is_empty() {
+            return Vec::new();
+        }
         let namespaces: Vec<String> = ctx.organisation().namespaces.iter().map(|n| n.name.clone()).collect();
         if namespaces.is_empty() || ctx.is_auth_certificate(cert) {
             return Vec::new();

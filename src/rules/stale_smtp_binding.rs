@@ -41,7 +41,11 @@ impl Rule for StaleSmtpBinding {
     }
 
     fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
-        if ctx.is_auth_certificate(cert) {
+        let on_smtp = cert
+            .bindings
+            .iter()
+            .any(|b| b.services.is_some_and(|s| s.any(Services::SMTP)));
+        if !on_smtp || ctx.is_auth_certificate(cert) {
             return Vec::new();
         }
         let mine = names(cert);

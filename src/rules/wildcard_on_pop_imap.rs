@@ -26,6 +26,9 @@ impl Rule for WildcardOnPopImap {
     }
 
     fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Vec<Hit> {
+        if cert.bindings.is_empty() {
+            return Vec::new();
+        }
         let mut wildcards: Vec<String> = cert
             .details
             .dns_names
