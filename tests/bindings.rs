@@ -539,6 +539,13 @@ fn malformed_exports_each_give_a_per_file_error() {
     let at = truncated_b64.find("<BA N=\"RawData\">").unwrap() + 40;
     truncated_b64.replace_range(at..at + 1, "!");
     o.s.put("bad-base64.xml", truncated_b64);
+    // RawData cut short mid-way (base64 of the wrong length, ending early).
+    let full = exchange_certificates(&[cert(&good, "EX01", IIS)]);
+    let start = full.find("<BA N=\"RawData\">").unwrap() + "<BA N=\"RawData\">".len();
+    let end = full[start..].find("</BA>").unwrap() + start;
+    let keep = (end - start) / 2 / 4 * 4 + 2; // 2 mod 4: never a whole base64 quantum
+    let cut = format!("{}{}{}", &full[..start], &full[start..start + keep], &full[end..]);
+    o.s.put("truncated-base64.xml", cut);
     let mut past_end = serialization_data(&cert(&good, "EX01", IIS), "X");
     let n = past_end.len();
     past_end.truncate(n - 200); // lengths now point past the end
@@ -583,6 +590,7 @@ fn malformed_exports_each_give_a_per_file_error() {
     };
     for (file, words) in [
         ("bad-base64.xml", "base64"),
+        ("truncated-base64.xml", "base64"),
         ("nrbf-past-end.xml", "SerializationData"),
         ("nrbf-unknown-record.xml", "unknown record type"),
         ("doctype.xml", "DOCTYPE"),
