@@ -253,13 +253,6 @@ fn internal_names_and_reserved_addresses_are_flagged() {
             .self_signed(),
     );
     s.put("internal-ca.pem", ca_with_internal_name());
-    s.put(
-        "auth.pem",
-        Leaf::new("x")
-            .cn("Microsoft Exchange Server Auth Certificate")
-            .names(&[])
-            .self_signed(),
-    );
     let run = scan_trusting(&s, &ca, &[]);
     for cn in ["mail.contoso.local", "EX01", "owa.corp", "ip.contoso.com"] {
         assert_eq!(run.findings_for("internal-name-in-san", cn).len(), 1, "{cn}");

@@ -19,7 +19,6 @@ pub fn read_clixml(text: &str, source: &str) -> Result<Decoded, InputError> {
         ..Decoded::default()
     };
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut unknown_bindings = 0usize;
     for (i, value) in values.iter().enumerate() {
         let PsValue::Obj(obj) = value else { continue };
         let kind =
@@ -30,7 +29,7 @@ pub fn read_clixml(text: &str, source: &str) -> Result<Decoded, InputError> {
             Err(e) => out.errors.push(e),
         }
     }
-    unknown_bindings += out.bindings.iter().filter(|(_, b)| b.services.is_none()).count();
+    let unknown_bindings = out.bindings.iter().filter(|(_, b)| b.services.is_none()).count();
     let mut parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
     if unknown_bindings > 0 {
         parts.push(format!(

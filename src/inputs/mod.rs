@@ -216,7 +216,13 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
         _ => "file",
     };
     let mut errors = decoded.errors;
-    let mut bindings = decoded.bindings;
+    // Bindings by certificate position, distributed once.
+    let mut bindings: Vec<Vec<Binding>> = vec![Vec::new(); decoded.certificates.len()];
+    for (at, binding) in decoded.bindings {
+        if let Some(slot) = bindings.get_mut(at) {
+            slot.push(binding);
+        }
+    }
     let multiple = decoded.certificates.len() > 1;
     for (i, der) in decoded.certificates.into_iter().enumerate() {
         let location = if multiple {
@@ -231,17 +237,12 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
         match CertDetails::parse(&der) {
             Ok(details) => {
                 let mut cert = Certificate::new(der, details, source);
-                cert.bindings = bindings
-                    .iter()
-                    .filter(|(at, _)| *at == i)
-                    .map(|(_, b)| b.clone())
-                    .collect();
+                cert.bindings = std::mem::take(&mut bindings[i]);
                 result.certificates.push(cert);
             }
             Err(e) => errors.push(format!("certificate #{}: {e}", i + 1)),
         }
     }
-    bindings.clear();
     record.certificates = result.certificates.len();
     if !errors.is_empty() {
         record.error = Some(errors.join("; "));
