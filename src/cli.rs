@@ -27,8 +27,34 @@ pub enum Command {
 pub struct ScanArgs {
     /// Files or folders (read recursively): .pem .crt .cer .der .p7b .p7c .pfx .p12, and
     /// Exchange exports (.xml from Export-Clixml, .json from ConvertTo-Json).
-    #[arg(value_name = "INPUT", required = true)]
+    #[arg(value_name = "INPUT", required_unless_present_any = ["probe", "targets"])]
     pub inputs: Vec<PathBuf>,
+
+    /// Live endpoint `[scheme://]host[:port]` (https, smtp, submission, smtps, imap, imaps, pop3,
+    /// pop3s); a bare host expands to the Exchange client set. Repeatable.
+    #[arg(short = 'p', long = "probe", value_name = "TARGET")]
+    pub probe: Vec<String>,
+
+    /// File with one TARGET per line ('#' starts a comment).
+    #[arg(long = "targets", value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+
+    /// Connect to ADDR (IP, optionally with :port) when probing HOST; SNI and name checks still
+    /// use HOST. Repeatable.
+    #[arg(long = "resolve", value_name = "HOST=ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Probe every address a name resolves to, each as its own endpoint (default: the first).
+    #[arg(long = "all-addresses")]
+    pub all_addresses: bool,
+
+    /// Probes in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: u16,
+
+    /// Deadline of one probe in seconds, DNS and the whole dialogue included.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub timeout: std::time::Duration,
 
     /// Accepted domain of the organisation (adds to those in exports), repeatable.
     #[arg(short = 'd', long = "domain", value_name = "DOMAIN")]
@@ -86,4 +112,18 @@ pub struct RulesArgs {
     /// Rule pack (default: the built-in exchange-baseline).
     #[arg(long, value_name = "FILE")]
     pub pack: Option<PathBuf>,
+}
+
+/// Parses a positive number of seconds (fractions allowed, at most one hour).
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
+        Ok(std::time::Duration::from_secs_f64(secs))
+    } else {
+        Err(format!(
+            "`{text}`: the timeout must be more than 0 and at most 3600 seconds"
+        ))
+    }
 }

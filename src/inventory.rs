@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::trust::Trust;
+use chrono::{DateTime, Utc};
+
+use crate::probe::{AutodiscoverCheck, ProbeError, Protocol};
+use crate::trust::{ServedChain, Trust};
 use crate::x509::CertDetails;
 
 /// One distinct certificate (by DER) and everything known about it.
@@ -183,6 +186,15 @@ impl Organisation {
         self.protocol_settings.extend(other.protocol_settings);
     }
 
+    /// Accepted domains that need an autodiscover name (cloud routing domains do not).
+    pub fn autodiscover_domains(&self) -> Vec<String> {
+        self.domains
+            .iter()
+            .map(|d| d.name.clone())
+            .filter(|d| !d.ends_with(".onmicrosoft.com") && !d.ends_with(".onmicrosoft.us"))
+            .collect()
+    }
+
     /// Thumbprints (uppercase) named by any `Get-AuthConfig` as current, next or previous.
     pub fn auth_thumbprints(&self) -> Vec<String> {
         self.auth_configs
@@ -255,12 +267,93 @@ pub struct InputRecord {
     pub note: Option<String>,
 }
 
+/// What became of a probed endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointStatus {
+    /// The handshake completed and the chain was captured.
+    Ok,
+    /// A port of an expanded bare host refused the connection: the service is not offered.
+    Closed,
+    /// Could not be audited (the error says why).
+    Error,
+}
+
+/// A live endpoint as probed: what it presented and how.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// `scheme://host:port`.
+    pub target: String,
+    /// The host probed (name or address), as SNI and name checks use it.
+    pub host: String,
+    /// The host is an IP literal (no SNI is sent; names are checked against IP SANs).
+    pub ip_literal: bool,
+    pub port: u16,
+    pub protocol: Protocol,
+    /// The address connected to (`ip:port`).
+    pub address: Option<String>,
+    /// The server name sent in SNI.
+    pub sni: Option<String>,
+    /// Came from a bare host's expansion to the client set.
+    pub expanded: bool,
+    pub status: EndpointStatus,
+    pub error: Option<ProbeError>,
+    pub tls_version: Option<String>,
+    pub cipher: Option<String>,
+    /// SHA-256 of each presented certificate, in presented order (leaf first).
+    pub chain: Vec<String>,
+    pub probed_at: DateTime<Utc>,
+    /// Whether the chain as served reaches a trust anchor, filled by trust evaluation.
+    pub served_chain: Option<ServedChain>,
+    /// Notes that are not errors (e.g. a presented certificate that could not be parsed).
+    pub notes: Vec<String>,
+}
+
+impl Endpoint {
+    /// An endpoint about to be probed (status `error` until the probe says otherwise).
+    pub fn new(target: String, host: String, port: u16, protocol: Protocol) -> Self {
+        Self {
+            target,
+            host,
+            ip_literal: false,
+            port,
+            protocol,
+            address: None,
+            sni: None,
+            expanded: false,
+            status: EndpointStatus::Error,
+            error: None,
+            tls_version: None,
+            cipher: None,
+            chain: Vec::new(),
+            probed_at: Utc::now(),
+            served_chain: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Records a failure.
+    pub fn fail(&mut self, error: ProbeError) {
+        self.status = EndpointStatus::Error;
+        self.error = Some(error);
+    }
+
+    /// The presented leaf (SHA-256), if any.
+    pub fn leaf(&self) -> Option<&str> {
+        self.chain.first().map(String::as_str)
+    }
+}
+
 /// All certificates and inputs of one scan.
 #[derive(Debug, Default)]
 pub struct Inventory {
     pub certificates: Vec<Certificate>,
     pub inputs: Vec<InputRecord>,
     pub organisation: Organisation,
+    /// Probed endpoints, in the order of the targets.
+    pub endpoints: Vec<Endpoint>,
+    /// Autodiscover reachability per accepted domain (when probing).
+    pub autodiscover: Vec<AutodiscoverCheck>,
     by_sha256: HashMap<String, usize>,
 }
 
@@ -305,6 +398,34 @@ impl Inventory {
 
     /// Looks a certificate up by its SHA-256 (lowercase hex).
     pub fn get(&self, sha256: &str) -> Option<&Certificate> {
-        self.by_sha256.get(sha256).map(|&i| &self.certificates[i])
+        self.index_of(sha256).map(|i| &self.certificates[i])
+    }
+
+    /// The index of a certificate by its SHA-256 (lowercase hex).
+    pub fn index_of(&self, sha256: &str) -> Option<usize> {
+        self.by_sha256.get(sha256).copied()
+    }
+
+    /// Adds a probed endpoint and the certificates it presented (sources `endpoint`).
+    pub fn add_endpoint(&mut self, mut endpoint: Endpoint, chain_der: Vec<Vec<u8>>) {
+        for (n, der) in chain_der.into_iter().enumerate() {
+            match CertDetails::parse(&der) {
+                Ok(details) => {
+                    let source = Source {
+                        kind: "endpoint".into(),
+                        location: if n == 0 {
+                            endpoint.target.clone()
+                        } else {
+                            format!("{}#{}", endpoint.target, n + 1)
+                        },
+                    };
+                    self.add(Certificate::new(der, details, source));
+                }
+                Err(e) => endpoint
+                    .notes
+                    .push(format!("presented certificate #{} could not be parsed: {e}", n + 1)),
+            }
+        }
+        self.endpoints.push(endpoint);
     }
 }

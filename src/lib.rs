@@ -6,6 +6,7 @@ pub mod digest;
 pub mod inputs;
 pub mod inventory;
 pub mod outcome;
+pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod scan;

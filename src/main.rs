@@ -7,7 +7,9 @@ use clap::Parser;
 
 use certaudit::cli::{Cli, Command, RulesArgs, ScanArgs};
 use certaudit::inputs::Password;
+use certaudit::inventory::EndpointStatus;
 use certaudit::outcome::{self, EXIT_UNUSABLE};
+use certaudit::probe::{ProbeOptions, ResolveOverrides};
 use certaudit::rules::Severity;
 use certaudit::scan::{self, ConfigError, ScanError, ScanOptions};
 
@@ -38,8 +40,23 @@ fn run_scan(args: ScanArgs) -> u8 {
                 .iter()
                 .map(|s| format!("{} {s}", counts.get(*s)))
                 .collect();
+            for endpoint in &report.endpoints {
+                if let (Some(kind), Some(error)) = (&endpoint.error_kind, &endpoint.error) {
+                    if endpoint.status == EndpointStatus::Error {
+                        eprintln!("certaudit: warning: {}: {}: {error}", endpoint.target, kind.as_str());
+                    }
+                }
+            }
+            let live = if report.scan.probe.is_some() {
+                format!(
+                    ", {} endpoint(s) probed, {} not audited",
+                    report.summary.endpoints, report.summary.endpoint_errors
+                )
+            } else {
+                String::new()
+            };
             eprintln!(
-                "certaudit: {} certificate(s) from {} input(s), {} input error(s); findings: {}; result: {} (--fail-on {})",
+                "certaudit: {} certificate(s) from {} input(s), {} input error(s){live}; findings: {}; result: {} (--fail-on {})",
                 report.summary.certificates,
                 report.scan.inputs.len(),
                 report.summary.input_errors,
@@ -47,6 +64,9 @@ fn run_scan(args: ScanArgs) -> u8 {
                 report.summary.result,
                 report.scan.fail_on,
             );
+            if report.scan.interrupted {
+                eprintln!("certaudit: the scan was interrupted: the reports are marked as incomplete");
+            }
             for path in &done.written {
                 eprintln!("certaudit: wrote {}", path.display());
             }
@@ -83,6 +103,15 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
         .unwrap_or_else(|| PathBuf::from("reports").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
     let mut formats = args.formats;
     formats.dedup();
+    let (targets, target_texts) = scan::load_targets(&args.probe, args.targets.as_deref())?;
+    let probe = ProbeOptions {
+        concurrency: usize::from(args.concurrency),
+        timeout: args.timeout,
+        all_addresses: args.all_addresses,
+        resolve: ResolveOverrides::parse(&args.resolve)?,
+        progress: true,
+        handle_ctrl_c: true,
+    };
     Ok(ScanOptions {
         inputs: args.inputs,
         domains: args.domains,
@@ -95,6 +124,10 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
         out,
         fail_on: args.fail_on,
         pfx_password,
+        targets,
+        target_texts,
+        probe,
+        resolve_texts: args.resolve,
     })
 }
 

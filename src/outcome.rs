@@ -9,9 +9,14 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Usage or configuration error, or no input could be read at all.
 pub const EXIT_UNUSABLE: u8 = 2;
 
+/// Interrupted by Ctrl-C (128 + SIGINT, as shells expect); the reports were still written.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
 /// Exit code of a finished scan.
 pub fn exit_code(report: &Report) -> u8 {
-    if nothing_read(report) {
+    if report.scan.interrupted {
+        EXIT_INTERRUPTED
+    } else if nothing_read(report) {
         EXIT_UNUSABLE
     } else if report.summary.result == "fail" {
         EXIT_FINDINGS

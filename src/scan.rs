@@ -1,11 +1,12 @@
 //! The pipeline of `certaudit scan`: collect → trust → evaluate → report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 use crate::inputs::{self, Password, ReadOptions};
-use crate::report::model::RunInfo;
+use crate::probe::{self, ProbeOptions, Target, TargetError};
+use crate::report::model::{ProbeSettings, RunInfo};
 use crate::report::{self, Format, Report, ReportError};
 use crate::rules::{self, PackError, RuleSet, Severity};
 use crate::trust::{self, AnchorError, TrustAnchors};
@@ -26,6 +27,12 @@ pub struct ScanOptions {
     pub out: PathBuf,
     pub fail_on: Severity,
     pub pfx_password: Option<Password>,
+    /// Live endpoints to probe (expanded), and the targets as given for the report.
+    pub targets: Vec<Target>,
+    pub target_texts: Vec<String>,
+    pub probe: ProbeOptions,
+    /// `--resolve` values as given, for the report.
+    pub resolve_texts: Vec<String>,
 }
 
 /// A configuration problem: nothing was scanned (exit code 2).
@@ -39,6 +46,8 @@ pub enum ConfigError {
     Anchors(#[from] AnchorError),
     #[error("{what}: {message}")]
     Invalid { what: String, message: String },
+    #[error(transparent)]
+    Target(#[from] TargetError),
 }
 
 /// Scan failure after configuration: the reports could not be written.
@@ -48,6 +57,8 @@ pub enum ScanError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error("cannot start the probe runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// What a finished scan produced.
@@ -68,6 +79,30 @@ pub fn load_rule_set(pack: Option<&PathBuf>) -> Result<RuleSet, ConfigError> {
             Ok(rules::load_pack(&path.display().to_string(), &text)?)
         }
     }
+}
+
+/// Parses `--probe` values and the `--targets` file into targets, and returns them with the
+/// targets as given.
+pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target>, Vec<String>), ConfigError> {
+    let mut targets = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for p in probe {
+        targets.extend(probe::parse_target(p)?);
+        texts.push(p.trim().to_string());
+    }
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+            what: format!("--targets {}", path.display()),
+            message: format!("cannot read: {e}"),
+        })?;
+        targets.extend(probe::parse_target_list(&path.display().to_string(), &text)?);
+        texts.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                .filter(|l| !l.is_empty()),
+        );
+    }
+    Ok((targets, texts))
 }
 
 /// Runs the whole pipeline and writes the reports.
@@ -93,7 +128,27 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     for n in &options.namespaces {
         inventory.organisation.add_namespace(n, "--namespace");
     }
+    let mut interrupted = false;
+    let mut probe_settings = None;
+    if !options.targets.is_empty() {
+        let domains = inventory.organisation.autodiscover_domains();
+        let live =
+            probe::run(&options.targets, &domains, anchors.anchors(), &options.probe).map_err(ScanError::Runtime)?;
+        for probed in live.endpoints {
+            inventory.add_endpoint(probed.endpoint, probed.chain_der);
+        }
+        inventory.autodiscover = live.autodiscover;
+        interrupted = live.interrupted;
+        probe_settings = Some(ProbeSettings {
+            targets: options.target_texts.clone(),
+            resolve: options.resolve_texts.clone(),
+            concurrency: options.probe.concurrency,
+            timeout_seconds: options.probe.timeout.as_secs_f64(),
+            all_addresses: options.probe.all_addresses,
+        });
+    }
     trust::evaluate_inventory(&mut inventory, &anchors, at);
+    trust::evaluate_served_chains(&mut inventory, &anchors, at);
     let findings = rules::evaluate(&inventory, &rule_set, at);
     let report = Report::build(
         &inventory,
@@ -104,6 +159,8 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
             evaluated_at: at,
             pack: &rule_set.pack,
             fail_on: options.fail_on,
+            probe: probe_settings,
+            interrupted,
         },
     );
     let written = report::write_all(&report, &options.formats, &options.out)?;

@@ -353,7 +353,7 @@ fn rules_lists_the_pack() {
             .lines()
             .filter(|l| l.contains(" yes ") || l.contains(" no "))
             .count(),
-        16
+        21
     );
     let pack = format!("{REPO}/rules/approved-issuers.example.toml");
     let run = certaudit(&["rules", "--pack", &pack], None);

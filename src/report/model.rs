@@ -7,10 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::inventory::{AuthConfig, Connector, ContextItem, InputRecord, Inventory, ProtocolSetting, Source};
+use crate::inventory::{
+    AuthConfig, Connector, ContextItem, EndpointStatus, InputRecord, Inventory, ProtocolSetting, Source,
+};
+use crate::probe::{AutodiscoverCheck, ErrorKind, Protocol};
 use crate::rules::{days_between, Finding, PackInfo, Severity};
 use crate::time::rfc3339 as timestamp;
-use crate::trust::Trust;
+use crate::trust::{ServedChain, Trust};
 
 /// The schema identifier of this report version.
 pub const SCHEMA: &str = "certaudit.report/v1";
@@ -25,6 +28,8 @@ pub struct Report {
     pub organisation: OrganisationEntry,
     pub certificates: Vec<CertificateEntry>,
     pub endpoints: Vec<EndpointEntry>,
+    /// Autodiscover reachability per accepted domain (only when probing).
+    pub autodiscover: Vec<AutodiscoverCheck>,
     pub findings: Vec<FindingEntry>,
 }
 
@@ -43,6 +48,21 @@ pub struct Scan {
     /// The severity at or above which the scan fails (`--fail-on`).
     pub fail_on: Severity,
     pub inputs: Vec<InputRecord>,
+    /// Probe settings, when live endpoints were probed.
+    pub probe: Option<ProbeSettings>,
+    /// Ctrl-C stopped the scan: some targets were not probed (their endpoints say so).
+    pub interrupted: bool,
+}
+
+/// How live endpoints were probed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProbeSettings {
+    /// The targets as given (`--probe`, `--targets`), before expansion.
+    pub targets: Vec<String>,
+    pub resolve: Vec<String>,
+    pub concurrency: usize,
+    pub timeout_seconds: f64,
+    pub all_addresses: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +79,8 @@ pub struct Summary {
     pub waived: usize,
     /// Inputs that could not be read completely.
     pub input_errors: usize,
+    /// Endpoints that could not be audited (status `error`).
+    pub endpoint_errors: usize,
     /// `pass` when no unwaived finding is at or above `fail_on`, else `fail`.
     pub result: String,
 }
@@ -155,17 +177,31 @@ pub struct OrganisationEntry {
 /// A probed endpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EndpointEntry {
+    /// `scheme://host:port`.
     pub target: String,
     pub host: String,
     pub port: u16,
-    pub protocol: String,
+    pub protocol: Protocol,
+    /// The address connected to.
     pub address: Option<String>,
-    pub status: String,
+    /// `ok`, `closed` (a bare host's port refused the connection) or `error`.
+    pub status: EndpointStatus,
+    /// Why it could not be audited, with the server's words where it gave any.
     pub error: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub tls_version: Option<String>,
     pub cipher: Option<String>,
+    /// SHA-256 of each presented certificate, leaf first.
     pub chain: Vec<String>,
+    /// Whether the chain as served reaches a trust anchor by itself.
+    pub served_chain: Option<ServedChain>,
+    /// The name sent in SNI (none for IP literals).
+    pub sni: Option<String>,
+    /// Came from a bare host's expansion to the client set.
+    pub expanded: bool,
     pub probed_at: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -200,6 +236,8 @@ pub struct RunInfo<'a> {
     pub evaluated_at: DateTime<Utc>,
     pub pack: &'a PackInfo,
     pub fail_on: Severity,
+    pub probe: Option<ProbeSettings>,
+    pub interrupted: bool,
 }
 
 impl Report {
@@ -258,7 +296,7 @@ impl Report {
                 title: f.rule.title.to_string(),
                 message: f.message.clone(),
                 certificate: f.certificate.map(|i| inventory.certificates[i].sha256.clone()),
-                endpoint: None,
+                endpoint: f.endpoint.map(|e| inventory.endpoints[e].target.clone()),
                 server: f.server.clone(),
                 services: f.services.clone(),
                 evidence: f.evidence.clone(),
@@ -272,6 +310,28 @@ impl Report {
             .iter()
             .filter(|f| f.waiver.is_none())
             .for_each(|f| counts.add(f.severity));
+        let endpoints: Vec<EndpointEntry> = inventory
+            .endpoints
+            .iter()
+            .map(|e| EndpointEntry {
+                target: e.target.clone(),
+                host: e.host.clone(),
+                port: e.port,
+                protocol: e.protocol,
+                address: e.address.clone(),
+                status: e.status,
+                error: e.error.as_ref().map(|x| x.message.clone()),
+                error_kind: e.error.as_ref().map(|x| x.kind),
+                tls_version: e.tls_version.clone(),
+                cipher: e.cipher.clone(),
+                chain: e.chain.clone(),
+                served_chain: e.served_chain.clone(),
+                sni: e.sni.clone(),
+                expanded: e.expanded,
+                probed_at: timestamp(e.probed_at),
+                notes: e.notes.clone(),
+            })
+            .collect();
         let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
         Report {
             schema: SCHEMA.to_string(),
@@ -289,13 +349,16 @@ impl Report {
                 },
                 fail_on: run.fail_on,
                 inputs: inventory.inputs.clone(),
+                probe: run.probe.clone(),
+                interrupted: run.interrupted,
             },
             summary: Summary {
                 certificates: certificates.len(),
-                endpoints: 0,
+                endpoints: endpoints.len(),
                 findings: counts,
                 waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
                 input_errors: inventory.inputs.iter().filter(|i| i.error.is_some()).count(),
+                endpoint_errors: endpoints.iter().filter(|e| e.status == EndpointStatus::Error).count(),
                 result: if failing { "fail" } else { "pass" }.to_string(),
             },
             organisation: OrganisationEntry {
@@ -306,7 +369,8 @@ impl Report {
                 protocol_settings: inventory.organisation.protocol_settings.clone(),
             },
             certificates,
-            endpoints: Vec::new(),
+            endpoints,
+            autodiscover: inventory.autodiscover.clone(),
             findings,
         }
     }

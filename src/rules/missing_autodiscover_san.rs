@@ -2,7 +2,8 @@
 //! accepted domain (a wildcard for the domain covers it).
 
 use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
-use crate::inventory::{Certificate, Services};
+use crate::inventory::{Certificate, Endpoint, Services};
+use crate::probe::Protocol;
 use crate::x509::names_cover;
 
 static META: RuleMeta = RuleMeta {
@@ -19,18 +20,9 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-/// Flags IIS-bound certificates without autodiscover names for the accepted domains.
+/// Flags IIS-bound certificates, and certificates served on HTTPS endpoints, without
+/// autodiscover names for the accepted domains.
 pub struct MissingAutodiscoverSan;
-
-/// Accepted domains that need an autodiscover name (cloud routing domains do not).
-pub fn autodiscover_domains(ctx: &Context<'_>) -> Vec<String> {
-    ctx.organisation()
-        .domains
-        .iter()
-        .map(|d| d.name.clone())
-        .filter(|d| !d.ends_with(".onmicrosoft.com") && !d.ends_with(".onmicrosoft.us"))
-        .collect()
-}
 
 impl Rule for MissingAutodiscoverSan {
     fn meta(&self) -> &'static RuleMeta {
@@ -41,15 +33,8 @@ impl Rule for MissingAutodiscoverSan {
         if cert.bindings.is_empty() {
             return Vec::new();
         }
-        let domains = autodiscover_domains(ctx);
-        if domains.is_empty() {
-            return Vec::new();
-        }
-        let missing: Vec<String> = domains
-            .iter()
-            .map(|d| format!("autodiscover.{d}"))
-            .filter(|name| !names_cover(&cert.details.dns_names, name))
-            .collect();
+        let domains = ctx.organisation().autodiscover_domains();
+        let missing = missing_names(cert, &domains);
         if missing.is_empty() {
             return Vec::new();
         }
@@ -69,4 +54,36 @@ impl Rule for MissingAutodiscoverSan {
             })
             .collect()
     }
+
+    fn check_endpoint(&self, index: usize, endpoint: &Endpoint, ctx: &Context<'_>) -> Vec<Hit> {
+        if endpoint.protocol != Protocol::Https {
+            return Vec::new();
+        }
+        let Some((_, cert)) = ctx.leaf(endpoint) else {
+            return Vec::new();
+        };
+        let domains = ctx.organisation().autodiscover_domains();
+        let missing = missing_names(cert, &domains);
+        if missing.is_empty() || cert.details.is_ca {
+            return Vec::new();
+        }
+        vec![Hit::new(format!(
+            "{} serves a certificate that lacks {}.",
+            endpoint.target,
+            missing.join(", ")
+        ))
+        .with("missing_names", missing)
+        .with("accepted_domains", domains)
+        .with("dns_names", cert.details.dns_names.clone())
+        .at_endpoint(index, endpoint)]
+    }
+}
+
+/// `autodiscover.<domain>` names the certificate does not cover.
+fn missing_names(cert: &Certificate, domains: &[String]) -> Vec<String> {
+    domains
+        .iter()
+        .map(|d| format!("autodiscover.{d}"))
+        .filter(|name| !names_cover(&cert.details.dns_names, name))
+        .collect()
 }

@@ -2,7 +2,8 @@
 //! (from `--namespace` and the virtual directories' internal and external URLs).
 
 use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
-use crate::inventory::{Certificate, Services};
+use crate::inventory::{Certificate, Endpoint, Services};
+use crate::probe::Protocol;
 use crate::x509::names_cover;
 
 static META: RuleMeta = RuleMeta {
@@ -19,7 +20,8 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-/// Flags IIS/SMTP-bound certificates that miss client namespaces.
+/// Flags IIS/SMTP-bound certificates, and certificates served on HTTPS endpoints, that miss
+/// client namespaces.
 pub struct MissingMailSan;
 
 impl Rule for MissingMailSan {
@@ -35,11 +37,7 @@ impl Rule for MissingMailSan {
         if namespaces.is_empty() || ctx.is_auth_certificate(cert) {
             return Vec::new();
         }
-        let missing: Vec<String> = namespaces
-            .iter()
-            .filter(|n| !names_cover(&cert.details.dns_names, n))
-            .cloned()
-            .collect();
+        let missing = missing_names(cert, &namespaces);
         if missing.is_empty() {
             return Vec::new();
         }
@@ -65,4 +63,36 @@ impl Rule for MissingMailSan {
             })
             .collect()
     }
+
+    fn check_endpoint(&self, index: usize, endpoint: &Endpoint, ctx: &Context<'_>) -> Vec<Hit> {
+        if endpoint.protocol != Protocol::Https {
+            return Vec::new();
+        }
+        let Some((_, cert)) = ctx.leaf(endpoint) else {
+            return Vec::new();
+        };
+        let namespaces: Vec<String> = ctx.organisation().namespaces.iter().map(|n| n.name.clone()).collect();
+        let missing = missing_names(cert, &namespaces);
+        if missing.is_empty() || cert.details.is_ca {
+            return Vec::new();
+        }
+        vec![Hit::new(format!(
+            "{} serves a certificate that lacks {}.",
+            endpoint.target,
+            missing.join(", ")
+        ))
+        .with("missing_names", missing)
+        .with("namespaces", namespaces)
+        .with("dns_names", cert.details.dns_names.clone())
+        .at_endpoint(index, endpoint)]
+    }
+}
+
+/// Namespaces the certificate does not cover.
+fn missing_names(cert: &Certificate, namespaces: &[String]) -> Vec<String> {
+    namespaces
+        .iter()
+        .filter(|n| !names_cover(&cert.details.dns_names, n))
+        .cloned()
+        .collect()
 }

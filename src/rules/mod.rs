@@ -5,17 +5,22 @@
 
 pub mod pack;
 
+mod autodiscover_unreachable;
 mod connector_certificate_missing;
 mod expired;
 mod expiring_soon;
+mod hostname_mismatch;
+mod incomplete_chain;
 mod internal_name_in_san;
 mod issuer_not_approved;
 mod missing_autodiscover_san;
 mod missing_mail_san;
 mod multiple_iis_certificates;
 mod not_yet_valid;
+mod probe_failed;
 mod san_count_over_limit;
 mod stale_smtp_binding;
+mod starttls_not_offered;
 mod status_not_valid;
 mod untrusted_issuer;
 mod weak_key;
@@ -30,7 +35,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::inventory::{Binding, Certificate, Inventory, Organisation};
+use crate::inventory::{Binding, Certificate, Endpoint, Inventory, Organisation};
 
 pub use pack::{load_pack, ConfiguredRule, PackError, PackInfo, RuleSet};
 
@@ -126,6 +131,8 @@ pub struct Hit {
     pub services: Vec<String>,
     /// The certificate concerned (organisation-level rules set it; certificate rules need not).
     pub certificate: Option<usize>,
+    /// The probed endpoint concerned (index into the inventory's endpoints).
+    pub endpoint: Option<usize>,
     /// Replaces the rule's remediation template (e.g. Auth certificate rollover).
     pub remediation: Option<&'static str>,
 }
@@ -142,6 +149,13 @@ impl Hit {
     /// Adds an evidence value.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.evidence.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Names the endpoint concerned (and its service).
+    pub fn at_endpoint(mut self, index: usize, endpoint: &Endpoint) -> Self {
+        self.endpoint = Some(index);
+        self.services = vec![endpoint.protocol.service().to_string()];
         self
     }
 
@@ -162,6 +176,8 @@ pub struct Context<'a> {
     /// Bindings by server short name, and the servers' names as first seen, sorted.
     by_server: HashMap<String, Vec<(usize, &'a Binding)>>,
     servers: Vec<String>,
+    /// Endpoints by the certificate index of the leaf they presented.
+    serving: HashMap<usize, Vec<usize>>,
 }
 
 /// The subject CN Exchange gives its OAuth signing certificate.
@@ -182,12 +198,19 @@ impl<'a> Context<'a> {
             }
         }
         servers.sort_by_key(|s| server_key(s));
+        let mut serving: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (e, endpoint) in inventory.endpoints.iter().enumerate() {
+            if let Some(leaf) = endpoint.leaf().and_then(|h| inventory.index_of(h)) {
+                serving.entry(leaf).or_default().push(e);
+            }
+        }
         Self {
             at,
             inventory,
             auth_thumbprints: inventory.organisation.auth_thumbprints(),
             by_server,
             servers,
+            serving,
         }
     }
 
@@ -231,6 +254,31 @@ impl<'a> Context<'a> {
             .get(&server_key(server))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// Indices of the endpoints that presented the certificate (by inventory index) as their leaf.
+    pub fn endpoints_serving(&self, cert: usize) -> &[usize] {
+        self.serving.get(&cert).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Indices of the endpoints that presented `cert` as their leaf.
+    pub fn endpoints_serving_cert(&self, cert: &Certificate) -> &[usize] {
+        self.inventory
+            .index_of(&cert.sha256)
+            .map(|i| self.endpoints_serving(i))
+            .unwrap_or(&[])
+    }
+
+    /// The leaf an endpoint presented, with its inventory index.
+    pub fn leaf(&self, endpoint: &Endpoint) -> Option<(usize, &'a Certificate)> {
+        let i = self.inventory.index_of(endpoint.leaf()?)?;
+        Some((i, &self.inventory.certificates[i]))
+    }
+
+    /// The server an endpoint's host names, when it is a server exports were read for.
+    pub fn server_for_host(&self, host: &str) -> Option<&String> {
+        let key = server_key(host);
+        self.servers.iter().find(|s| server_key(s) == key)
     }
 
     /// Servers that certificate exports were read for, sorted by short name.
@@ -277,8 +325,13 @@ pub trait Rule: Send + Sync {
         self.check(cert, ctx).into_iter().collect()
     }
 
-    /// Checks what spans certificates: servers, connectors.
+    /// Checks what spans certificates: servers, connectors, autodiscover.
     fn check_organisation(&self, _ctx: &Context<'_>) -> Vec<Hit> {
+        Vec::new()
+    }
+
+    /// Checks one probed endpoint (`index` into the inventory's endpoints).
+    fn check_endpoint(&self, _index: usize, _endpoint: &Endpoint, _ctx: &Context<'_>) -> Vec<Hit> {
         Vec::new()
     }
 }
@@ -302,6 +355,11 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(multiple_iis_certificates::MultipleIisCertificates),
         Box::new(status_not_valid::StatusNotValid),
         Box::new(connector_certificate_missing::ConnectorCertificateMissing),
+        Box::new(hostname_mismatch::HostnameMismatch::default()),
+        Box::new(incomplete_chain::IncompleteChain),
+        Box::new(probe_failed::ProbeFailed::default()),
+        Box::new(starttls_not_offered::StarttlsNotOffered),
+        Box::new(autodiscover_unreachable::AutodiscoverUnreachable),
     ]
 }
 
@@ -313,6 +371,8 @@ pub struct Finding {
     pub message: String,
     /// Index into the inventory's certificates.
     pub certificate: Option<usize>,
+    /// Index into the inventory's endpoints.
+    pub endpoint: Option<usize>,
     pub server: Option<String>,
     pub services: Vec<String>,
     pub evidence: Map<String, Value>,
@@ -341,6 +401,7 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
                     .check_certificate(cert, ctx)
                     .into_iter()
                     .flat_map(|hit| per_server(hit, cert))
+                    .map(|hit| served_on(hit, i, ctx))
                     .map(|hit| {
                         finding(
                             configured,
@@ -355,6 +416,20 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
             })
         })
         .collect();
+    for (e, endpoint) in inventory.endpoints.iter().enumerate() {
+        for configured in rules.enabled() {
+            for mut hit in configured.rule.check_endpoint(e, endpoint, &ctx) {
+                hit.endpoint = Some(e);
+                if hit.certificate.is_none() {
+                    hit.certificate = ctx.leaf(endpoint).map(|(i, _)| i);
+                }
+                if hit.server.is_none() {
+                    hit.server = ctx.server_for_host(&endpoint.host).cloned();
+                }
+                findings.push(finding(configured, hit, inventory));
+            }
+        }
+    }
     for configured in rules.enabled() {
         for hit in configured.rule.check_organisation(&ctx) {
             findings.push(finding(configured, hit, inventory));
@@ -372,6 +447,7 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
             .cmp(&a.severity)
             .then_with(|| order(a.rule.id).cmp(&order(b.rule.id)))
             .then_with(|| a.certificate.cmp(&b.certificate))
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
             .then_with(|| a.server.cmp(&b.server))
     });
     findings
@@ -380,7 +456,7 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
 /// A certificate hit that names no server is repeated for each server the certificate is
 /// bound on, with that server's services.
 fn per_server(hit: Hit, cert: &Certificate) -> Vec<Hit> {
-    if hit.server.is_some() || cert.bindings.is_empty() {
+    if hit.server.is_some() || hit.endpoint.is_some() || cert.bindings.is_empty() {
         return vec![hit];
     }
     cert.bindings
@@ -393,6 +469,32 @@ fn per_server(hit: Hit, cert: &Certificate) -> Vec<Hit> {
         .collect()
 }
 
+/// A certificate hit about a certificate that endpoints presented lists them; when no Exchange
+/// binding names a server, the first endpoint (and the services of all) stand for where it is seen.
+fn served_on(mut hit: Hit, cert: usize, ctx: &Context<'_>) -> Hit {
+    let serving = ctx.endpoints_serving(cert);
+    if serving.is_empty() {
+        return hit;
+    }
+    let endpoints = &ctx.inventory.endpoints;
+    if !hit.evidence.contains_key("endpoints") {
+        let targets: Vec<String> = serving.iter().map(|&e| endpoints[e].target.clone()).collect();
+        hit = hit.with("endpoints", targets);
+    }
+    if hit.server.is_none() && hit.endpoint.is_none() {
+        hit.endpoint = Some(serving[0]);
+        let mut services: Vec<String> = Vec::new();
+        for &e in serving {
+            let s = endpoints[e].protocol.service().to_string();
+            if !services.contains(&s) {
+                services.push(s);
+            }
+        }
+        hit.services = services;
+    }
+    hit
+}
+
 fn finding(configured: &ConfiguredRule, hit: Hit, inventory: &Inventory) -> Finding {
     let meta = configured.rule.meta();
     let template = hit.remediation.unwrap_or(meta.remediation);
@@ -402,17 +504,34 @@ fn finding(configured: &ConfiguredRule, hit: Hit, inventory: &Inventory) -> Find
         severity: hit.severity.unwrap_or(configured.severity),
         message: hit.message,
         certificate: hit.certificate,
-        remediation: fill_remediation(template, cert, hit.server.as_deref()),
+        endpoint: hit.endpoint,
+        remediation: fill_remediation(
+            template,
+            cert,
+            hit.server.as_deref(),
+            hit.endpoint.map(|e| &inventory.endpoints[e]),
+        ),
         server: hit.server,
         services: hit.services,
         evidence: hit.evidence,
     }
 }
 
-/// Fills `{thumbprint}`, `{subject}`, `{not_after}` and `{server}` into a remediation template
-/// (`<thumbprint>`, `<server>` … where the value is not known).
-pub fn fill_remediation(template: &str, cert: Option<&Certificate>, server: Option<&str>) -> String {
-    let mut out = template.replace("{server}", server.unwrap_or("<server>"));
+/// Fills `{thumbprint}`, `{subject}`, `{not_after}`, `{server}`, `{endpoint}` and `{host}` into a
+/// remediation template (`<thumbprint>`, `<server>` … where the value is not known).
+pub fn fill_remediation(
+    template: &str,
+    cert: Option<&Certificate>,
+    server: Option<&str>,
+    endpoint: Option<&Endpoint>,
+) -> String {
+    let mut out = template
+        .replace("{server}", server.unwrap_or("<server>"))
+        .replace(
+            "{endpoint}",
+            endpoint.map(|e| e.target.as_str()).unwrap_or("<endpoint>"),
+        )
+        .replace("{host}", endpoint.map(|e| e.host.as_str()).unwrap_or("<host>"));
     match cert {
         Some(cert) => {
             out = out

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
-use crate::inventory::{Certificate, Services};
+use crate::inventory::{Certificate, Endpoint, Services};
+use crate::probe::Protocol;
 
 static META: RuleMeta = RuleMeta {
     id: "stale-smtp-binding",
@@ -22,7 +23,8 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-/// Flags expired or superseded certificates that keep the SMTP service.
+/// Flags expired or superseded certificates that keep the SMTP service, and SMTP endpoints that
+/// serve an expired certificate or an older one than HTTPS serves for the same host.
 pub struct StaleSmtpBinding;
 
 /// The names a certificate is for: its SAN DNS names, else its common names (lowercase).
@@ -96,5 +98,56 @@ impl Rule for StaleSmtpBinding {
             }
         }
         hits
+    }
+
+    fn check_endpoint(&self, index: usize, endpoint: &Endpoint, ctx: &Context<'_>) -> Vec<Hit> {
+        if !endpoint.protocol.is_smtp() {
+            return Vec::new();
+        }
+        let Some((_, cert)) = ctx.leaf(endpoint) else {
+            return Vec::new();
+        };
+        if ctx.is_auth_certificate(cert) || cert.details.is_ca {
+            return Vec::new();
+        }
+        if ctx.at > cert.details.not_after {
+            return vec![Hit::new(format!(
+                "{} serves {}, which expired on {}.",
+                endpoint.target,
+                cert.thumbprint,
+                cert.details.not_after.format("%Y-%m-%d")
+            ))
+            .with("reason", "expired")
+            .with("not_after", crate::time::rfc3339(cert.details.not_after))
+            .at_endpoint(index, endpoint)];
+        }
+        let endpoints = &ctx.inventory.endpoints;
+        let newer = endpoints.iter().find_map(|other| {
+            if other.protocol != Protocol::Https || other.host != endpoint.host {
+                return None;
+            }
+            let (_, c) = ctx.leaf(other)?;
+            let fresher = c.sha256 != cert.sha256
+                && c.details.not_before > cert.details.not_before
+                && c.details.not_before <= ctx.at
+                && ctx.at <= c.details.not_after;
+            fresher.then_some((other, c))
+        });
+        match newer {
+            Some((https, n)) => vec![Hit::new(format!(
+                "{} serves {} (issued {}), older than {} (issued {}) that {} serves for the same host.",
+                endpoint.target,
+                cert.thumbprint,
+                cert.details.not_before.format("%Y-%m-%d"),
+                n.thumbprint,
+                n.details.not_before.format("%Y-%m-%d"),
+                https.target
+            ))
+            .with("reason", "superseded")
+            .with("newer_thumbprint", n.thumbprint.clone())
+            .with("https_endpoint", https.target.clone())
+            .at_endpoint(index, endpoint)],
+            None => Vec::new(),
+        }
     }
 }

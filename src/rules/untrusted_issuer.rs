@@ -66,10 +66,12 @@ impl Rule for UntrustedIssuer {
         let hit = Hit::new(format!("Clients will not trust it: {}.", trust.detail))
             .with("trust_status", trust.status.as_str())
             .with("issuer", cert.details.issuer.clone());
-        if cert.bindings.is_empty() {
+        let serving = ctx.endpoints_serving_cert(cert);
+        if cert.bindings.is_empty() && serving.is_empty() {
             return vec![hit];
         }
-        cert.bindings
+        let mut hits: Vec<Hit> = cert
+            .bindings
             .iter()
             .filter_map(|b| {
                 let mut h = hit.clone().on(&b.server, service_names(b));
@@ -86,6 +88,35 @@ impl Rule for UntrustedIssuer {
                 }
                 Some(h)
             })
-            .collect()
+            .collect();
+        if let Some(&first) = serving.first() {
+            let endpoints = &ctx.inventory.endpoints;
+            let client_facing = serving
+                .iter()
+                .copied()
+                .find(|&e| endpoints[e].protocol.is_client_facing());
+            let e = client_facing.unwrap_or(first);
+            let mut h = hit.at_endpoint(e, &endpoints[e]);
+            h.services = serving
+                .iter()
+                .map(|&i| endpoints[i].protocol.service().to_string())
+                .fold(Vec::new(), |mut acc, s| {
+                    if !acc.contains(&s) {
+                        acc.push(s);
+                    }
+                    acc
+                });
+            if client_facing.is_some() {
+                h = h.with("exposure", "served on a client-facing port");
+            } else {
+                h.severity = Some(self.unexposed_severity);
+                h = h.with(
+                    "exposure",
+                    "served only on SMTP port 25 (opportunistic TLS between servers)",
+                );
+            }
+            hits.push(h);
+        }
+        hits
     }
 }

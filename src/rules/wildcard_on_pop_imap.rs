@@ -1,7 +1,7 @@
 //! `wildcard-on-pop-imap`: a wildcard certificate bound to POP or IMAP.
 
 use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
-use crate::inventory::{Certificate, Services};
+use crate::inventory::{Certificate, Endpoint, Services};
 
 static META: RuleMeta = RuleMeta {
     id: "wildcard-on-pop-imap",
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-/// Flags wildcard certificates with the POP or IMAP service.
+/// Flags wildcard certificates with the POP or IMAP service, or served on a POP/IMAP endpoint.
 pub struct WildcardOnPopImap;
 
 impl Rule for WildcardOnPopImap {
@@ -29,16 +29,7 @@ impl Rule for WildcardOnPopImap {
         if cert.bindings.is_empty() {
             return Vec::new();
         }
-        let mut wildcards: Vec<String> = cert
-            .details
-            .dns_names
-            .iter()
-            .chain(cert.details.common_names.iter())
-            .filter(|n| n.starts_with("*."))
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
-        wildcards.sort();
-        wildcards.dedup();
+        let wildcards = wildcard_names(cert);
         if wildcards.is_empty() {
             return Vec::new();
         }
@@ -56,4 +47,39 @@ impl Rule for WildcardOnPopImap {
             })
             .collect()
     }
+
+    fn check_endpoint(&self, index: usize, endpoint: &Endpoint, ctx: &Context<'_>) -> Vec<Hit> {
+        if !endpoint.protocol.is_pop_or_imap() {
+            return Vec::new();
+        }
+        let Some((_, cert)) = ctx.leaf(endpoint) else {
+            return Vec::new();
+        };
+        let wildcards = wildcard_names(cert);
+        if wildcards.is_empty() {
+            return Vec::new();
+        }
+        vec![Hit::new(format!(
+            "{} serves a wildcard certificate ({}).",
+            endpoint.target,
+            wildcards.join(", ")
+        ))
+        .with("wildcard_names", wildcards)
+        .at_endpoint(index, endpoint)]
+    }
+}
+
+/// The certificate's wildcard names (SAN and CN), lowercase, sorted.
+fn wildcard_names(cert: &Certificate) -> Vec<String> {
+    let mut wildcards: Vec<String> = cert
+        .details
+        .dns_names
+        .iter()
+        .chain(cert.details.common_names.iter())
+        .filter(|n| n.starts_with("*."))
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    wildcards.sort();
+    wildcards.dedup();
+    wildcards
 }

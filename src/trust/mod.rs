@@ -144,6 +144,11 @@ impl TrustAnchors {
         self.anchors.len()
     }
 
+    /// The anchors, for TLS clients that validate live (autodiscover).
+    pub fn anchors(&self) -> &[TrustAnchor<'static>] {
+        &self.anchors
+    }
+
     /// True when no anchor is in force.
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
@@ -275,14 +280,7 @@ fn evaluate(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) -> 
     }
     // Judge the chain at an instant inside the certificate's own validity, so that an
     // expired certificate still tells whether its chain is sound (`expired` reports the rest).
-    let d = &cert.details;
-    let (when, shifted) = if at > d.not_after {
-        (d.not_after - chrono::Duration::seconds(1), true)
-    } else if at < d.not_before {
-        (d.not_before, true)
-    } else {
-        (at, false)
-    };
+    let (when, shifted) = chain_instant(cert, at);
     let mut trust = verify_end_entity(cert, chain, when);
     if shifted {
         trust.detail.push_str(&format!(
@@ -291,6 +289,107 @@ fn evaluate(cert: &Certificate, chain: &ChainContext<'_>, at: DateTime<Utc>) -> 
         ));
     }
     trust
+}
+
+/// The instant a chain is judged at: `at`, or the nearest instant inside the certificate's own
+/// validity (true when shifted).
+fn chain_instant(cert: &Certificate, at: DateTime<Utc>) -> (DateTime<Utc>, bool) {
+    let d = &cert.details;
+    if at > d.not_after {
+        (d.not_after - chrono::Duration::seconds(1), true)
+    } else if at < d.not_before {
+        (d.not_before, true)
+    } else {
+        (at, false)
+    }
+}
+
+fn unix_time(when: DateTime<Utc>) -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(when.timestamp().max(0) as u64))
+}
+
+/// Whether an endpoint's chain, exactly as served, reaches a trust anchor on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedChain {
+    pub complete: bool,
+    /// The issuer whose certificate the server should have sent but did not.
+    pub missing_issuer: Option<String>,
+    pub detail: String,
+}
+
+/// Judges each endpoint's presented chain with only the certificates it sent.
+pub fn evaluate_served_chains(inventory: &mut Inventory, anchors: &TrustAnchors, at: DateTime<Utc>) {
+    let results: Vec<Option<ServedChain>> = inventory
+        .endpoints
+        .iter()
+        .map(|e| {
+            let certs: Option<Vec<&Certificate>> = e.chain.iter().map(|h| inventory.get(h)).collect();
+            let certs = certs?;
+            let (leaf, served) = certs.split_first()?;
+            (!leaf.details.is_ca).then(|| served_chain(leaf, served, anchors, at))
+        })
+        .collect();
+    for (endpoint, result) in inventory.endpoints.iter_mut().zip(results) {
+        endpoint.served_chain = result;
+    }
+}
+
+fn served_chain(leaf: &Certificate, served: &[&Certificate], anchors: &TrustAnchors, at: DateTime<Utc>) -> ServedChain {
+    let der = CertificateDer::from(leaf.der.as_slice());
+    let Ok(ee) = EndEntityCert::try_from(&der) else {
+        return ServedChain {
+            complete: false,
+            missing_issuer: None,
+            detail: "the leaf is rejected by the validator".into(),
+        };
+    };
+    let intermediates: Vec<CertificateDer<'_>> =
+        served.iter().map(|c| CertificateDer::from(c.der.as_slice())).collect();
+    let (when, _) = chain_instant(leaf, at);
+    let result = ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors.anchors,
+        &intermediates,
+        unix_time(when),
+        KeyUsage::server_auth(),
+        None,
+        None,
+    );
+    if result.is_ok() {
+        return ServedChain {
+            complete: true,
+            missing_issuer: None,
+            detail: format!("the {} certificate(s) served reach a trust anchor", 1 + served.len()),
+        };
+    }
+    // Follow issuer names through what was served to the first issuer that was not sent.
+    let mut current = leaf;
+    for _ in 0..=served.len() {
+        if current.details.self_signed || anchors.by_subject.contains_key(&current.details.issuer_raw) {
+            break;
+        }
+        match served
+            .iter()
+            .find(|c| c.details.subject_raw == current.details.issuer_raw)
+        {
+            Some(next) if !std::ptr::eq(*next, current) => current = next,
+            _ => {
+                return ServedChain {
+                    complete: false,
+                    missing_issuer: Some(current.details.issuer.clone()),
+                    detail: format!(
+                        "the server does not send the certificate of issuer '{}'",
+                        current.details.issuer
+                    ),
+                }
+            }
+        }
+    }
+    ServedChain {
+        complete: false,
+        missing_issuer: None,
+        detail: format!("the chain as served does not validate: {:?}", result.err()),
+    }
 }
 
 fn verify_end_entity(cert: &Certificate, chain: &ChainContext<'_>, when: DateTime<Utc>) -> Trust {
@@ -310,7 +409,7 @@ fn verify_end_entity(cert: &Certificate, chain: &ChainContext<'_>, when: DateTim
         .iter()
         .map(|&i| CertificateDer::from(certs[i].der.as_slice()))
         .collect();
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(when.timestamp().max(0) as u64));
+    let time = unix_time(when);
     let result = ee.verify_for_usage(
         chain.algorithms,
         &chain.anchors.anchors,

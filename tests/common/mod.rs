@@ -97,7 +97,7 @@ impl Leaf {
         self
     }
 
-    fn params(&self) -> CertificateParams {
+    pub fn params(&self) -> CertificateParams {
         let mut p = CertificateParams::default();
         p.distinguished_name = dn(&self.cn);
         p.subject_alt_names = self
@@ -116,6 +116,30 @@ impl Leaf {
     pub fn issued_by(&self, issuer: &Ca) -> String {
         let key = KeyPair::generate().unwrap();
         self.params().signed_by(&key, issuer).unwrap().pem()
+    }
+
+    /// Issued by `issuer`: the certificate and its PKCS#8 key, DER (for test servers).
+    pub fn issued_by_with_key(&self, issuer: &Ca) -> (Vec<u8>, Vec<u8>) {
+        let key = KeyPair::generate().unwrap();
+        let cert = self.params().signed_by(&key, issuer).unwrap();
+        (cert.der().to_vec(), key.serialize_der())
+    }
+
+    /// Self-signed: the certificate and its PKCS#8 key, DER (for test servers).
+    pub fn self_signed_with_key(&self) -> (Vec<u8>, Vec<u8>) {
+        let key = KeyPair::generate().unwrap();
+        let cert = self.params().self_signed(&key).unwrap();
+        (cert.der().to_vec(), key.serialize_der())
+    }
+
+    /// Adds a non-critical private extension of `bytes` bytes (to make oversized certificates).
+    pub fn params_with_padding(&self, bytes: usize) -> CertificateParams {
+        let mut p = self.params();
+        p.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 55555, 1],
+            vec![0x41; bytes],
+        ));
+        p
     }
 
     /// Self-signed; PEM.

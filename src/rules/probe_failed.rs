@@ -1,0 +1,76 @@
+//! `probe-failed`: a target that could not be audited (DNS, refused, timeout, TLS alert,
+//! protocol error), with the kind and the server's own words.
+
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::{Endpoint, EndpointStatus};
+use crate::probe::ErrorKind;
+
+static META: RuleMeta = RuleMeta {
+    id: "probe-failed",
+    title: "Endpoint could not be audited",
+    default_severity: Severity::Medium,
+    default_enabled: true,
+    scope: Scope::All,
+    rationale: "An endpoint that cannot be audited is a gap in the evidence: its certificate may be expired or wrong without the report showing it, and a service clients rely on may be down or misconfigured.",
+    remediation: "Check that {endpoint} resolves and is reachable from where certaudit runs (DNS, firewall, load balancer) and that the Exchange service behind it is running and healthy (Test-ServiceHealth -Server {server}, Get-ServerComponentState -Identity {server}, Get-Service MSExchange*); then scan again. Remove targets that are not meant to be offered.",
+    references: &[
+        "https://learn.microsoft.com/en-us/exchange/plan-and-deploy/deployment-ref/network-ports",
+        "https://learn.microsoft.com/en-us/powershell/module/exchange/get-servercomponentstate",
+    ],
+};
+
+/// Flags endpoints in error, except a missing STARTTLS (its own rule) and probes never started.
+/// Ports of an expanded bare host that fail otherwise than by refusal are at `expanded_severity`.
+pub struct ProbeFailed {
+    expanded_severity: Severity,
+}
+
+impl Default for ProbeFailed {
+    fn default() -> Self {
+        Self {
+            expanded_severity: Severity::Info,
+        }
+    }
+}
+
+impl Rule for ProbeFailed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
+        match key {
+            "expanded_severity" => {
+                self.expanded_severity = value
+                    .as_str()
+                    .ok_or_else(|| "`expanded_severity` must be a severity name".to_string())?
+                    .parse()?;
+                Ok(())
+            }
+            other => Err(format!(
+                "unknown parameter `{other}` for rule `probe-failed` (expected `expanded_severity`)"
+            )),
+        }
+    }
+
+    fn check_endpoint(&self, index: usize, endpoint: &Endpoint, _ctx: &Context<'_>) -> Vec<Hit> {
+        let Some(error) = &endpoint.error else {
+            return Vec::new();
+        };
+        if endpoint.status != EndpointStatus::Error
+            || matches!(error.kind, ErrorKind::StarttlsNotOffered | ErrorKind::Interrupted)
+        {
+            return Vec::new();
+        }
+        let mut hit = Hit::new(format!("{} could not be audited: {}.", endpoint.target, error.message))
+            .with("kind", error.kind.as_str())
+            .with("error", error.message.clone())
+            .with("address", endpoint.address.clone())
+            .at_endpoint(index, endpoint);
+        if endpoint.expanded {
+            hit.severity = Some(self.expanded_severity);
+            hit = hit.with("expanded", true);
+        }
+        vec![hit]
+    }
+}
