@@ -543,6 +543,15 @@ fn hostile_servers_end_within_the_deadline_with_precise_errors() {
             "timeout",
             "IMAP greeting",
         ),
+        (
+            "smtp",
+            vec![
+                Step::Send("554 5.7.1 <script>alert(1)</script> =cmd|' /C calc'!A0\r\n".into()),
+                Step::Close,
+            ],
+            "rejected",
+            "<script>",
+        ),
     ];
     let mut targets = Vec::new();
     for (scheme, steps, _, _) in &cases {
@@ -559,7 +568,14 @@ fn hostile_servers_end_within_the_deadline_with_precise_errors() {
         &s,
         &pki,
         &targets,
-        &["--resolve", "mail.contoso.com=127.0.0.1", "--timeout", "2"],
+        &[
+            "--resolve",
+            "mail.contoso.com=127.0.0.1",
+            "--timeout",
+            "2",
+            "--format",
+            "json,html,csv",
+        ],
     );
     let elapsed = started.elapsed();
     // Correctness, not speed: every stall ends at its deadline, so the run cannot hang.
@@ -601,6 +617,18 @@ fn hostile_servers_end_within_the_deadline_with_precise_errors() {
     // The chain of 20 was recorded up to the limit; the leaf is in the inventory.
     let deep_e = endpoint(&run, &targets[11]);
     assert_eq!(deep_e["chain"].as_array().unwrap().len(), 10);
+    // Server words reach the HTML escaped and the CSV neutralised.
+    let html = std::fs::read_to_string(s.out().join("report.html")).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    if let Ok(keep) = std::env::var("CERTAUDIT_KEEP_HTML") {
+        std::fs::write(keep, &html).unwrap();
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") && !html.contains("<script>alert"));
+    let csv = std::fs::read_to_string(s.out().join("report.csv")).unwrap();
+    assert!(csv.contains("alert(1)"));
+    assert!(
+        !csv.contains(",=") && !csv.contains(",\"="),
+        "no cell starts with a formula"
+    );
     // Server text is quoted with its control characters escaped, never raw.
     assert!(run.report()["endpoints"]
         .as_array()

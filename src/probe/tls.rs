@@ -180,6 +180,12 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
 fn handshake_error(e: &std::io::Error) -> ProbeError {
     use rustls::{CertificateError, Error as E, InvalidMessage as M};
     let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<E>()) else {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            return ProbeError::new(
+                ErrorKind::ClosedByPeer,
+                "the server closed the connection during the TLS handshake",
+            );
+        }
         return super::conversation::io_error(e, "the TLS handshake");
     };
     let (kind, message) = match tls {

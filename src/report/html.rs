@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tera::{Context, Tera};
 
-use super::model::{CertificateEntry, Report};
+use super::model::{CertificateEntry, EndpointEntry, Report};
 use crate::rules::{server_key, Severity};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
@@ -27,6 +27,7 @@ struct EvidenceItem {
 struct FindingView<'a> {
     severity: &'static str,
     server: &'a str,
+    endpoint: &'a str,
     services: String,
     rule: &'a str,
     title: &'a str,
@@ -63,6 +64,15 @@ struct ServerView<'a> {
 /// The service columns of the bindings matrix.
 const MATRIX_SERVICES: [&str; 5] = ["IIS", "SMTP", "IMAP", "POP", "UM"];
 
+/// A probed endpoint with the subjects of its presented chain.
+#[derive(Serialize)]
+struct EndpointView<'a> {
+    e: &'a EndpointEntry,
+    /// Each presented certificate's subject (or SHA-256 when it could not be read), in order.
+    chain: Vec<String>,
+    error_kind: &'static str,
+}
+
 #[derive(Serialize)]
 struct CertificateView<'a> {
     cert: &'a CertificateEntry,
@@ -85,6 +95,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
             FindingView {
                 severity: f.severity.as_str(),
                 server: f.server.as_deref().unwrap_or(""),
+                endpoint: f.endpoint.as_deref().unwrap_or(""),
                 services: f.services.join(", "),
                 rule: &f.rule,
                 title: &f.title,
@@ -126,6 +137,24 @@ pub fn render(report: &Report) -> tera::Result<String> {
         })
         .collect();
     let servers = servers(report, &findings);
+    let endpoints: Vec<EndpointView<'_>> = report
+        .endpoints
+        .iter()
+        .map(|e| EndpointView {
+            e,
+            chain: e
+                .chain
+                .iter()
+                .map(|h| {
+                    certs
+                        .get(h.as_str())
+                        .map(|c| c.subject.clone())
+                        .unwrap_or_else(|| h.clone())
+                })
+                .collect(),
+            error_kind: e.error_kind.map(|k| k.as_str()).unwrap_or(""),
+        })
+        .collect();
     let counts: Vec<SeverityCount> = Severity::DESCENDING
         .iter()
         .map(|s| SeverityCount {
@@ -139,6 +168,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
     ctx.insert("findings", &findings);
     ctx.insert("certificates", &certificates);
     ctx.insert("servers", &servers);
+    ctx.insert("endpoints", &endpoints);
     ctx.insert("matrix_services", &MATRIX_SERVICES);
     tera.render("report.html", &ctx)
 }

@@ -477,7 +477,7 @@ fn served_on(mut hit: Hit, cert: usize, ctx: &Context<'_>) -> Hit {
         return hit;
     }
     let endpoints = &ctx.inventory.endpoints;
-    if !hit.evidence.contains_key("endpoints") {
+    if serving.len() > 1 && !hit.evidence.contains_key("endpoints") {
         let targets: Vec<String> = serving.iter().map(|&e| endpoints[e].target.clone()).collect();
         hit = hit.with("endpoints", targets);
     }
