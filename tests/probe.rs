@@ -717,6 +717,26 @@ fn targets_file_ip_literals_without_sni_and_all_addresses() {
     assert_eq!(run.report()["scan"]["probe"]["targets"].as_array().unwrap().len(), 2);
     assert_eq!(run.report()["scan"]["probe"]["all_addresses"], true);
 
+    // An IPv6 literal, where the machine has IPv6 loopback.
+    let v6_id = pki.serve(
+        Leaf::new("mail.contoso.com")
+            .names(&["mail.contoso.com"])
+            .ips(&["::1"])
+            .valid(days(-30), days(200)),
+    );
+    match servers.start_v6(implicit(acceptor(&v6_id))) {
+        Some(port) => {
+            let target = format!("imaps://[::1]:{port}");
+            let run = probe(&s, &pki, &[target.clone()], &["--timeout", "3"]);
+            let e = endpoint(&run, &target);
+            assert_eq!(e["status"], "ok", "{}", e["error"]);
+            assert_eq!(e["host"], "::1");
+            assert_eq!(e["address"], format!("[::1]:{port}"));
+            assert!(run.findings("hostname-mismatch").is_empty());
+        }
+        None => eprintln!("SKIPPED: no IPv6 loopback on this machine"),
+    }
+
     let bad = s.side("bad.txt", "https://ok.example\nftp://nope.example\n");
     let run = probe(&s, &pki, &[], &["--targets", bad.to_str().unwrap()]);
     assert_eq!(run.code, 2);

@@ -75,6 +75,13 @@ impl Conversation {
         }
     }
 
+    /// Sends `command` (QUIT, LOGOUT) without waiting for an answer, within a short grace.
+    pub async fn say_goodbye(&mut self, command: &str) {
+        let line = format!("{command}\r\n");
+        let grace = Instant::now() + Duration::from_millis(500);
+        let _ = tokio::time::timeout_at(grace.min(self.deadline), self.stream.write_all(line.as_bytes())).await;
+    }
+
     /// The address this side of the connection uses (for `EHLO [address]`).
     pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
         self.stream.local_addr().ok()

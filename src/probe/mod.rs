@@ -472,11 +472,20 @@ async fn connect_and_start(
         return Ok(stream);
     }
     let mut c = Conversation::new(stream, deadline, timeout);
-    match start {
-        TlsStart::Smtp => starttls::smtp(&mut c).await?,
-        TlsStart::Imap => starttls::imap(&mut c).await?,
-        TlsStart::Pop3 => starttls::pop3(&mut c).await?,
-        TlsStart::Implicit => {}
+    let (result, quit) = match start {
+        TlsStart::Smtp => (starttls::smtp(&mut c).await, "QUIT"),
+        TlsStart::Imap => (starttls::imap(&mut c).await, "a003 LOGOUT"),
+        TlsStart::Pop3 => (starttls::pop3(&mut c).await, "QUIT"),
+        TlsStart::Implicit => (Ok(()), ""),
+    };
+    match result {
+        Ok(()) => c.into_stream(),
+        Err(e) => {
+            // Leave politely where the server is still talking to us.
+            if matches!(e.kind, ErrorKind::StarttlsNotOffered | ErrorKind::StarttlsRejected) {
+                c.say_goodbye(quit).await;
+            }
+            Err(e)
+        }
     }
-    c.into_stream()
 }

@@ -108,6 +108,13 @@ impl Servers {
         self.handler(move |stream| run(stream, steps.clone(), log.clone()))
     }
 
+    /// Starts a server on `[::1]` when the machine has IPv6 loopback; returns its port.
+    pub fn start_v6(&self, steps: Vec<Step>) -> Option<u16> {
+        let listener = self.rt.block_on(TcpListener::bind("[::1]:0")).ok()?;
+        let log = self.log.clone();
+        Some(self.serve(listener, move |stream| run(stream, steps.clone(), log.clone())))
+    }
+
     /// Starts a server with a handler of its own; returns its port.
     pub fn handler<F, Fut>(&self, handler: F) -> u16
     where
@@ -115,6 +122,14 @@ impl Servers {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let listener = self.rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        self.serve(listener, handler)
+    }
+
+    fn serve<F, Fut>(&self, listener: TcpListener, handler: F) -> u16
+    where
+        F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let port = listener.local_addr().unwrap().port();
         self.rt.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
