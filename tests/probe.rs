@@ -727,7 +727,7 @@ fn targets_file_ip_literals_without_sni_and_all_addresses() {
     match servers.start_v6(implicit(acceptor(&v6_id))) {
         Some(port) => {
             let target = format!("imaps://[::1]:{port}");
-            let run = probe(&s, &pki, &[target.clone()], &["--timeout", "3"]);
+            let run = probe(&s, &pki, std::slice::from_ref(&target), &["--timeout", "3"]);
             let e = endpoint(&run, &target);
             assert_eq!(e["status"], "ok", "{}", e["error"]);
             assert_eq!(e["host"], "::1");
