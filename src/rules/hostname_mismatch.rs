@@ -1,7 +1,7 @@
 //! `hostname-mismatch`: a probed endpoint presents a certificate that does not cover the host
 //! probed (RFC 6125: SAN DNS names only, a wildcard only as the whole leftmost label).
 
-use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Endpoint;
 use crate::probe::Protocol;
 use crate::x509::{dns_name_matches, names_cover};
@@ -42,12 +42,7 @@ impl Rule for HostnameMismatch {
     }
 
     fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        let severity = || -> Result<Severity, String> {
-            value
-                .as_str()
-                .ok_or_else(|| format!("`{key}` must be a severity name"))?
-                .parse()
-        };
+        let severity = || severity_param(key, value);
         match key {
             "server_to_server_severity" => self.server_to_server_severity = severity()?,
             "address_severity" => self.address_severity = severity()?,

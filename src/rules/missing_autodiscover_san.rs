@@ -56,15 +56,12 @@ impl Rule for MissingAutodiscoverSan {
     }
 
     fn check_endpoint(&self, index: usize, endpoint: &Endpoint, ctx: &Context<'_>) -> Vec<Hit> {
-        if endpoint.protocol != Protocol::Https {
-            return Vec::new();
-        }
-        let Some((_, cert)) = ctx.leaf(endpoint) else {
+        let Some(cert) = ctx.leaf_served_on(endpoint, Protocol::Https) else {
             return Vec::new();
         };
         let domains = ctx.organisation().autodiscover_domains();
         let missing = missing_names(cert, &domains);
-        if missing.is_empty() || cert.details.is_ca {
+        if missing.is_empty() {
             return Vec::new();
         }
         vec![Hit::new(format!(

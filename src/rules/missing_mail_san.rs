@@ -65,15 +65,12 @@ impl Rule for MissingMailSan {
     }
 
     fn check_endpoint(&self, index: usize, endpoint: &Endpoint, ctx: &Context<'_>) -> Vec<Hit> {
-        if endpoint.protocol != Protocol::Https {
-            return Vec::new();
-        }
-        let Some((_, cert)) = ctx.leaf(endpoint) else {
+        let Some(cert) = ctx.leaf_served_on(endpoint, Protocol::Https) else {
             return Vec::new();
         };
         let namespaces: Vec<String> = ctx.organisation().namespaces.iter().map(|n| n.name.clone()).collect();
         let missing = missing_names(cert, &namespaces);
-        if missing.is_empty() || cert.details.is_ca {
+        if missing.is_empty() {
             return Vec::new();
         }
         vec![Hit::new(format!(

@@ -269,6 +269,14 @@ impl<'a> Context<'a> {
             .unwrap_or(&[])
     }
 
+    /// The end-entity leaf an endpoint presented, when the endpoint speaks `protocol`.
+    pub fn leaf_served_on(&self, endpoint: &Endpoint, protocol: crate::probe::Protocol) -> Option<&'a Certificate> {
+        if endpoint.protocol != protocol {
+            return None;
+        }
+        self.leaf(endpoint).map(|(_, c)| c).filter(|c| !c.details.is_ca)
+    }
+
     /// The leaf an endpoint presented, with its inventory index.
     pub fn leaf(&self, endpoint: &Endpoint) -> Option<(usize, &'a Certificate)> {
         let i = self.inventory.index_of(endpoint.leaf()?)?;
@@ -561,6 +569,14 @@ pub(crate) fn positive_int(key: &str, value: &toml::Value) -> Result<u32, String
         .and_then(|v| u32::try_from(v).ok())
         .filter(|v| *v > 0)
         .ok_or_else(|| format!("`{key}` must be a positive integer"))
+}
+
+/// Reads a TOML severity name (`"low"` …).
+pub(crate) fn severity_param(key: &str, value: &toml::Value) -> Result<Severity, String> {
+    value
+        .as_str()
+        .ok_or_else(|| format!("`{key}` must be a severity name"))?
+        .parse()
 }
 
 /// Reads a TOML array of strings.

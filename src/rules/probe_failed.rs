@@ -1,7 +1,7 @@
 //! `probe-failed`: a target that could not be audited (DNS, refused, timeout, TLS alert,
 //! protocol error), with the kind and the server's own words.
 
-use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::{Endpoint, EndpointStatus};
 use crate::probe::ErrorKind;
 
@@ -41,10 +41,7 @@ impl Rule for ProbeFailed {
     fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
         match key {
             "expanded_severity" => {
-                self.expanded_severity = value
-                    .as_str()
-                    .ok_or_else(|| "`expanded_severity` must be a severity name".to_string())?
-                    .parse()?;
+                self.expanded_severity = severity_param(key, value)?;
                 Ok(())
             }
             other => Err(format!(

@@ -1,7 +1,7 @@
 //! `untrusted-issuer`: the chain does not validate to a trust anchor (self-signed, unknown
 //! CA, missing intermediate, expired issuer, weak or bad signature, wrong key usage).
 
-use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{service_names, severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::{Certificate, Services};
 use crate::trust::TrustStatus;
 
@@ -46,10 +46,7 @@ impl Rule for UntrustedIssuer {
     fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
         match key {
             "unexposed_severity" => {
-                self.unexposed_severity = value
-                    .as_str()
-                    .ok_or_else(|| "`unexposed_severity` must be a severity name".to_string())?
-                    .parse()?;
+                self.unexposed_severity = severity_param(key, value)?;
                 Ok(())
             }
             other => Err(format!(
