@@ -76,6 +76,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub pack: Option<PathBuf>,
 
+    /// Accepted-risk waivers (TOML): waived findings stay in the reports but do not fail the scan.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
     /// Evaluate as of this instant (RFC 3339 or YYYY-MM-DD; default: now).
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_instant)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,

@@ -12,4 +12,5 @@ pub mod rules;
 pub mod scan;
 pub mod time;
 pub mod trust;
+pub mod waivers;
 pub mod x509;

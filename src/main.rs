@@ -64,6 +64,22 @@ fn run_scan(args: ScanArgs) -> u8 {
                 report.summary.result,
                 report.scan.fail_on,
             );
+            if !report.waivers.is_empty() {
+                let count = |status: &str| report.waivers.iter().filter(|w| w.status == status).count();
+                eprintln!(
+                    "certaudit: waivers: {} applied ({} finding(s) waived), {} expired, {} unused",
+                    count("applied"),
+                    report.summary.waived,
+                    count("expired"),
+                    count("unused")
+                );
+                for w in report.waivers.iter().filter(|w| w.status != "applied") {
+                    eprintln!(
+                        "certaudit: warning: waiver at line {} ({}) is {}",
+                        w.line, w.rule, w.status
+                    );
+                }
+            }
             if report.scan.interrupted {
                 eprintln!("certaudit: the scan was interrupted: the reports are marked as incomplete");
             }
@@ -128,6 +144,8 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
         target_texts,
         probe,
         resolve_texts: args.resolve,
+        waivers: args.waivers,
+        command_line: std::env::args().collect(),
     })
 }
 

@@ -33,6 +33,10 @@ pub struct ScanOptions {
     pub probe: ProbeOptions,
     /// `--resolve` values as given, for the report.
     pub resolve_texts: Vec<String>,
+    /// `--waivers FILE`.
+    pub waivers: Option<PathBuf>,
+    /// The command line as given, for the report's metadata.
+    pub command_line: Vec<String>,
 }
 
 /// A configuration problem: nothing was scanned (exit code 2).
@@ -48,6 +52,8 @@ pub enum ConfigError {
     Invalid { what: String, message: String },
     #[error(transparent)]
     Target(#[from] TargetError),
+    #[error(transparent)]
+    Waivers(#[from] crate::waivers::WaiverError),
 }
 
 /// Scan failure after configuration: the reports could not be written.
@@ -110,6 +116,10 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     let started_at = Utc::now();
     let at = options.at.unwrap_or(started_at);
     let rule_set = load_rule_set(options.pack.as_ref())?;
+    let waivers = match &options.waivers {
+        Some(path) => Some(crate::waivers::load(path).map_err(ConfigError::from)?),
+        None => None,
+    };
     let anchors = TrustAnchors::load(options.public_roots, &options.trust_anchors).map_err(ConfigError::from)?;
     if anchors.is_empty() {
         return Err(ConfigError::Invalid {
@@ -161,6 +171,8 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
             fail_on: options.fail_on,
             probe: probe_settings,
             interrupted,
+            waivers: waivers.as_ref(),
+            command_line: &options.command_line,
         },
     );
     let written = report::write_all(&report, &options.formats, &options.out)?;

@@ -449,7 +449,10 @@ fn csv_neutralises_formula_subjects() {
             "days_left",
             "message",
             "remediation",
-            "waived"
+            "waived",
+            "waiver_reason",
+            "waiver_owner",
+            "waiver_expires"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();

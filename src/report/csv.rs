@@ -6,7 +6,7 @@ use std::io::Write;
 use super::Report;
 
 /// The fixed column order (documented in the README).
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 16] = [
     "severity",
     "rule",
     "title",
@@ -20,6 +20,9 @@ pub const COLUMNS: [&str; 13] = [
     "message",
     "remediation",
     "waived",
+    "waiver_reason",
+    "waiver_owner",
+    "waiver_expires",
 ];
 
 /// Writes the findings as CSV.
@@ -47,6 +50,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
             text(&f.message),
             text(&f.remediation),
             if f.waiver.is_some() { "yes" } else { "no" }.to_string(),
+            text(f.waiver.as_ref().map(|w| w.reason.as_str()).unwrap_or("")),
+            text(f.waiver.as_ref().map(|w| w.owner.as_str()).unwrap_or("")),
+            text(f.waiver.as_ref().map(|w| w.expires.as_str()).unwrap_or("")),
         ])?;
     }
     writer.flush()?;

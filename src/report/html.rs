@@ -39,6 +39,7 @@ struct FindingView<'a> {
     remediation: &'a str,
     references: &'a [String],
     waived: bool,
+    waiver: Option<&'a super::model::WaiverEntry>,
 }
 
 /// One certificate's row in a server's bindings matrix.
@@ -114,6 +115,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
                 remediation: &f.remediation,
                 references: &f.references,
                 waived: f.waiver.is_some(),
+                waiver: f.waiver.as_ref(),
             }
         })
         .collect();

@@ -76,5 +76,28 @@ pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<
         w.flush().map_err(write_error)?;
         written.push(path);
     }
+    written.push(write_manifest(out, &written)?);
     Ok(written)
+}
+
+/// The manifest beside the reports: `SHA256SUMS` in the format `sha256sum -c` checks.
+pub const MANIFEST: &str = "SHA256SUMS";
+
+/// Writes `SHA256SUMS` for `files` (all in `out`) and returns its path.
+fn write_manifest(out: &Path, files: &[PathBuf]) -> Result<PathBuf, ReportError> {
+    let mut text = String::new();
+    for path in files {
+        let bytes = std::fs::read(path).map_err(|source| ReportError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        text.push_str(&format!("{}  {name}\n", crate::digest::sha256_hex(&bytes)));
+    }
+    let path = out.join(MANIFEST);
+    std::fs::write(&path, text).map_err(|source| ReportError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
 }

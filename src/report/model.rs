@@ -14,6 +14,7 @@ use crate::probe::{AutodiscoverCheck, ErrorKind, Protocol};
 use crate::rules::{days_between, Finding, PackInfo, Severity};
 use crate::time::rfc3339 as timestamp;
 use crate::trust::{ServedChain, Trust};
+use crate::waivers::{WaiverSet, WaiverStatus};
 
 /// The schema identifier of this report version.
 pub const SCHEMA: &str = "certaudit.report/v1";
@@ -31,6 +32,8 @@ pub struct Report {
     /// Autodiscover reachability per accepted domain (only when probing).
     pub autodiscover: Vec<AutodiscoverCheck>,
     pub findings: Vec<FindingEntry>,
+    /// Every waiver of `--waivers` and what became of it (applied, expired, unused).
+    pub waivers: Vec<WaiverStatus>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +55,20 @@ pub struct Scan {
     pub probe: Option<ProbeSettings>,
     /// Ctrl-C stopped the scan: some targets were not probed (their endpoints say so).
     pub interrupted: bool,
+    /// The waiver file in force, with its SHA-256.
+    pub waivers: Option<FileRef>,
+    /// The command line (passwords are never on it: only the names of the variable or file
+    /// that hold them).
+    pub command_line: Vec<String>,
+    /// The host the scan ran on.
+    pub host: String,
+}
+
+/// A file the scan was configured with, identified by its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileRef {
+    pub path: String,
+    pub sha256: String,
 }
 
 /// How live endpoints were probed.
@@ -238,6 +255,8 @@ pub struct RunInfo<'a> {
     pub fail_on: Severity,
     pub probe: Option<ProbeSettings>,
     pub interrupted: bool,
+    pub waivers: Option<&'a WaiverSet>,
+    pub command_line: &'a [String],
 }
 
 impl Report {
@@ -288,9 +307,34 @@ impl Report {
                 }
             })
             .collect();
+        let waivers: &[crate::waivers::Waiver] = run.waivers.map(|w| w.waivers.as_slice()).unwrap_or(&[]);
+        let mut matched = vec![0usize; waivers.len()];
         let findings: Vec<FindingEntry> = findings
             .iter()
-            .map(|f| FindingEntry {
+            .map(|f| {
+                let cert = f.certificate.map(|i| &inventory.certificates[i]);
+                let endpoint = f.endpoint.map(|e| inventory.endpoints[e].target.as_str());
+                let mut waiver = None;
+                for (i, w) in waivers.iter().enumerate() {
+                    if w.covers(
+                        f.rule.id,
+                        cert.map(|c| c.thumbprint.as_str()),
+                        endpoint,
+                        f.server.as_deref(),
+                    ) {
+                        matched[i] += 1;
+                        if waiver.is_none() && run.evaluated_at < w.ends_at {
+                            waiver = Some(WaiverEntry {
+                                reason: w.reason.clone(),
+                                owner: w.owner.clone(),
+                                expires: w.expires.clone(),
+                            });
+                        }
+                    }
+                }
+                (f, waiver)
+            })
+            .map(|(f, waiver)| FindingEntry {
                 rule: f.rule.id.to_string(),
                 severity: f.severity,
                 title: f.rule.title.to_string(),
@@ -302,7 +346,30 @@ impl Report {
                 evidence: f.evidence.clone(),
                 remediation: f.remediation.clone(),
                 references: f.rule.references.iter().map(|r| r.to_string()).collect(),
-                waiver: None,
+                waiver,
+            })
+            .collect();
+        let waiver_statuses: Vec<WaiverStatus> = waivers
+            .iter()
+            .zip(&matched)
+            .map(|(w, &n)| WaiverStatus {
+                line: w.line,
+                rule: w.rule.clone(),
+                thumbprint: w.thumbprint.clone(),
+                endpoint: w.endpoint.clone(),
+                server: w.server.clone(),
+                reason: w.reason.clone(),
+                owner: w.owner.clone(),
+                expires: w.expires.clone(),
+                status: if run.evaluated_at >= w.ends_at {
+                    "expired"
+                } else if n == 0 {
+                    "unused"
+                } else {
+                    "applied"
+                }
+                .to_string(),
+                matched: n,
             })
             .collect();
         let mut counts = SeverityCounts::default();
@@ -351,6 +418,12 @@ impl Report {
                 inputs: inventory.inputs.clone(),
                 probe: run.probe.clone(),
                 interrupted: run.interrupted,
+                waivers: run.waivers.map(|w| FileRef {
+                    path: w.source.clone(),
+                    sha256: w.sha256.clone(),
+                }),
+                command_line: run.command_line.to_vec(),
+                host: gethostname::gethostname().to_string_lossy().into_owned(),
             },
             summary: Summary {
                 certificates: certificates.len(),
@@ -372,6 +445,7 @@ impl Report {
             endpoints,
             autodiscover: inventory.autodiscover.clone(),
             findings,
+            waivers: waiver_statuses,
         }
     }
 
