@@ -171,6 +171,10 @@ pub fn render(report: &Report) -> tera::Result<String> {
     ctx.insert("certificates", &certificates);
     ctx.insert("servers", &servers);
     ctx.insert("endpoints", &endpoints);
+    let mut soonest: Vec<&CertificateView<'_>> = certificates.iter().filter(|v| !v.cert.is_ca).collect();
+    soonest.sort_by_key(|v| v.cert.days_left);
+    soonest.truncate(5);
+    ctx.insert("soonest", &soonest);
     ctx.insert("matrix_services", &MATRIX_SERVICES);
     tera.render("report.html", &ctx)
 }
