@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::rules::pack::line_col;
+use crate::rules::pack::{line_col, toml_error_place};
 use crate::rules::{registry, server_key};
 
 /// A waiver file that cannot be used, with the place that is wrong.
@@ -141,14 +141,14 @@ pub fn parse(file: &str, text: &str) -> Result<WaiverSet, WaiverError> {
             message,
         }
     };
-    let raw: RawFile = toml::from_str(text).map_err(|e| match e.span() {
-        Some(span) => at(span, e.message().to_string()),
-        None => WaiverError {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let (line, column) = toml_error_place(text, &e);
+        WaiverError {
             file: file.to_string(),
-            line: 0,
-            column: 0,
+            line,
+            column,
             message: e.message().to_string(),
-        },
+        }
     })?;
     let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
     let mut waivers = Vec::new();

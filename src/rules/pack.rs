@@ -104,14 +104,14 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
             message,
         }
     };
-    let raw: RawPack = toml::from_str(text).map_err(|e| match e.span() {
-        Some(span) => at(span, e.message().to_string()),
-        None => PackError {
+    let raw: RawPack = toml::from_str(text).map_err(|e| {
+        let (line, column) = toml_error_place(text, &e);
+        PackError {
             file: file.to_string(),
-            line: 0,
-            column: 0,
+            line,
+            column,
             message: e.message().to_string(),
-        },
+        }
     })?;
     if raw.id.trim().is_empty() {
         return Err(at(0..0, "`id` must not be empty".into()));
@@ -166,6 +166,12 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
         },
         rules,
     })
+}
+
+/// 1-based line and column of a byte offset.
+/// Line and column of a TOML syntax or schema error ((0, 0) when it has no place).
+pub(crate) fn toml_error_place(text: &str, e: &toml::de::Error) -> (usize, usize) {
+    e.span().map(|span| line_col(text, span.start)).unwrap_or((0, 0))
 }
 
 /// 1-based line and column of a byte offset.
