@@ -204,23 +204,19 @@ pub async fn run_async(
     let checks = domains.len();
     let bar = progress_bar(options.progress, (jobs.len() + checks) as u64);
     let prober = TlsProber::default();
-    let total = jobs.len();
     let job_targets: Vec<Target> = jobs.iter().map(|j| j.target.clone()).collect();
-    let mut results: Vec<Option<ProbedEndpoint>> = vec![None; total];
-    let mut pending: Vec<Option<Job>> = jobs.into_iter().map(Some).collect();
+    let mut results: Vec<Option<ProbedEndpoint>> = vec![None; jobs.len()];
     let mut set: JoinSet<(usize, ProbedEndpoint)> = JoinSet::new();
-    let mut interrupted = false;
-    for (i, slot) in pending.iter_mut().enumerate() {
+    // Jobs start in order, so those before `started` were started and the rest were not.
+    let mut started = 0;
+    for (i, job) in jobs.into_iter().enumerate() {
         let permit = tokio::select! {
             biased;
             _ = wait_cancelled(cancel.clone()) => None,
             permit = semaphore.clone().acquire_owned() => permit.ok(),
         };
-        let Some(permit) = permit else {
-            interrupted = true;
-            break;
-        };
-        let Some(job) = slot.take() else { continue };
+        let Some(permit) = permit else { break };
+        started = i + 1;
         let prober = prober.clone();
         let timeout = options.timeout;
         let bar = bar.clone();
@@ -231,6 +227,7 @@ pub async fn run_async(
             (i, probed)
         });
     }
+    let interrupted = started < job_targets.len();
     let provider = prober.provider();
     let adc = autodiscover::check_all(domains, anchors, &provider, options, &semaphore, &bar);
     let (_, autodiscover) = tokio::join!(
@@ -246,15 +243,15 @@ pub async fn run_async(
     bar.finish_and_clear();
     let endpoints = results
         .into_iter()
-        .zip(pending)
         .zip(job_targets)
-        .map(|((done, job), target)| match (done, job) {
-            (Some(done), _) => done,
-            (None, Some(_)) => unprobed(
+        .enumerate()
+        .map(|(i, (done, target))| match done {
+            Some(done) => done,
+            None if i >= started => unprobed(
                 &target,
                 ProbeError::new(ErrorKind::Interrupted, "not probed: the run was interrupted first"),
             ),
-            (None, None) => unprobed(
+            None => unprobed(
                 &target,
                 ProbeError::new(ErrorKind::Internal, "the probe task stopped without a result"),
             ),
