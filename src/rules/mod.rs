@@ -277,6 +277,18 @@ impl<'a> Context<'a> {
         self.leaf(endpoint).map(|(_, c)| c).filter(|c| !c.details.is_ca)
     }
 
+    /// The Exchange services answering on these endpoints, each once, in first-seen order.
+    pub fn services_of_endpoints(&self, endpoints: &[usize]) -> Vec<String> {
+        let mut services: Vec<String> = Vec::new();
+        for &e in endpoints {
+            let s = self.inventory.endpoints[e].protocol.service();
+            if !services.iter().any(|x| x == s) {
+                services.push(s.to_string());
+            }
+        }
+        services
+    }
+
     /// The leaf an endpoint presented, with its inventory index.
     pub fn leaf(&self, endpoint: &Endpoint) -> Option<(usize, &'a Certificate)> {
         let i = self.inventory.index_of(endpoint.leaf()?)?;
@@ -491,14 +503,7 @@ fn served_on(mut hit: Hit, cert: usize, ctx: &Context<'_>) -> Hit {
     }
     if hit.server.is_none() && hit.endpoint.is_none() {
         hit.endpoint = Some(serving[0]);
-        let mut services: Vec<String> = Vec::new();
-        for &e in serving {
-            let s = endpoints[e].protocol.service().to_string();
-            if !services.contains(&s) {
-                services.push(s);
-            }
-        }
-        hit.services = services;
+        hit.services = ctx.services_of_endpoints(serving);
     }
     hit
 }

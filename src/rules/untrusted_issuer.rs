@@ -94,15 +94,7 @@ impl Rule for UntrustedIssuer {
                 .find(|&e| endpoints[e].protocol.is_client_facing());
             let e = client_facing.unwrap_or(first);
             let mut h = hit.at_endpoint(e, &endpoints[e]);
-            h.services = serving
-                .iter()
-                .map(|&i| endpoints[i].protocol.service().to_string())
-                .fold(Vec::new(), |mut acc, s| {
-                    if !acc.contains(&s) {
-                        acc.push(s);
-                    }
-                    acc
-                });
+            h.services = ctx.services_of_endpoints(serving);
             if client_facing.is_some() {
                 h = h.with("exposure", "served on a client-facing port");
             } else {
