@@ -1,10 +1,9 @@
 //! `missing-autodiscover-san`: a certificate bound to IIS lacks `autodiscover.<domain>` for an
 //! accepted domain (a wildcard for the domain covers it).
 
-use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{endpoint_lacks_names, service_names, uncovered_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::{Certificate, Endpoint, Services};
 use crate::probe::Protocol;
-use crate::x509::names_cover;
 
 static META: RuleMeta = RuleMeta {
     id: "missing-autodiscover-san",
@@ -64,23 +63,19 @@ impl Rule for MissingAutodiscoverSan {
         if missing.is_empty() {
             return Vec::new();
         }
-        vec![Hit::new(format!(
-            "{} serves a certificate that lacks {}.",
-            endpoint.target,
-            missing.join(", ")
-        ))
-        .with("missing_names", missing)
-        .with("accepted_domains", domains)
-        .with("dns_names", cert.details.dns_names.clone())
-        .at_endpoint(index, endpoint)]
+        vec![endpoint_lacks_names(
+            index,
+            endpoint,
+            cert,
+            missing,
+            "accepted_domains",
+            domains,
+        )]
     }
 }
 
 /// `autodiscover.<domain>` names the certificate does not cover.
 fn missing_names(cert: &Certificate, domains: &[String]) -> Vec<String> {
-    domains
-        .iter()
-        .map(|d| format!("autodiscover.{d}"))
-        .filter(|name| !names_cover(&cert.details.dns_names, name))
-        .collect()
+    let wanted: Vec<String> = domains.iter().map(|d| format!("autodiscover.{d}")).collect();
+    uncovered_names(cert, &wanted)
 }

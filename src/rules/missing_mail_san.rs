@@ -1,10 +1,9 @@
 //! `missing-mail-san`: a certificate bound to IIS or SMTP lacks a client namespace
 //! (from `--namespace` and the virtual directories' internal and external URLs).
 
-use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{endpoint_lacks_names, service_names, uncovered_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::{Certificate, Endpoint, Services};
 use crate::probe::Protocol;
-use crate::x509::names_cover;
 
 static META: RuleMeta = RuleMeta {
     id: "missing-mail-san",
@@ -37,7 +36,7 @@ impl Rule for MissingMailSan {
         if namespaces.is_empty() || ctx.is_auth_certificate(cert) {
             return Vec::new();
         }
-        let missing = missing_names(cert, &namespaces);
+        let missing = uncovered_names(cert, &namespaces);
         if missing.is_empty() {
             return Vec::new();
         }
@@ -69,27 +68,17 @@ impl Rule for MissingMailSan {
             return Vec::new();
         };
         let namespaces: Vec<String> = ctx.organisation().namespaces.iter().map(|n| n.name.clone()).collect();
-        let missing = missing_names(cert, &namespaces);
+        let missing = uncovered_names(cert, &namespaces);
         if missing.is_empty() {
             return Vec::new();
         }
-        vec![Hit::new(format!(
-            "{} serves a certificate that lacks {}.",
-            endpoint.target,
-            missing.join(", ")
-        ))
-        .with("missing_names", missing)
-        .with("namespaces", namespaces)
-        .with("dns_names", cert.details.dns_names.clone())
-        .at_endpoint(index, endpoint)]
+        vec![endpoint_lacks_names(
+            index,
+            endpoint,
+            cert,
+            missing,
+            "namespaces",
+            namespaces,
+        )]
     }
-}
-
-/// Namespaces the certificate does not cover.
-fn missing_names(cert: &Certificate, namespaces: &[String]) -> Vec<String> {
-    namespaces
-        .iter()
-        .filter(|n| !names_cover(&cert.details.dns_names, n))
-        .cloned()
-        .collect()
 }

@@ -576,6 +576,35 @@ pub(crate) fn positive_int(key: &str, value: &toml::Value) -> Result<u32, String
         .ok_or_else(|| format!("`{key}` must be a positive integer"))
 }
 
+/// The names of `wanted` that the certificate's SAN DNS names do not cover (RFC 6125).
+pub(crate) fn uncovered_names(cert: &Certificate, wanted: &[String]) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|n| !crate::x509::names_cover(&cert.details.dns_names, n))
+        .cloned()
+        .collect()
+}
+
+/// The hit for an endpoint whose certificate lacks `missing` of the names listed as `key`.
+pub(crate) fn endpoint_lacks_names(
+    index: usize,
+    endpoint: &Endpoint,
+    cert: &Certificate,
+    missing: Vec<String>,
+    key: &str,
+    wanted: Vec<String>,
+) -> Hit {
+    Hit::new(format!(
+        "{} serves a certificate that lacks {}.",
+        endpoint.target,
+        missing.join(", ")
+    ))
+    .with("missing_names", missing)
+    .with(key, wanted)
+    .with("dns_names", cert.details.dns_names.clone())
+    .at_endpoint(index, endpoint)
+}
+
 /// Reads a TOML severity name (`"low"` …).
 pub(crate) fn severity_param(key: &str, value: &toml::Value) -> Result<Severity, String> {
     value
