@@ -102,11 +102,7 @@ pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target
             message: format!("cannot read: {e}"),
         })?;
         targets.extend(probe::parse_target_list(&path.display().to_string(), &text)?);
-        texts.extend(
-            text.lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-                .filter(|l| !l.is_empty()),
-        );
+        texts.extend(probe::target_lines(&text).map(|(_, line)| line.to_string()));
     }
     Ok((targets, texts))
 }

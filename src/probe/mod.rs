@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use crate::inventory::{Endpoint, EndpointStatus};
 pub use autodiscover::AutodiscoverCheck;
 use conversation::Conversation;
-pub use target::{parse_target, parse_target_list, Host, Protocol, ResolveOverrides, Target, TargetError, TlsStart};
+pub use target::{
+    parse_target, parse_target_list, target_lines, Host, Protocol, ResolveOverrides, Target, TargetError, TlsStart,
+};
 use tls::TlsProber;
 pub use tls::MAX_CHAIN;
 

@@ -242,16 +242,21 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, TargetError> {
     }
 }
 
+/// The TARGET lines of a `--targets` file with their 1-based line numbers: `#` starts a
+/// comment, blank lines are skipped.
+pub fn target_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.split('#').next().unwrap_or("").trim()))
+        .filter(|(_, line)| !line.is_empty())
+}
+
 /// Reads a `--targets` file: one TARGET per line, `#` starts a comment.
 pub fn parse_target_list(name: &str, text: &str) -> Result<Vec<Target>, TargetError> {
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
+    for (n, line) in target_lines(text) {
         out.extend(parse_target(line).map_err(|e| TargetError {
-            message: format!("{}:{}: {}", name, n + 1, e.message),
+            message: format!("{name}:{n}: {}", e.message),
             ..e
         })?);
     }
