@@ -76,7 +76,7 @@ fn run_scan(args: ScanArgs) -> u8 {
                 for w in report.waivers.iter().filter(|w| w.status != "applied") {
                     eprintln!(
                         "certaudit: warning: waiver at line {} ({}) is {}",
-                        w.line, w.rule, w.status
+                        w.waiver.line, w.waiver.rule, w.status
                     );
                 }
             }

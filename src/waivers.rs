@@ -62,7 +62,7 @@ struct RawWaiver {
 }
 
 /// One accepted risk.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Waiver {
     /// Line of the `[[waiver]]` table, for people reading the report.
     pub line: usize,
@@ -77,6 +77,7 @@ pub struct Waiver {
     /// The last day the waiver applies (`YYYY-MM-DD`), or the instant given.
     pub expires: String,
     /// The first instant it no longer applies.
+    #[serde(skip)]
     pub ends_at: DateTime<Utc>,
 }
 
@@ -91,14 +92,8 @@ pub struct WaiverSet {
 /// What became of a waiver in a scan.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverStatus {
-    pub line: usize,
-    pub rule: String,
-    pub thumbprint: Option<String>,
-    pub endpoint: Option<String>,
-    pub server: Option<String>,
-    pub reason: String,
-    pub owner: String,
-    pub expires: String,
+    #[serde(flatten)]
+    pub waiver: Waiver,
     /// `applied` (it waived findings), `expired` (past its date: applies no more), `unused`.
     pub status: String,
     /// Findings it waived (applied), or would have waived (expired).

@@ -353,14 +353,7 @@ impl Report {
             .iter()
             .zip(&matched)
             .map(|(w, &n)| WaiverStatus {
-                line: w.line,
-                rule: w.rule.clone(),
-                thumbprint: w.thumbprint.clone(),
-                endpoint: w.endpoint.clone(),
-                server: w.server.clone(),
-                reason: w.reason.clone(),
-                owner: w.owner.clone(),
-                expires: w.expires.clone(),
+                waiver: w.clone(),
                 status: if run.evaluated_at >= w.ends_at {
                     "expired"
                 } else if n == 0 {
