@@ -112,6 +112,16 @@ pub async fn smtp(c: &mut Conversation) -> Result<(), ProbeError> {
     Ok(())
 }
 
+/// A refused STARTTLS/STLS: rejected when the server had advertised it, not offered when it
+/// had not said (no capability list).
+fn refusal_kind(advertised: bool) -> ErrorKind {
+    if advertised {
+        ErrorKind::StarttlsRejected
+    } else {
+        ErrorKind::StarttlsNotOffered
+    }
+}
+
 /// True when a capability list (space-separated atoms) holds `name`.
 fn has_capability(list: &str, name: &str) -> bool {
     list.split_whitespace().any(|c| c.eq_ignore_ascii_case(name))
@@ -188,11 +198,7 @@ pub async fn imap(c: &mut Conversation) -> Result<(), ProbeError> {
     c.send("a002 STARTTLS", "the STARTTLS command").await?;
     let (status, text, _) = imap_tagged(c, "a002", "the STARTTLS reply").await?;
     if status != "OK" {
-        let kind = if capabilities.is_some() {
-            ErrorKind::StarttlsRejected
-        } else {
-            ErrorKind::StarttlsNotOffered
-        };
+        let kind = refusal_kind(capabilities.is_some());
         return Err(ProbeError::new(
             kind,
             format!(
@@ -256,11 +262,7 @@ pub async fn pop3(c: &mut Conversation) -> Result<(), ProbeError> {
     c.send("STLS", "the STLS command").await?;
     let reply = c.read_line("the STLS reply").await?;
     if !reply.starts_with("+OK") {
-        let kind = if capabilities.is_some() {
-            ErrorKind::StarttlsRejected
-        } else {
-            ErrorKind::StarttlsNotOffered
-        };
+        let kind = refusal_kind(capabilities.is_some());
         return Err(ProbeError::new(
             kind,
             format!("the server answered STLS with {}", quote(reply.as_bytes())),
