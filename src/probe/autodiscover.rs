@@ -130,31 +130,17 @@ async fn check(client: &reqwest::Client, domain: &str, options: &ProbeOptions) -
     let host = format!("autodiscover.{domain}");
     let url = url_for(domain);
     let checked_at: DateTime<Utc> = Utc::now();
-    let address = match options.resolve.get(&host).and_then(|a| a.first()) {
-        Some(a) => Some(SocketAddr::new(a.ip, a.port.unwrap_or(443)).to_string()),
-        None => match tokio::time::timeout(options.timeout, tokio::net::lookup_host((host.as_str(), 443))).await {
-            Err(_) => {
-                return failed(
-                    domain,
-                    None,
-                    super::conversation::timed_out("the DNS lookup", options.timeout),
-                )
-            }
-            Ok(Err(e)) => {
-                return failed(
-                    domain,
-                    None,
-                    ProbeError::new(ErrorKind::Dns, format!("{host} does not resolve: {e}")),
-                )
-            }
-            Ok(Ok(mut addrs)) => addrs.next().map(|a| a.to_string()),
-        },
-    };
+    // The HTTP client resolves the name itself (or takes the `--resolve` override), once.
+    let address = options
+        .resolve
+        .get(&host)
+        .and_then(|a| a.first())
+        .map(|a| SocketAddr::new(a.ip, a.port.unwrap_or(443)).to_string());
     let response = client.get(&url).send().await;
     let mut result = AutodiscoverCheck {
         domain: domain.to_string(),
         url,
-        address: address.clone(),
+        address,
         status: "ok".into(),
         http_status: None,
         error: None,
@@ -162,6 +148,9 @@ async fn check(client: &reqwest::Client, domain: &str, options: &ProbeOptions) -
     };
     match response {
         Ok(r) => {
+            if let Some(remote) = r.remote_addr() {
+                result.address = Some(remote.to_string());
+            }
             let code = r.status().as_u16();
             result.http_status = Some(code);
             if !NORMAL.contains(&code) {
@@ -176,16 +165,21 @@ async fn check(client: &reqwest::Client, domain: &str, options: &ProbeOptions) -
         }
         Err(e) => {
             result.status = "error".into();
-            result.error = Some(classify(&e, options));
+            result.error = Some(classify(&e, &host, options));
         }
     }
     result
 }
 
 /// Names a reqwest failure by what lies under it: TLS validation, refusal, timeout.
-fn classify(e: &reqwest::Error, options: &ProbeOptions) -> ProbeError {
+fn classify(e: &reqwest::Error, host: &str, options: &ProbeOptions) -> ProbeError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
+        // hyper-util's connector names a failed lookup "dns error", with the resolver's words beneath.
+        if s.to_string() == "dns error" {
+            let words = s.source().map(|w| w.to_string()).unwrap_or_default();
+            return ProbeError::new(ErrorKind::Dns, format!("{host} does not resolve: {words}"));
+        }
         // An io::Error hides what it wraps from `source()`: look inside it too.
         let inner = s
             .downcast_ref::<std::io::Error>()
