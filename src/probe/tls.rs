@@ -145,7 +145,11 @@ impl TlsProber {
         let connector = TlsConnector::from(Arc::new(config));
         let result = tokio::time::timeout_at(deadline, connector.connect(server_name, stream)).await;
         let mut capture = Capture {
-            chain: verifier.chain.lock().map(|c| c.clone()).unwrap_or_default(),
+            chain: verifier
+                .chain
+                .lock()
+                .map(|mut c| std::mem::take(&mut *c))
+                .unwrap_or_default(),
             ..Capture::default()
         };
         let outcome = match result {
