@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let out = sample.join("exports");
     let _ = std::fs::remove_dir_all(&out);
-    for dir in ["organization", "EX01", "EX02", "EX03"] {
+    for dir in ["organization", "EX01", "EX02", "EX03", "EDGE01"] {
         std::fs::create_dir_all(out.join(dir))?;
     }
     // EX01: the current certificate on IIS and SMTP, last year's still on SMTP, the setup
@@ -112,6 +112,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         exchange_certificates(&[unknown, unknown_smtp]),
     )?;
 
+    // EDGE01: the Edge Transport server in the perimeter network, with the expiring SMTP
+    // certificate (its Edge Subscription must be re-created when it is replaced).
+    std::fs::write(
+        out.join("EDGE01/Get-ExchangeCertificate.xml"),
+        exchange_certificates(&[c(smtp, "edge01.contoso.com", SMTP, 1, false)]),
+    )?;
+    std::fs::write(
+        out.join("organization/Get-ExchangeServer.xml"),
+        exchange_servers(&[
+            ("EX01", "ex01.contoso.com", false),
+            ("EX02", "ex02.contoso.com", false),
+            ("EX03", "ex03.contoso.com", false),
+            ("EDGE01", "edge01.contoso.com", true),
+        ]),
+    )?;
     std::fs::write(
         out.join("organization/Get-AuthConfig.xml"),
         auth_config(&thumbprint(auth), None, None),
@@ -141,15 +156,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             connector(false, "Inbound from Office 365", &["EX01"], Some(mail_name)),
         ]),
     )?;
-    std::fs::write(
-        out.join("organization/Get-SendConnector.xml"),
-        clixml(&[connector(
-            true,
-            "Outbound to Office 365",
-            &["EX01", "EX02"],
-            Some(mail_name),
-        )]),
-    )?;
+    // The hybrid wizard's send connector: CloudServicesMailEnabled marks the hybrid deployment.
+    let mut outbound = connector(true, "Outbound to Office 365", &["EX01", "EX02"], Some(mail_name));
+    outbound.props.push(("CloudServicesMailEnabled".into(), P::B(true)));
+    std::fs::write(out.join("organization/Get-SendConnector.xml"), clixml(&[outbound]))?;
     std::fs::write(
         out.join("EX02/Get-ImapSettings.xml"),
         clixml(&[protocol_settings(true, "EX02", Some("*.contoso.com"))]),

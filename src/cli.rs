@@ -19,8 +19,22 @@ pub struct Cli {
 pub enum Command {
     /// Read certificate stores, evaluate them with a rule pack and write reports.
     Scan(Box<ScanArgs>),
+    /// Pre-renewal checklist: scan like `scan`, then write checklist.html, .md and .json with a
+    /// renewal plan for each certificate in service that expires before --before or has findings.
+    Checklist(Box<ChecklistArgs>),
     /// List the rules of a pack: id, enabled, severity, title.
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    /// Plan certificates that expire before this instant (RFC 3339 or YYYY-MM-DD; default: 60
+    /// days after the evaluation instant).
+    #[arg(long, value_name = "DATE", value_parser = crate::time::parse_instant)]
+    pub before: Option<chrono::DateTime<chrono::Utc>>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]

@@ -120,6 +120,20 @@ pub struct Organisation {
     pub auth_configs: Vec<AuthConfig>,
     pub connectors: Vec<Connector>,
     pub protocol_settings: Vec<ProtocolSetting>,
+    /// `Get-ExchangeServer`: names and roles.
+    pub servers: Vec<ExchangeServer>,
+    /// Signs of a hybrid deployment with Exchange Online, each naming where it was seen.
+    pub hybrid: Vec<String>,
+}
+
+/// An Exchange server from `Get-ExchangeServer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeServer {
+    pub name: String,
+    pub fqdn: Option<String>,
+    /// An Edge Transport server (its certificates are tied to the Edge Subscription).
+    pub edge: bool,
+    pub source: String,
 }
 
 /// A domain or namespace and the places it came from.
@@ -184,6 +198,14 @@ impl Organisation {
         self.auth_configs.extend(other.auth_configs);
         self.connectors.extend(other.connectors);
         self.protocol_settings.extend(other.protocol_settings);
+        self.servers.extend(other.servers);
+        self.hybrid.extend(other.hybrid);
+    }
+
+    /// The `Get-ExchangeServer` entry for a server named by its short name or FQDN.
+    pub fn server(&self, name: &str) -> Option<&ExchangeServer> {
+        let key = crate::rules::server_key(name);
+        self.servers.iter().find(|s| crate::rules::server_key(&s.name) == key)
     }
 
     /// Accepted domains that need an autodiscover name (cloud routing domains do not).

@@ -1,6 +1,7 @@
 //! certaudit: a compliance scanner and audit reporter for the TLS certificates of Microsoft
 //! Exchange organisations. See ARCHITECTURE.md for the pipeline.
 
+pub mod checklist;
 pub mod cli;
 pub mod digest;
 pub mod inputs;

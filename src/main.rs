@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use certaudit::cli::{Cli, Command, RulesArgs, ScanArgs};
+use certaudit::checklist;
+use certaudit::cli::{ChecklistArgs, Cli, Command, RulesArgs, ScanArgs};
 use certaudit::inputs::Password;
 use certaudit::inventory::EndpointStatus;
 use certaudit::outcome::{self, EXIT_UNUSABLE};
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Scan(args) => run_scan(*args),
+        Command::Checklist(args) => run_checklist(*args),
         Command::Rules(args) => run_rules(args),
     };
     ExitCode::from(code)
@@ -30,23 +32,12 @@ fn run_scan(args: ScanArgs) -> u8 {
     match scan::run(&options) {
         Ok(done) => {
             let report = &done.report;
-            for input in &report.scan.inputs {
-                if let Some(error) = &input.error {
-                    eprintln!("certaudit: warning: {}: {error}", input.path);
-                }
-            }
+            print_input_warnings(report);
             let counts = &report.summary.findings;
             let summary: Vec<String> = Severity::DESCENDING
                 .iter()
                 .map(|s| format!("{} {s}", counts.get(*s)))
                 .collect();
-            for endpoint in &report.endpoints {
-                if let (Some(kind), Some(error)) = (&endpoint.error_kind, &endpoint.error) {
-                    if endpoint.status == EndpointStatus::Error {
-                        eprintln!("certaudit: warning: {}: {}: {error}", endpoint.target, kind.as_str());
-                    }
-                }
-            }
             let live = if report.scan.probe.is_some() {
                 format!(
                     ", {} endpoint(s) probed, {} not audited",
@@ -92,6 +83,56 @@ fn run_scan(args: ScanArgs) -> u8 {
             outcome::exit_code(report)
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// Warnings for inputs that could not be read and endpoints that could not be audited.
+fn print_input_warnings(report: &certaudit::report::Report) {
+    for input in &report.scan.inputs {
+        if let Some(error) = &input.error {
+            eprintln!("certaudit: warning: {}: {error}", input.path);
+        }
+    }
+    for endpoint in &report.endpoints {
+        if let (Some(kind), Some(error)) = (&endpoint.error_kind, &endpoint.error) {
+            if endpoint.status == EndpointStatus::Error {
+                eprintln!("certaudit: warning: {}: {}: {error}", endpoint.target, kind.as_str());
+            }
+        }
+    }
+}
+
+fn run_checklist(args: ChecklistArgs) -> u8 {
+    let mut options = match scan_options(args.scan) {
+        Ok(o) => o,
+        Err(e) => return fail(&e.into()),
+    };
+    let at = *options.at.get_or_insert_with(chrono::Utc::now);
+    let before = args.before.unwrap_or_else(|| checklist::default_before(at));
+    let report = match scan::evaluate(&options) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    print_input_warnings(&report);
+    if outcome::nothing_read(&report) {
+        eprintln!("certaudit: error: no certificate could be read from the inputs");
+        return EXIT_UNUSABLE;
+    }
+    let plan = checklist::build(&report, at, before);
+    match checklist::write_all(&plan, &options.out) {
+        Ok(written) => {
+            eprintln!(
+                "certaudit: {} renewal plan(s) for certificates in service expiring before {} or with findings; {} certificate(s) not in service left out",
+                plan.plans.len(),
+                plan.before,
+                plan.not_planned.len()
+            );
+            for path in &written {
+                eprintln!("certaudit: wrote {}", path.display());
+            }
+            0
+        }
+        Err(e) => fail(&ScanError::Report(e)),
     }
 }
 

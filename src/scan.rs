@@ -109,6 +109,13 @@ pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target
 
 /// Runs the whole pipeline and writes the reports.
 pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
+    let report = evaluate(options)?;
+    let written = report::write_all(&report, &options.formats, &options.out)?;
+    Ok(ScanOutcome { report, written })
+}
+
+/// Collects, probes, judges trust and evaluates the rules: the report, not yet written.
+pub fn evaluate(options: &ScanOptions) -> Result<Report, ScanError> {
     let started_at = Utc::now();
     let at = options.at.unwrap_or(started_at);
     let rule_set = load_rule_set(options.pack.as_ref())?;
@@ -156,7 +163,7 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     trust::evaluate_inventory(&mut inventory, &anchors, at);
     trust::evaluate_served_chains(&mut inventory, &anchors, at);
     let findings = rules::evaluate(&inventory, &rule_set, at);
-    let report = Report::build(
+    Ok(Report::build(
         &inventory,
         &findings,
         &RunInfo {
@@ -170,7 +177,5 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
             waivers: waivers.as_ref(),
             command_line: &options.command_line,
         },
-    );
-    let written = report::write_all(&report, &options.formats, &options.out)?;
-    Ok(ScanOutcome { report, written })
+    ))
 }

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use super::clixml::{self, PsObject, PsValue};
 use super::{nrbf, Decoded, InputError};
 use crate::inventory::{
-    AuthConfig, Binding, Connector, InputKind, ProtocolSetting, Services, CERTIFICATE_STATUS, ROOT_CA_TYPE,
+    AuthConfig, Binding, Connector, ExchangeServer, InputKind, ProtocolSetting, Services, CERTIFICATE_STATUS,
+    ROOT_CA_TYPE,
 };
 
 /// Reads a CliXML export. Objects that cannot be used are listed as errors; the rest is kept.
@@ -100,6 +101,28 @@ fn read_object(obj: &PsObject, source: &str, out: &mut Decoded) -> Result<Option
         }
         return Ok(Some("ClientAccessService"));
     }
+    if obj.is("ExchangeServer") {
+        let name = obj.text("Name").ok_or("no Name")?.trim().to_string();
+        let role = obj.text("ServerRole").unwrap_or_default();
+        let edge = obj.text("IsEdgeServer").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            || role.split(',').any(|r| r.trim().eq_ignore_ascii_case("Edge"));
+        out.organisation.servers.push(ExchangeServer {
+            name,
+            fqdn: obj
+                .text("Fqdn")
+                .map(|f| f.trim().to_ascii_lowercase())
+                .filter(|f| !f.is_empty()),
+            edge,
+            source: source.to_string(),
+        });
+        return Ok(Some("ExchangeServer"));
+    }
+    if obj.is("HybridConfiguration") {
+        out.organisation
+            .hybrid
+            .push(format!("{source}: Get-HybridConfiguration"));
+        return Ok(Some("HybridConfiguration"));
+    }
     if obj.is("ReceiveConnector") || obj.is("SmtpSendConnectorConfig") {
         let receive = obj.is("ReceiveConnector");
         let servers: Vec<String> = if receive {
@@ -109,9 +132,17 @@ fn read_object(obj: &PsObject, source: &str, out: &mut Decoded) -> Result<Option
                 .map(|v| v.items().into_iter().filter_map(PsValue::text).collect())
                 .unwrap_or_default()
         };
+        let name = obj.text("Name").or_else(|| obj.text("Identity")).unwrap_or_default();
+        if !receive {
+            if let Some(sign) = hybrid_sign(obj) {
+                out.organisation
+                    .hybrid
+                    .push(format!("{source}: send connector '{name}' {sign}"));
+            }
+        }
         out.organisation.connectors.push(Connector {
             kind: if receive { "Receive" } else { "Send" }.into(),
-            name: obj.text("Name").or_else(|| obj.text("Identity")).unwrap_or_default(),
+            name,
             servers,
             tls_certificate_name: obj.text("TlsCertificateName").filter(|t| !t.trim().is_empty()),
             fqdn: obj.text("Fqdn").filter(|t| !t.trim().is_empty()),
@@ -140,6 +171,28 @@ fn read_object(obj: &PsObject, source: &str, out: &mut Decoded) -> Result<Option
         }));
     }
     Ok(None)
+}
+
+/// Why a send connector shows a hybrid deployment: the hybrid wizard's
+/// `CloudServicesMailEnabled`, or smart hosts / address spaces in Exchange Online Protection.
+fn hybrid_sign(obj: &PsObject) -> Option<String> {
+    if obj
+        .text("CloudServicesMailEnabled")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return Some("has CloudServicesMailEnabled".into());
+    }
+    ["SmartHosts", "AddressSpaces"].iter().find_map(|field| {
+        let values = obj.get(field)?.items();
+        values
+            .iter()
+            .filter_map(|v| v.text())
+            .find(|v| {
+                let v = v.to_ascii_lowercase();
+                v.contains("mail.protection.outlook.com") || v.contains(".mail.onmicrosoft.com")
+            })
+            .map(|v| format!("routes through {v} ({field})"))
+    })
 }
 
 fn type_short(obj: &PsObject) -> String {

@@ -10,6 +10,8 @@ use super::model::{CertificateEntry, EndpointEntry, Report};
 use crate::rules::{server_key, Severity};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
+/// The stylesheet shared by the report and the checklist (inlined: the page needs no other file).
+pub(crate) const STYLE: &str = include_str!("../../templates/style.css");
 
 #[derive(Serialize)]
 struct SeverityCount {
@@ -40,6 +42,48 @@ struct FindingView<'a> {
     references: &'a [String],
     waived: bool,
     waiver: Option<&'a super::model::WaiverEntry>,
+}
+
+/// The findings of one rule within a severity.
+#[derive(Serialize)]
+struct RuleGroup<'a> {
+    rule: &'a str,
+    title: &'a str,
+    findings: Vec<&'a FindingView<'a>>,
+}
+
+/// The findings of one severity, by rule.
+#[derive(Serialize)]
+struct SeverityGroup<'a> {
+    severity: &'static str,
+    count: usize,
+    rules: Vec<RuleGroup<'a>>,
+}
+
+/// Findings grouped by severity (most severe first), then by rule in order of appearance.
+fn group_findings<'a>(findings: &'a [FindingView<'a>]) -> Vec<SeverityGroup<'a>> {
+    Severity::DESCENDING
+        .iter()
+        .filter_map(|severity| {
+            let mut rules: Vec<RuleGroup<'a>> = Vec::new();
+            for f in findings.iter().filter(|f| f.severity == severity.as_str()) {
+                match rules.iter_mut().find(|g| g.rule == f.rule) {
+                    Some(g) => g.findings.push(f),
+                    None => rules.push(RuleGroup {
+                        rule: f.rule,
+                        title: f.title,
+                        findings: vec![f],
+                    }),
+                }
+            }
+            let count = rules.iter().map(|g| g.findings.len()).sum();
+            (count > 0).then_some(SeverityGroup {
+                severity: severity.as_str(),
+                count,
+                rules,
+            })
+        })
+        .collect()
 }
 
 /// One certificate's row in a server's bindings matrix.
@@ -86,7 +130,7 @@ struct CertificateView<'a> {
 /// Renders the report as one HTML document.
 pub fn render(report: &Report) -> tera::Result<String> {
     let mut tera = Tera::default();
-    tera.add_raw_template("report.html", TEMPLATE)?;
+    tera.add_raw_templates([("style.css", STYLE), ("report.html", TEMPLATE)])?;
     let certs = report.certificates_by_sha256();
     let findings: Vec<FindingView<'_>> = report
         .findings
@@ -168,6 +212,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
     ctx.insert("report", report);
     ctx.insert("counts", &counts);
     ctx.insert("findings", &findings);
+    ctx.insert("finding_groups", &group_findings(&findings));
     ctx.insert("certificates", &certificates);
     ctx.insert("servers", &servers);
     ctx.insert("endpoints", &endpoints);

@@ -84,7 +84,7 @@ pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<
 pub const MANIFEST: &str = "SHA256SUMS";
 
 /// Writes `SHA256SUMS` for `files` (all in `out`) and returns its path.
-fn write_manifest(out: &Path, files: &[PathBuf]) -> Result<PathBuf, ReportError> {
+pub(crate) fn write_manifest(out: &Path, files: &[PathBuf]) -> Result<PathBuf, ReportError> {
     let mut text = String::new();
     for path in files {
         let bytes = std::fs::read(path).map_err(|source| ReportError::Write {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::inventory::{
-    AuthConfig, Connector, ContextItem, EndpointStatus, InputRecord, Inventory, ProtocolSetting, Source,
+    AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, Inventory, ProtocolSetting, Source,
 };
 use crate::probe::{AutodiscoverCheck, ErrorKind, Protocol};
 use crate::rules::{days_between, Finding, PackInfo, Severity};
@@ -189,6 +189,10 @@ pub struct OrganisationEntry {
     pub auth_configs: Vec<AuthConfig>,
     pub connectors: Vec<Connector>,
     pub protocol_settings: Vec<ProtocolSetting>,
+    /// Exchange servers and their roles (`Get-ExchangeServer`).
+    pub servers: Vec<ExchangeServer>,
+    /// Signs of a hybrid deployment, each naming where it was seen.
+    pub hybrid: Vec<String>,
 }
 
 /// A probed endpoint.
@@ -433,6 +437,8 @@ impl Report {
                 auth_configs: inventory.organisation.auth_configs.clone(),
                 connectors: inventory.organisation.connectors.clone(),
                 protocol_settings: inventory.organisation.protocol_settings.clone(),
+                servers: inventory.organisation.servers.clone(),
+                hybrid: inventory.organisation.hybrid.clone(),
             },
             certificates,
             endpoints,

@@ -27,6 +27,9 @@ mod weak_key;
 mod weak_signature;
 mod wildcard_on_pop_imap;
 
+pub use connector_certificate_missing::parse_tls_certificate_name;
+pub use internal_name_in_san::internal_name_reason;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;

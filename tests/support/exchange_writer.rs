@@ -391,3 +391,26 @@ pub fn protocol_settings(imap: bool, server: &str, certificate_name: Option<&str
         ms: vec![],
     }
 }
+
+/// `Get-ExchangeServer | Export-Clixml`: (name, FQDN, Edge Transport server).
+pub fn exchange_servers(servers: &[(&str, &str, bool)]) -> String {
+    let objects: Vec<Obj> = servers
+        .iter()
+        .map(|(name, fqdn, edge)| Obj {
+            types: vec!["Deserialized.Microsoft.Exchange.Data.Directory.Management.ExchangeServer".into()],
+            props: vec![
+                ("Name".into(), P::S(name.to_string())),
+                ("Fqdn".into(), P::S(fqdn.to_string())),
+                ("IsEdgeServer".into(), P::B(*edge)),
+                ("IsHubTransportServer".into(), P::B(!edge)),
+                ("IsClientAccessServer".into(), P::B(!edge)),
+                (
+                    "ServerRole".into(),
+                    P::S(if *edge { "Edge" } else { "Mailbox, ClientAccess" }.into()),
+                ),
+            ],
+            ms: vec![],
+        })
+        .collect();
+    clixml(&objects)
+}

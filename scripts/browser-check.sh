@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Renders the sample organisation's report.html and checklist.html in headless Chromium to a
+# PNG screenshot and a PDF each, and fails on any console message (the pages carry a
+# Content-Security-Policy that forbids every external load, so a stray font, image or script
+# shows up as a console message) or on an empty render.
+#
+#   scripts/browser-check.sh [OUT_DIR]     (default: target/browser-check)
+#
+# Needs Chromium (Debian: apt-get install chromium) and the Rust toolchain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(realpath -m "${1:-target/browser-check}")
+rm -rf "$out"
+mkdir -p "$out"
+
+browser=""
+for candidate in chromium chromium-browser google-chrome; do
+  if command -v "$candidate" >/dev/null 2>&1; then browser=$candidate; break; fi
+done
+[ -n "$browser" ] || { echo "browser-check: no chromium found (apt-get install chromium)" >&2; exit 1; }
+
+sample=(samples/contoso/store samples/contoso/exports
+  --trust-anchors samples/contoso/trust-anchors/contoso-root-ca.pem
+  --pfx-password-file samples/contoso/pfx-password.txt --at 2026-06-01 --out "$out")
+cargo build --locked -q
+set +e
+target/debug/certaudit scan "${sample[@]}" 2>"$out/scan.log"
+code=$?
+set -e
+[ "$code" -le 1 ] || { cat "$out/scan.log" >&2; echo "browser-check: scan failed ($code)" >&2; exit 1; }
+target/debug/certaudit checklist "${sample[@]}" 2>"$out/checklist.log"
+
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+run_browser() { # URL, then extra flags
+  local url=$1; shift
+  "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --enable-logging=stderr --v=0 "$@" "$url"
+}
+
+# A blank page rendered the same way: a real render must be far larger than this.
+echo '<!DOCTYPE html><html><body></body></html>' >"$out/blank.html"
+run_browser "file://$out/blank.html" --window-size=1300,2000 --screenshot="$out/blank.png" 2>/dev/null
+blank=$(stat -c %s "$out/blank.png")
+
+status=0
+for page in report checklist; do
+  url="file://$out/$page.html"
+  run_browser "$url" --window-size=1300,2000 --screenshot="$out/$page.png" 2>"$out/$page.console.log"
+  run_browser "$url" --print-to-pdf="$out/$page.pdf" --no-pdf-header-footer 2>>"$out/$page.console.log"
+  if grep -q 'CONSOLE' "$out/$page.console.log"; then
+    echo "browser-check: $page.html wrote to the console:" >&2
+    grep 'CONSOLE' "$out/$page.console.log" >&2
+    status=1
+  fi
+  png=$(stat -c %s "$out/$page.png" 2>/dev/null || echo 0)
+  pages=$(grep -a -c '/Type /Page\b' "$out/$page.pdf" 2>/dev/null || echo 0)
+  if [ "$png" -lt $((blank * 4)) ]; then
+    echo "browser-check: $page.png looks empty ($png bytes; a blank page is $blank)" >&2
+    status=1
+  fi
+  if [ "$pages" -lt 2 ]; then
+    echo "browser-check: $page.pdf has $pages page(s); the sample needs several" >&2
+    status=1
+  fi
+  echo "browser-check: $page.html: screenshot $png bytes (blank page: $blank), PDF $pages page(s), $(grep -c CONSOLE "$out/$page.console.log" || true) console message(s)"
+done
+[ "$status" -eq 0 ] && echo "browser-check: ok, see $out/*.png and $out/*.pdf"
+exit "$status"
