@@ -22,13 +22,12 @@ done
 sample=(samples/contoso/store samples/contoso/exports
   --trust-anchors samples/contoso/trust-anchors/contoso-root-ca.pem
   --pfx-password-file samples/contoso/pfx-password.txt --at 2026-06-01 --out "$out")
-cargo build --locked -q
 set +e
-target/debug/certaudit scan "${sample[@]}" 2>"$out/scan.log"
+cargo run --locked -q -- scan "${sample[@]}" 2>"$out/scan.log"
 code=$?
 set -e
 [ "$code" -le 1 ] || { cat "$out/scan.log" >&2; echo "browser-check: scan failed ($code)" >&2; exit 1; }
-target/debug/certaudit checklist "${sample[@]}" 2>"$out/checklist.log"
+cargo run --locked -q -- checklist "${sample[@]}" 2>"$out/checklist.log"
 
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
