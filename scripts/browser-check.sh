@@ -31,11 +31,18 @@ cargo run --locked -q -- checklist "${sample[@]}" 2>"$out/checklist.log"
 
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
-run_browser() { # URL, then extra flags
+run_browser() { # URL, then extra flags; one retry if the browser itself fails
   local url=$1; shift
-  "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --enable-logging=stderr --v=0 "$@" "$url"
+  local attempt
+  for attempt in 1 2; do
+    if timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$profile" --enable-logging=stderr --v=0 "$@" "$url"; then
+      return 0
+    fi
+    echo "browser-check: $browser failed on $url (attempt $attempt)" >&2
+  done
+  return 1
 }
 
 # A blank page rendered the same way: a real render must be far larger than this.
@@ -46,11 +53,16 @@ blank=$(stat -c %s "$out/blank.png")
 status=0
 for page in report checklist; do
   url="file://$out/$page.html"
-  run_browser "$url" --window-size=1300,2000 --screenshot="$out/$page.png" 2>"$out/$page.console.log"
-  run_browser "$url" --print-to-pdf="$out/$page.pdf" --no-pdf-header-footer 2>>"$out/$page.console.log"
-  if grep -q 'CONSOLE' "$out/$page.console.log"; then
+  log="$out/$page.console.log"
+  run_browser "$url" --window-size=1300,2000 --screenshot="$out/$page.png" 2>"$log" &&
+    run_browser "$url" --print-to-pdf="$out/$page.pdf" --no-pdf-header-footer 2>>"$log" || {
+    tail -20 "$log" >&2
+    echo "browser-check: cannot render $page.html" >&2
+    exit 1
+  }
+  if grep -q 'CONSOLE' "$log"; then
     echo "browser-check: $page.html wrote to the console:" >&2
-    grep 'CONSOLE' "$out/$page.console.log" >&2
+    grep 'CONSOLE' "$log" >&2
     status=1
   fi
   png=$(stat -c %s "$out/$page.png" 2>/dev/null || echo 0)
@@ -63,7 +75,7 @@ for page in report checklist; do
     echo "browser-check: $page.pdf has $pages page(s); the sample needs several" >&2
     status=1
   fi
-  echo "browser-check: $page.html: screenshot $png bytes (blank page: $blank), PDF $pages page(s), $(grep -c CONSOLE "$out/$page.console.log" || true) console message(s)"
+  echo "browser-check: $page.html: screenshot $png bytes (blank page: $blank), PDF $pages page(s), $(grep -c CONSOLE "$log" || true) console message(s)"
 done
 [ "$status" -eq 0 ] && echo "browser-check: ok, see $out/*.png and $out/*.pdf"
 exit "$status"
