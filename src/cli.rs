@@ -22,8 +22,61 @@ pub enum Command {
     /// Pre-renewal checklist: scan like `scan`, then write checklist.html, .md and .json with a
     /// renewal plan for each certificate in service that expires before --before or has findings.
     Checklist(Box<ChecklistArgs>),
+    /// Nagios/Icinga plugin: scan like `scan` (no files written, no history) and print one status
+    /// line with performance data; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check(Box<CheckArgs>),
     /// List the rules of a pack: id, enabled, severity, title.
     Rules(RulesArgs),
+    /// List the scans recorded in the history database.
+    History(HistoryArgs),
+    /// What changed between two recorded scans (default: the last two complete scans).
+    Diff(DiffArgs),
+}
+
+/// Text for people or JSON for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// History database [default: reports/history.sqlite].
+    #[arg(long, value_name = "PATH", default_value = crate::history::DEFAULT_PATH)]
+    pub history: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier scan's id (see `certaudit history`).
+    #[arg(value_name = "A")]
+    pub a: Option<i64>,
+
+    /// The later scan's id [default: the last complete scan].
+    #[arg(value_name = "B")]
+    pub b: Option<i64>,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// WARNING when the worst unwaived finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "medium")]
+    pub warning: Severity,
+
+    /// CRITICAL when the worst unwaived finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub critical: Severity,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -41,8 +94,12 @@ pub struct ChecklistArgs {
 pub struct ScanArgs {
     /// Files or folders (read recursively): .pem .crt .cer .der .p7b .p7c .pfx .p12, and
     /// Exchange exports (.xml from Export-Clixml, .json from ConvertTo-Json).
-    #[arg(value_name = "INPUT", required_unless_present_any = ["probe", "targets"])]
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// Audit description (TOML) holding any of these options; the command line wins.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Live endpoint `[scheme://]host[:port]` (https, smtp, submission, smtps, imap, imaps, pop3,
     /// pop3s); a bare host expands to the Exchange client set. Repeatable.
@@ -62,13 +119,13 @@ pub struct ScanArgs {
     #[arg(long = "all-addresses")]
     pub all_addresses: bool,
 
-    /// Probes in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
-    pub concurrency: u16,
+    /// Probes in flight at once [default: 64].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: Option<u16>,
 
-    /// Deadline of one probe in seconds, DNS and the whole dialogue included.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
-    pub timeout: std::time::Duration,
+    /// Deadline of one probe in seconds, DNS and the whole dialogue included [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
 
     /// Accepted domain of the organisation (adds to those in exports), repeatable.
     #[arg(short = 'd', long = "domain", value_name = "DOMAIN")]
@@ -98,23 +155,17 @@ pub struct ScanArgs {
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_instant)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 
-    /// Report formats, comma-separated.
-    #[arg(
-        short = 'f',
-        long = "format",
-        value_name = "LIST",
-        value_delimiter = ',',
-        default_value = "html,csv,json"
-    )]
-    pub formats: Vec<Format>,
+    /// Report formats, comma-separated: html, csv, json, prometheus [default: html,csv,json].
+    #[arg(short = 'f', long = "format", value_name = "LIST", value_delimiter = ',')]
+    pub formats: Option<Vec<Format>>,
 
     /// Report folder (default: reports/<UTC timestamp>/).
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Exit 1 if a finding at or above this severity remains.
-    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "high")]
-    pub fail_on: Severity,
+    /// Exit 1 if a finding at or above this severity remains [default: high].
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
 
     /// Environment variable holding the PKCS#12 password (the empty password is tried first).
     #[arg(long = "pfx-password-env", value_name = "VAR", conflicts_with = "pfx_password_file")]
@@ -123,6 +174,14 @@ pub struct ScanArgs {
     /// File whose first line is the PKCS#12 password.
     #[arg(long = "pfx-password-file", value_name = "FILE")]
     pub pfx_password_file: Option<PathBuf>,
+
+    /// Scan history database (SQLite) [default: reports/history.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+
+    /// Do not record this scan in the history (and do not compare with the last one).
+    #[arg(long = "no-history", conflicts_with = "history")]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Args)]
@@ -133,7 +192,7 @@ pub struct RulesArgs {
 }
 
 /// Parses a positive number of seconds (fractions allowed, at most one hour).
-fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+pub fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;

@@ -1,9 +1,12 @@
 //! certaudit: a compliance scanner and audit reporter for the TLS certificates of Microsoft
 //! Exchange organisations. See ARCHITECTURE.md for the pipeline.
 
+pub mod check;
 pub mod checklist;
 pub mod cli;
+pub mod config;
 pub mod digest;
+pub mod history;
 pub mod inputs;
 pub mod inventory;
 pub mod outcome;

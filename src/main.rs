@@ -6,20 +6,41 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use certaudit::checklist;
-use certaudit::cli::{ChecklistArgs, Cli, Command, RulesArgs, ScanArgs};
+use certaudit::cli::{
+    CheckArgs, ChecklistArgs, Cli, Command, DiffArgs, HistoryArgs, OutputFormat, RulesArgs, ScanArgs,
+};
+use certaudit::history::History;
 use certaudit::inputs::Password;
 use certaudit::inventory::EndpointStatus;
 use certaudit::outcome::{self, EXIT_UNUSABLE};
 use certaudit::probe::{ProbeOptions, ResolveOverrides};
+use certaudit::report::Format;
 use certaudit::rules::Severity;
 use certaudit::scan::{self, ConfigError, ScanError, ScanOptions};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // A monitoring system reads exit code 2 as CRITICAL: for `check`, a usage error is
+            // UNKNOWN (3), as the plugin guidelines say.
+            let is_check = std::env::args().nth(1).as_deref() == Some("check");
+            let _ = e.print();
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ if is_check => 3,
+                _ => 2,
+            };
+            return ExitCode::from(code);
+        }
+    };
     let code = match cli.command {
         Command::Scan(args) => run_scan(*args),
         Command::Checklist(args) => run_checklist(*args),
+        Command::Check(args) => run_check(*args),
         Command::Rules(args) => run_rules(args),
+        Command::History(args) => run_history(args),
+        Command::Diff(args) => run_diff(args),
     };
     ExitCode::from(code)
 }
@@ -77,6 +98,22 @@ fn run_scan(args: ScanArgs) -> u8 {
             for path in &done.written {
                 eprintln!("certaudit: wrote {}", path.display());
             }
+            if let (Some(id), Some(path)) = (done.history_id, &options.history) {
+                let since = match &report.changes {
+                    Some(c) => format!(
+                        "; since scan #{}: {} new finding(s), {} resolved, {} certificate(s) appeared, {} disappeared, {} renewed, {} binding change(s)",
+                        c.since_scan.unwrap_or(0),
+                        c.new_findings.len(),
+                        c.resolved_findings.len(),
+                        c.appeared_certificates.len(),
+                        c.disappeared_certificates.len(),
+                        c.renewed_certificates.len(),
+                        c.binding_moves.len()
+                    ),
+                    None => "; the first complete scan in this history".into(),
+                };
+                eprintln!("certaudit: history: recorded scan #{id} in {}{since}", path.display());
+            }
             if outcome::nothing_read(report) {
                 eprintln!("certaudit: error: no certificate could be read from the inputs");
             }
@@ -98,6 +135,29 @@ fn print_input_warnings(report: &certaudit::report::Report) {
             if endpoint.status == EndpointStatus::Error {
                 eprintln!("certaudit: warning: {}: {}: {error}", endpoint.target, kind.as_str());
             }
+        }
+    }
+}
+
+fn run_check(args: CheckArgs) -> u8 {
+    const UNKNOWN: u8 = certaudit::check::State::Unknown as u8;
+    let mut options = match scan_options(args.scan) {
+        Ok(o) => o,
+        Err(e) => {
+            println!("CERTAUDIT UNKNOWN - {e}");
+            return UNKNOWN;
+        }
+    };
+    options.probe.progress = false;
+    match scan::evaluate(&options) {
+        Ok(report) => {
+            let (state, text) = certaudit::check::evaluate(&report, args.warning, args.critical);
+            print!("{text}");
+            state as u8
+        }
+        Err(e) => {
+            println!("CERTAUDIT UNKNOWN - {e}");
+            UNKNOWN
         }
     }
 }
@@ -136,7 +196,16 @@ fn run_checklist(args: ChecklistArgs) -> u8 {
     }
 }
 
-fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
+fn scan_options(mut args: ScanArgs) -> Result<ScanOptions, ConfigError> {
+    if let Some(path) = args.config.clone() {
+        certaudit::config::apply(&path, &mut args)?;
+    }
+    if args.inputs.is_empty() && args.probe.is_empty() && args.targets.is_none() {
+        return Err(ConfigError::Invalid {
+            what: "nothing to scan".into(),
+            message: "give INPUT files or folders, --probe or --targets (on the command line or in --config)".into(),
+        });
+    }
     let pfx_password = match (&args.pfx_password_env, &args.pfx_password_file) {
         (Some(var), _) => {
             let value = std::env::var(var).map_err(|_| ConfigError::Invalid {
@@ -158,17 +227,26 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("reports").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
-    let mut formats = args.formats;
-    formats.dedup();
+    let mut formats = args
+        .formats
+        .unwrap_or_else(|| vec![Format::Html, Format::Csv, Format::Json]);
+    let mut seen = Vec::new();
+    formats.retain(|f| {
+        !seen.contains(f) && {
+            seen.push(*f);
+            true
+        }
+    });
     let (targets, target_texts) = scan::load_targets(&args.probe, args.targets.as_deref())?;
     let probe = ProbeOptions {
-        concurrency: usize::from(args.concurrency),
-        timeout: args.timeout,
+        concurrency: usize::from(args.concurrency.unwrap_or(64)),
+        timeout: args.timeout.unwrap_or(std::time::Duration::from_secs(10)),
         all_addresses: args.all_addresses,
         resolve: ResolveOverrides::parse(&args.resolve)?,
         progress: true,
         handle_ctrl_c: true,
     };
+    let history = (!args.no_history).then(|| args.history.unwrap_or_else(|| default_history(&out)));
     Ok(ScanOptions {
         inputs: args.inputs,
         domains: args.domains,
@@ -179,7 +257,7 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
         at: args.at,
         formats,
         out,
-        fail_on: args.fail_on,
+        fail_on: args.fail_on.unwrap_or(Severity::High),
         pfx_password,
         targets,
         target_texts,
@@ -187,7 +265,17 @@ fn scan_options(args: ScanArgs) -> Result<ScanOptions, ConfigError> {
         resolve_texts: args.resolve,
         waivers: args.waivers,
         command_line: std::env::args().collect(),
+        history,
     })
+}
+
+/// `history.sqlite` in the folder above the report folder: `reports/history.sqlite` for the
+/// default `reports/<timestamp>/`.
+fn default_history(out: &std::path::Path) -> PathBuf {
+    match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join("history.sqlite"),
+        _ => PathBuf::from("history.sqlite"),
+    }
 }
 
 fn run_rules(args: RulesArgs) -> u8 {
@@ -212,6 +300,77 @@ fn run_rules(args: RulesArgs) -> u8 {
         );
     }
     0
+}
+
+/// Opens an existing history database (it is not created just to be read).
+fn open_history(path: &std::path::Path) -> Result<History, String> {
+    if !path.exists() {
+        return Err(format!(
+            "history {}: does not exist (scans record into it unless --no-history)",
+            path.display()
+        ));
+    }
+    History::open(path).map_err(|e| e.to_string())
+}
+
+fn run_history(args: HistoryArgs) -> u8 {
+    let listed = open_history(&args.history).and_then(|h| h.scans().map_err(|e| e.to_string()));
+    let scans = match listed {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("certaudit: error: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&scans).unwrap_or_default()),
+        OutputFormat::Text => {
+            println!(
+                "{:>5}  {:<20}  {:<20}  {:<6}  {:>5}  {:>5}  FINDINGS (critical/high/medium/low/info)",
+                "SCAN", "STARTED", "EVALUATED AT", "RESULT", "CERTS", "ENDPT"
+            );
+            for s in &scans {
+                println!(
+                    "{:>5}  {:<20}  {:<20}  {:<6}  {:>5}  {:>5}  {}/{}/{}/{}/{}{}",
+                    s.id,
+                    s.started_at,
+                    s.evaluated_at,
+                    s.result,
+                    s.certificates,
+                    s.endpoints,
+                    s.critical,
+                    s.high,
+                    s.medium,
+                    s.low,
+                    s.info,
+                    if s.interrupted { "  interrupted" } else { "" }
+                );
+            }
+        }
+    }
+    0
+}
+
+fn run_diff(args: DiffArgs) -> u8 {
+    let result = open_history(&args.history.history).and_then(|h| {
+        let (a, b) = h.pair(args.a, args.b).map_err(|e| e.to_string())?;
+        let before = h.snapshot(a.id).map_err(|e| e.to_string())?;
+        let after = h.snapshot(b.id).map_err(|e| e.to_string())?;
+        Ok((certaudit::history::diff(&before, &after), a, b))
+    });
+    match result {
+        Ok((changes, a, b)) => {
+            match args.history.format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&changes).unwrap_or_default()),
+                OutputFormat::Text => print!("{}", certaudit::history::changes_text(&changes, &a, &b)),
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("certaudit: error: {e}");
+            EXIT_UNUSABLE
+        }
+    }
 }
 
 fn fail(e: &ScanError) -> u8 {

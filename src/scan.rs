@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::history::{History, Snapshot};
 use crate::inputs::{self, Password, ReadOptions};
 use crate::probe::{self, ProbeOptions, Target, TargetError};
 use crate::report::model::{ProbeSettings, RunInfo};
@@ -37,6 +38,8 @@ pub struct ScanOptions {
     pub waivers: Option<PathBuf>,
     /// The command line as given, for the report's metadata.
     pub command_line: Vec<String>,
+    /// The history database (None: `--no-history`).
+    pub history: Option<PathBuf>,
 }
 
 /// A configuration problem: nothing was scanned (exit code 2).
@@ -54,6 +57,8 @@ pub enum ConfigError {
     Target(#[from] TargetError),
     #[error(transparent)]
     Waivers(#[from] crate::waivers::WaiverError),
+    #[error(transparent)]
+    ConfigFile(#[from] crate::config::ConfigFileError),
 }
 
 /// Scan failure after configuration: the reports could not be written.
@@ -65,12 +70,16 @@ pub enum ScanError {
     Report(#[from] ReportError),
     #[error("cannot start the probe runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
 }
 
 /// What a finished scan produced.
 pub struct ScanOutcome {
     pub report: Report,
     pub written: Vec<PathBuf>,
+    /// The scan's id in the history, when recorded.
+    pub history_id: Option<i64>,
 }
 
 /// Loads `--pack FILE`, or the built-in baseline.
@@ -109,9 +118,22 @@ pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target
 
 /// Runs the whole pipeline and writes the reports.
 pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
-    let report = evaluate(options)?;
+    // Opened first: a bad history path fails before a long probe, not after it.
+    let mut history = options.history.as_deref().map(History::open).transpose()?;
+    let mut report = evaluate(options)?;
+    if let Some(h) = &history {
+        if let Some(previous) = h.last_complete()? {
+            let before = h.snapshot(previous.id)?;
+            report.changes = Some(crate::history::diff(&before, &Snapshot::from_report(&report)));
+        }
+    }
     let written = report::write_all(&report, &options.formats, &options.out)?;
-    Ok(ScanOutcome { report, written })
+    let history_id = history.as_mut().map(|h| h.record(&report)).transpose()?;
+    Ok(ScanOutcome {
+        report,
+        written,
+        history_id,
+    })
 }
 
 /// Collects, probes, judges trust and evaluates the rules: the report, not yet written.

@@ -490,8 +490,13 @@ fn default_out_folder_is_a_utc_timestamp_under_reports() {
     let dirs: Vec<_> = std::fs::read_dir(s.dir.path().join("reports"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
         .collect();
     assert_eq!(dirs.len(), 1);
+    assert!(
+        s.dir.path().join("reports/history.sqlite").is_file(),
+        "the history defaults to reports/history.sqlite"
+    );
     let name = dirs[0].file_name().unwrap().to_str().unwrap().to_string();
     assert!(name.len() == 16 && name.ends_with('Z') && name.contains('T'), "{name}");
     for f in ["report.json", "report.csv", "report.html"] {

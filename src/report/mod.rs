@@ -4,6 +4,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod model;
+pub mod prometheus;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ pub enum Format {
     Html,
     Csv,
     Json,
+    /// A node-exporter textfile (`report.prom`).
+    Prometheus,
 }
 
 impl Format {
@@ -26,6 +29,7 @@ impl Format {
             Format::Html => "report.html",
             Format::Csv => "report.csv",
             Format::Json => "report.json",
+            Format::Prometheus => "report.prom",
         }
     }
 }
@@ -50,11 +54,14 @@ pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<
     let mut written = Vec::new();
     for format in formats {
         let path = out.join(format.file_name());
+        // Written beside, then renamed: a reader (node-exporter, a file watcher) never sees
+        // half a file.
+        let partial = out.join(format!(".{}.partial", format.file_name()));
         let write_error = |source: std::io::Error| ReportError::Write {
             path: path.clone(),
             source,
         };
-        let file = std::fs::File::create(&path).map_err(write_error)?;
+        let file = std::fs::File::create(&partial).map_err(write_error)?;
         let mut w = std::io::BufWriter::new(file);
         match format {
             Format::Json => json::write(report, &mut w).map_err(write_error)?,
@@ -65,6 +72,9 @@ pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<
                     message: format!("{other:?}"),
                 },
             })?,
+            Format::Prometheus => w
+                .write_all(prometheus::render(report).as_bytes())
+                .map_err(write_error)?,
             Format::Html => {
                 let html = html::render(report).map_err(|e| ReportError::Render {
                     format: "HTML",
@@ -74,6 +84,8 @@ pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<
             }
         }
         w.flush().map_err(write_error)?;
+        drop(w);
+        std::fs::rename(&partial, &path).map_err(write_error)?;
         written.push(path);
     }
     written.push(write_manifest(out, &written)?);

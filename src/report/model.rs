@@ -34,6 +34,10 @@ pub struct Report {
     pub findings: Vec<FindingEntry>,
     /// Every waiver of `--waivers` and what became of it (applied, expired, unused).
     pub waivers: Vec<WaiverStatus>,
+    /// What changed since the last complete scan in the history (absent without history, or
+    /// for the first scan recorded).
+    #[serde(default)]
+    pub changes: Option<crate::history::Changes>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -445,6 +449,7 @@ impl Report {
             autodiscover: inventory.autodiscover.clone(),
             findings,
             waivers: waiver_statuses,
+            changes: None,
         }
     }
 

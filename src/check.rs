@@ -1,0 +1,124 @@
+//! `certaudit check`: the scan's verdict as a Nagios/Icinga plugin — one status line with
+//! performance data, a few detail lines, and the plugin exit codes.
+
+use std::fmt::Write;
+
+use crate::report::Report;
+use crate::rules::Severity;
+
+/// Plugin states and their exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    Ok = 0,
+    Warning = 1,
+    Critical = 2,
+    Unknown = 3,
+}
+
+impl State {
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Critical => "CRITICAL",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Detail lines after the status line, at most.
+const DETAIL_LINES: usize = 10;
+
+/// The state and the plugin output for a finished scan.
+pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (State, String) {
+    let open: Vec<_> = report.findings.iter().filter(|f| f.waiver.is_none()).collect();
+    let worst = open.iter().map(|f| f.severity).max();
+    let read_nothing = report.summary.certificates == 0 && report.summary.endpoints == 0;
+    let mut state = match worst {
+        Some(s) if s >= critical => State::Critical,
+        Some(s) if s >= warning => State::Warning,
+        _ => State::Ok,
+    };
+    if report.summary.input_errors > 0 {
+        state = state.max(State::Warning);
+    }
+    if report.scan.interrupted || read_nothing {
+        state = State::Unknown;
+    }
+    let c = &report.summary.findings;
+    let mut parts = Vec::new();
+    if read_nothing {
+        parts.push("no certificate could be read and no endpoint was probed".to_string());
+    } else if report.scan.interrupted {
+        parts.push("the scan was interrupted".to_string());
+    }
+    let counted: Vec<String> = Severity::DESCENDING
+        .iter()
+        .filter(|s| c.get(**s) > 0)
+        .map(|s| format!("{} {s}", c.get(*s)))
+        .collect();
+    parts.push(if counted.is_empty() {
+        format!("no unwaived finding in {} certificate(s)", report.summary.certificates)
+    } else {
+        format!("{} unwaived finding(s)", counted.join(", "))
+    });
+    if report.summary.input_errors > 0 {
+        parts.push(format!("{} input(s) could not be read", report.summary.input_errors));
+    }
+    // Certificates in use: bound on a server, or presented by an endpoint.
+    let in_use = report.certificates.iter().filter(|c| {
+        !c.is_ca && (!c.bindings.is_empty() || report.endpoints.iter().any(|e| e.chain.first() == Some(&c.sha256)))
+    });
+    let soonest = in_use.min_by_key(|c| c.days_left);
+    if let Some(s) = soonest {
+        parts.push(if s.days_left < 0 {
+            format!("{} expired {} day(s) ago", plain(&s.subject), -s.days_left)
+        } else {
+            format!(
+                "next expiry in service: {} in {} day(s)",
+                plain(&s.subject),
+                s.days_left
+            )
+        });
+    }
+    let mut out = format!("CERTAUDIT {} - {}", state.label(), parts.join("; "));
+    let _ = write!(
+        out,
+        " | critical={} high={} medium={} low={} info={} waived={} certificates={} endpoints={} endpoint_errors={} input_errors={}",
+        c.critical,
+        c.high,
+        c.medium,
+        c.low,
+        c.info,
+        report.summary.waived,
+        report.summary.certificates,
+        report.summary.endpoints,
+        report.summary.endpoint_errors,
+        report.summary.input_errors
+    );
+    if let Some(s) = soonest {
+        let _ = write!(out, " min_days_left={}", s.days_left);
+    }
+    out.push('\n');
+    let mut sorted = open.clone();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in sorted.iter().take(DETAIL_LINES) {
+        let on = f.server.as_deref().or(f.endpoint.as_deref()).unwrap_or("-");
+        let _ = writeln!(out, "{} {} {}: {}", f.severity, f.rule, plain(on), plain(&f.message));
+    }
+    if sorted.len() > DETAIL_LINES {
+        let _ = writeln!(
+            out,
+            "… and {} more (run certaudit scan for the report)",
+            sorted.len() - DETAIL_LINES
+        );
+    }
+    (state, out)
+}
+
+/// Text safe in plugin output: no `|` (it starts the performance data) and no line breaks.
+fn plain(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '|' || c.is_control() { ' ' } else { c })
+        .collect()
+}

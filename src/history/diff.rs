@@ -1,0 +1,373 @@
+//! What changed between two scans. Findings are matched by a stable key (rule, certificate
+//! or endpoint, server), never by position or message, so a daily countdown of days left
+//! does not make a finding look new.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::Report;
+use crate::rules::server_key;
+use crate::x509::normalise_dn;
+
+/// What one scan saw, as the history keeps it.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The history id (None for the scan being run).
+    pub scan_id: Option<i64>,
+    pub started_at: String,
+    pub evaluated_at: String,
+    pub certificates: Vec<CertRow>,
+    pub bindings: Vec<BindingRow>,
+    pub endpoints: Vec<EndpointRow>,
+    pub findings: Vec<FindingRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRow {
+    pub sha256: String,
+    pub thumbprint: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_after: String,
+    pub days_left: i64,
+    /// DNS names, lowercase and sorted.
+    pub names: Vec<String>,
+}
+
+/// One service on one server (server as its short lowercase name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingRow {
+    pub sha256: String,
+    pub server: String,
+    pub service: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRow {
+    pub target: String,
+    pub address: Option<String>,
+    pub status: String,
+    /// SHA-256 of the certificate presented first.
+    pub leaf: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingRow {
+    /// `rule|certificate|endpoint|server`.
+    pub key: String,
+    pub rule: String,
+    pub severity: String,
+    pub certificate: Option<String>,
+    pub endpoint: Option<String>,
+    pub server: Option<String>,
+    pub message: String,
+    pub waived: bool,
+}
+
+impl Snapshot {
+    /// The snapshot of a report (the scan being run, or one to record).
+    pub fn from_report(report: &Report) -> Self {
+        let certificates = report
+            .certificates
+            .iter()
+            .map(|c| {
+                let mut names: Vec<String> = c.dns_names.iter().map(|n| n.to_ascii_lowercase()).collect();
+                names.sort();
+                names.dedup();
+                CertRow {
+                    sha256: c.sha256.clone(),
+                    thumbprint: c.thumbprint.clone(),
+                    subject: c.subject.clone(),
+                    issuer: c.issuer.clone(),
+                    serial: c.serial.clone(),
+                    not_after: c.not_after.clone(),
+                    days_left: c.days_left,
+                    names,
+                }
+            })
+            .collect();
+        let mut bindings: Vec<BindingRow> = Vec::new();
+        for c in &report.certificates {
+            for b in &c.bindings {
+                for s in &b.services {
+                    let row = BindingRow {
+                        sha256: c.sha256.clone(),
+                        server: server_key(&b.server),
+                        service: s.clone(),
+                    };
+                    if !bindings.contains(&row) {
+                        bindings.push(row);
+                    }
+                }
+            }
+        }
+        let endpoints = report
+            .endpoints
+            .iter()
+            .map(|e| EndpointRow {
+                target: e.target.clone(),
+                address: e.address.clone(),
+                status: format!("{:?}", e.status).to_ascii_lowercase(),
+                leaf: e.chain.first().cloned(),
+            })
+            .collect();
+        let findings = report
+            .findings
+            .iter()
+            .map(|f| {
+                let server = f.server.as_deref().map(server_key);
+                FindingRow {
+                    key: finding_key(
+                        &f.rule,
+                        f.certificate.as_deref(),
+                        f.endpoint.as_deref(),
+                        server.as_deref(),
+                    ),
+                    rule: f.rule.clone(),
+                    severity: f.severity.as_str().to_string(),
+                    certificate: f.certificate.clone(),
+                    endpoint: f.endpoint.clone(),
+                    server,
+                    message: f.message.clone(),
+                    waived: f.waiver.is_some(),
+                }
+            })
+            .collect();
+        Self {
+            scan_id: None,
+            started_at: report.scan.started_at.clone(),
+            evaluated_at: report.scan.evaluated_at.clone(),
+            certificates,
+            bindings,
+            endpoints,
+            findings,
+        }
+    }
+}
+
+/// The stable identity of a finding across scans.
+pub fn finding_key(rule: &str, certificate: Option<&str>, endpoint: Option<&str>, server: Option<&str>) -> String {
+    format!(
+        "{rule}|{}|{}|{}",
+        certificate.unwrap_or(""),
+        endpoint.unwrap_or(""),
+        server.unwrap_or("")
+    )
+}
+
+/// A certificate as the changes name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertRef {
+    pub thumbprint: String,
+    pub subject: String,
+    pub not_after: String,
+}
+
+/// A finding that appeared or went away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingChange {
+    pub rule: String,
+    pub severity: String,
+    pub subject: Option<String>,
+    pub thumbprint: Option<String>,
+    pub endpoint: Option<String>,
+    pub server: Option<String>,
+    pub message: String,
+}
+
+/// A certificate replaced by one with the same subject or names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewal {
+    pub old: CertRef,
+    pub new: CertRef,
+    /// What differs: `serial`, `key`, `names` … as far as the history tells.
+    pub note: String,
+}
+
+/// A service on a server now held by other certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingMove {
+    pub server: String,
+    pub service: String,
+    pub from: Vec<CertRef>,
+    pub to: Vec<CertRef>,
+}
+
+/// An endpoint that now presents another certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointChange {
+    pub target: String,
+    pub address: Option<String>,
+    pub from: Option<CertRef>,
+    pub to: Option<CertRef>,
+}
+
+/// Everything that changed from `since` to this scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changes {
+    /// The history id of the earlier scan, and when it ran / was evaluated.
+    pub since_scan: Option<i64>,
+    pub since_started_at: String,
+    pub since_evaluated_at: String,
+    pub new_findings: Vec<FindingChange>,
+    pub resolved_findings: Vec<FindingChange>,
+    pub appeared_certificates: Vec<CertRef>,
+    pub disappeared_certificates: Vec<CertRef>,
+    pub renewed_certificates: Vec<Renewal>,
+    pub binding_moves: Vec<BindingMove>,
+    pub endpoint_changes: Vec<EndpointChange>,
+}
+
+impl Changes {
+    /// True when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.new_findings.is_empty()
+            && self.resolved_findings.is_empty()
+            && self.appeared_certificates.is_empty()
+            && self.disappeared_certificates.is_empty()
+            && self.renewed_certificates.is_empty()
+            && self.binding_moves.is_empty()
+            && self.endpoint_changes.is_empty()
+    }
+}
+
+/// What changed from `before` to `after`.
+pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
+    let cert_ref = |snap: &Snapshot, sha: &str| {
+        snap.certificates.iter().find(|c| c.sha256 == sha).map(|c| CertRef {
+            thumbprint: c.thumbprint.clone(),
+            subject: c.subject.clone(),
+            not_after: c.not_after.clone(),
+        })
+    };
+    let finding_change = |snap: &Snapshot, f: &FindingRow| {
+        let cert = f.certificate.as_deref().and_then(|s| cert_ref(snap, s));
+        FindingChange {
+            rule: f.rule.clone(),
+            severity: f.severity.clone(),
+            subject: cert.as_ref().map(|c| c.subject.clone()),
+            thumbprint: cert.map(|c| c.thumbprint),
+            endpoint: f.endpoint.clone(),
+            server: f.server.clone(),
+            message: f.message.clone(),
+        }
+    };
+    let keys = |s: &Snapshot| s.findings.iter().map(|f| f.key.clone()).collect::<BTreeSet<_>>();
+    let (old_keys, new_keys) = (keys(before), keys(after));
+    let mut changes = Changes {
+        since_scan: before.scan_id,
+        since_started_at: before.started_at.clone(),
+        since_evaluated_at: before.evaluated_at.clone(),
+        ..Changes::default()
+    };
+    let mut seen = BTreeSet::new();
+    for f in after.findings.iter().filter(|f| !old_keys.contains(&f.key)) {
+        if seen.insert(f.key.clone()) {
+            changes.new_findings.push(finding_change(after, f));
+        }
+    }
+    for f in before.findings.iter().filter(|f| !new_keys.contains(&f.key)) {
+        if seen.insert(f.key.clone()) {
+            changes.resolved_findings.push(finding_change(before, f));
+        }
+    }
+
+    let shas = |s: &Snapshot| s.certificates.iter().map(|c| c.sha256.clone()).collect::<BTreeSet<_>>();
+    let (old_shas, new_shas) = (shas(before), shas(after));
+    let mut appeared: Vec<&CertRow> = after
+        .certificates
+        .iter()
+        .filter(|c| !old_shas.contains(&c.sha256))
+        .collect();
+    let mut disappeared: Vec<&CertRow> = before
+        .certificates
+        .iter()
+        .filter(|c| !new_shas.contains(&c.sha256))
+        .collect();
+    // A renewal: a certificate gone and one come with the same subject or the same names.
+    let mut i = 0;
+    while i < disappeared.len() {
+        let old = disappeared[i];
+        let same = |c: &&CertRow| {
+            normalise_dn(&c.subject) == normalise_dn(&old.subject) || (!old.names.is_empty() && c.names == old.names)
+        };
+        if let Some(pos) = appeared.iter().position(same) {
+            let new = appeared.remove(pos);
+            let mut what = Vec::new();
+            if new.serial != old.serial {
+                what.push("new serial");
+            }
+            if new.names != old.names {
+                what.push("names changed");
+            }
+            if normalise_dn(&new.issuer) != normalise_dn(&old.issuer) {
+                what.push("new issuer");
+            }
+            changes.renewed_certificates.push(Renewal {
+                old: cert_ref(before, &old.sha256).unwrap_or_else(|| unknown(&old.sha256)),
+                new: cert_ref(after, &new.sha256).unwrap_or_else(|| unknown(&new.sha256)),
+                note: format!("until {} (was {}); {}", new.not_after, old.not_after, what.join(", ")),
+            });
+            disappeared.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    changes.appeared_certificates = appeared.iter().filter_map(|c| cert_ref(after, &c.sha256)).collect();
+    changes.disappeared_certificates = disappeared.iter().filter_map(|c| cert_ref(before, &c.sha256)).collect();
+
+    // Bindings: per (server, service), the set of certificates holding it.
+    let holders = |s: &Snapshot| {
+        let mut m: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for b in &s.bindings {
+            m.entry((b.server.clone(), b.service.clone()))
+                .or_default()
+                .insert(b.sha256.clone());
+        }
+        m
+    };
+    let (old_h, new_h) = (holders(before), holders(after));
+    let slots: BTreeSet<&(String, String)> = old_h.keys().chain(new_h.keys()).collect();
+    let empty = BTreeSet::new();
+    for slot in slots {
+        let (was, now) = (old_h.get(slot).unwrap_or(&empty), new_h.get(slot).unwrap_or(&empty));
+        if was == now {
+            continue;
+        }
+        changes.binding_moves.push(BindingMove {
+            server: slot.0.clone(),
+            service: slot.1.clone(),
+            from: was.difference(now).filter_map(|s| cert_ref(before, s)).collect(),
+            to: now.difference(was).filter_map(|s| cert_ref(after, s)).collect(),
+        });
+    }
+
+    for e in &after.endpoints {
+        let Some(old) = before
+            .endpoints
+            .iter()
+            .find(|o| o.target == e.target && o.address == e.address)
+        else {
+            continue;
+        };
+        if old.leaf != e.leaf && old.leaf.is_some() && e.leaf.is_some() {
+            changes.endpoint_changes.push(EndpointChange {
+                target: e.target.clone(),
+                address: e.address.clone(),
+                from: old.leaf.as_deref().and_then(|s| cert_ref(before, s)),
+                to: e.leaf.as_deref().and_then(|s| cert_ref(after, s)),
+            });
+        }
+    }
+    changes
+}
+
+fn unknown(sha256: &str) -> CertRef {
+    CertRef {
+        thumbprint: String::new(),
+        subject: format!("sha256 {sha256}"),
+        not_after: String::new(),
+    }
+}

@@ -1,0 +1,100 @@
+//! The history database's schema, one migration per version. `PRAGMA user_version` holds the
+//! version a database is at; [`migrate`] brings it forward, each step in its own transaction.
+
+use rusqlite::Connection;
+
+/// Migrations in order: index 0 takes a database from version 0 to 1, and so on.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: scans, certificates, their bindings, and findings.
+    "CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        evaluated_at TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        command_line TEXT NOT NULL,
+        host TEXT NOT NULL,
+        result TEXT NOT NULL,
+        certificates INTEGER NOT NULL,
+        critical INTEGER NOT NULL, high INTEGER NOT NULL, medium INTEGER NOT NULL,
+        low INTEGER NOT NULL, info INTEGER NOT NULL
+    );
+    CREATE TABLE certificates (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        sha256 TEXT NOT NULL,
+        thumbprint TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        serial TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        days_left INTEGER NOT NULL,
+        names TEXT NOT NULL,
+        PRIMARY KEY (scan_id, sha256)
+    );
+    CREATE TABLE bindings (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        sha256 TEXT NOT NULL,
+        server TEXT NOT NULL,
+        service TEXT NOT NULL
+    );
+    CREATE TABLE findings (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        key TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        certificate TEXT,
+        endpoint TEXT,
+        server TEXT,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX findings_scan ON findings(scan_id);
+    CREATE INDEX bindings_scan ON bindings(scan_id);",
+    // 2: probed endpoints, waived findings, interrupted scans.
+    "CREATE TABLE endpoints (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        target TEXT NOT NULL,
+        address TEXT,
+        status TEXT NOT NULL,
+        leaf TEXT
+    );
+    CREATE INDEX endpoints_scan ON endpoints(scan_id);
+    ALTER TABLE findings ADD COLUMN waived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE scans ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE scans ADD COLUMN endpoints INTEGER NOT NULL DEFAULT 0;",
+];
+
+/// The version this build writes.
+pub const CURRENT: u32 = MIGRATIONS.len() as u32;
+
+/// The database's schema version.
+pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Applies the migrations after the database's version, up to `target`, each in a transaction.
+/// Returns the version before.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> rusqlite::Result<u32> {
+    let before = version(conn)?;
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(before as usize)
+    {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the lock.
+        if version(&tx)? > index as u32 {
+            tx.commit()?;
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(before)
+}
+
+/// Brings the database to [`CURRENT`].
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
+    migrate_to(conn, CURRENT)
+}

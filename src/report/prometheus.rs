@@ -1,0 +1,140 @@
+//! `report.prom`: a node-exporter textfile (Prometheus text exposition format 0.0.4) with
+//! days left per certificate and where it is used, unwaived findings by severity and rule,
+//! and the scan's success, duration and time. Label values are escaped (`\`, `"`, newline).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use chrono::DateTime;
+
+use super::model::Report;
+use crate::rules::Severity;
+
+/// Renders the textfile.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    metric_header(
+        &mut out,
+        "certaudit_certificate_days_left",
+        "Days until the certificate expires (negative: expired), per server binding or endpoint that uses it.",
+    );
+    for c in report.certificates.iter().filter(|c| !c.is_ca) {
+        let mut places: Vec<(String, String, String)> = c
+            .bindings
+            .iter()
+            .map(|b| (b.server.clone(), b.services.join(","), String::new()))
+            .collect();
+        for e in report.endpoints.iter().filter(|e| e.chain.first() == Some(&c.sha256)) {
+            places.push((String::new(), e.protocol.service().to_string(), e.target.clone()));
+        }
+        if places.is_empty() {
+            places.push(Default::default());
+        }
+        places.dedup();
+        for (server, services, endpoint) in places {
+            let _ = writeln!(
+                out,
+                "certaudit_certificate_days_left{{subject=\"{}\",thumbprint=\"{}\",server=\"{}\",services=\"{}\",endpoint=\"{}\"}} {}",
+                label(&c.subject),
+                label(&c.thumbprint),
+                label(&server),
+                label(&services),
+                label(&endpoint),
+                c.days_left
+            );
+        }
+    }
+    metric_header(
+        &mut out,
+        "certaudit_findings",
+        "Unwaived findings by severity and rule.",
+    );
+    let mut counts: BTreeMap<(usize, &str), (Severity, usize)> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.waiver.is_none()) {
+        let rank = Severity::DESCENDING.iter().position(|s| *s == f.severity).unwrap_or(0);
+        counts.entry((rank, f.rule.as_str())).or_insert((f.severity, 0)).1 += 1;
+    }
+    for ((_, rule), (severity, n)) in &counts {
+        let _ = writeln!(
+            out,
+            "certaudit_findings{{severity=\"{}\",rule=\"{}\"}} {n}",
+            severity.as_str(),
+            label(rule)
+        );
+    }
+    metric_header(
+        &mut out,
+        "certaudit_findings_waived",
+        "Findings waived as accepted risk.",
+    );
+    let _ = writeln!(out, "certaudit_findings_waived {}", report.summary.waived);
+    metric_header(
+        &mut out,
+        "certaudit_scan_success",
+        "1 when the scan ran to the end and read something; 0 when interrupted or nothing could be read.",
+    );
+    let read_something = report.summary.certificates > 0 || report.summary.endpoints > 0;
+    let _ = writeln!(
+        out,
+        "certaudit_scan_success {}",
+        u8::from(!report.scan.interrupted && read_something)
+    );
+    metric_header(
+        &mut out,
+        "certaudit_scan_passed",
+        "1 when no unwaived finding is at or above --fail-on.",
+    );
+    let _ = writeln!(
+        out,
+        "certaudit_scan_passed {}",
+        u8::from(report.summary.result == "pass")
+    );
+    metric_header(&mut out, "certaudit_scan_duration_seconds", "How long the scan took.");
+    let parse = |t: &str| DateTime::parse_from_rfc3339(t).ok();
+    let (start, end) = (parse(&report.scan.started_at), parse(&report.scan.finished_at));
+    let duration = match (start, end) {
+        (Some(s), Some(e)) => (e - s).num_milliseconds() as f64 / 1000.0,
+        _ => 0.0,
+    };
+    let _ = writeln!(out, "certaudit_scan_duration_seconds {duration}");
+    metric_header(
+        &mut out,
+        "certaudit_scan_timestamp_seconds",
+        "When the scan finished (Unix time).",
+    );
+    let _ = writeln!(
+        out,
+        "certaudit_scan_timestamp_seconds {}",
+        end.map(|e| e.timestamp()).unwrap_or(0)
+    );
+    out
+}
+
+fn metric_header(out: &mut String, name: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+}
+
+/// A label value as the exposition format wants it.
+fn label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(label("CN=a\"b\\c\nd"), "CN=a\\\"b\\\\c\\nd");
+    }
+}
