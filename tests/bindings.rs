@@ -8,30 +8,12 @@ mod exchange_writer;
 
 use common::*;
 use exchange_writer::*;
-use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 
 const IMAP: u32 = 1;
 const POP: u32 = 2;
 const IIS: u32 = 8;
 const SMTP: u32 = 16;
-
-fn der(pem: &str) -> Vec<u8> {
-    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
-        .unwrap()
-        .to_vec()
-}
-
-fn cert<'a>(der: &'a [u8], server: &'a str, services: u32) -> ExportCert<'a> {
-    ExportCert {
-        der,
-        server,
-        services: Some(services),
-        status: 1,
-        self_signed: false,
-        root_ca_type: 1,
-    }
-}
 
 /// Findings of `rule` as (server, certificate CN) pairs.
 fn hits(run: &Run, rule: &str) -> Vec<(String, String)> {
@@ -76,11 +58,15 @@ fn bindings_are_reported_per_server_with_services() {
     let mail = o.leaf(&["mail.contoso.com", "autodiscover.contoso.com"]);
     o.s.put(
         "ex01.xml",
-        utf16le_bom(&exchange_certificates(&[cert(&mail, "EX01.contoso.com", IIS | SMTP)])),
+        utf16le_bom(&exchange_certificates(&[ExportCert::bound(
+            &mail,
+            "EX01.contoso.com",
+            IIS | SMTP,
+        )])),
     );
     o.s.put(
         "ex02.xml",
-        exchange_certificates(&[cert(&mail, "EX02.contoso.com", IIS | SMTP | IMAP | POP)]),
+        exchange_certificates(&[ExportCert::bound(&mail, "EX02.contoso.com", IIS | SMTP | IMAP | POP)]),
     );
     let run = o.run(&[]);
     let c = run.certificate("mail.contoso.com");
@@ -107,10 +93,10 @@ fn missing_autodiscover_san_for_each_accepted_domain() {
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&good, "EX01", IIS),
-            cert(&wildcard, "EX02", IIS),
-            cert(&bad, "EX03", IIS),
-            cert(&smtp_only, "EX01", SMTP),
+            ExportCert::bound(&good, "EX01", IIS),
+            ExportCert::bound(&wildcard, "EX02", IIS),
+            ExportCert::bound(&bad, "EX03", IIS),
+            ExportCert::bound(&smtp_only, "EX01", SMTP),
         ]),
     );
     o.s.put(
@@ -152,7 +138,10 @@ fn missing_mail_san_uses_namespaces_from_exports_and_the_command_line() {
     let partial = o.leaf(&["owa.contoso.com"]);
     o.s.put(
         "certs.xml",
-        exchange_certificates(&[cert(&full, "EX01", IIS | SMTP), cert(&partial, "EX02", IIS)]),
+        exchange_certificates(&[
+            ExportCert::bound(&full, "EX01", IIS | SMTP),
+            ExportCert::bound(&partial, "EX02", IIS),
+        ]),
     );
     o.s.put(
         "owa.xml",
@@ -189,9 +178,9 @@ fn wildcard_on_pop_imap_only_where_pop_or_imap_is_bound() {
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&wildcard, "EX01", IMAP | POP),
-            cert(&wildcard, "EX02", IIS),
-            cert(&named, "EX03", IMAP),
+            ExportCert::bound(&wildcard, "EX01", IMAP | POP),
+            ExportCert::bound(&wildcard, "EX02", IIS),
+            ExportCert::bound(&named, "EX03", IMAP),
         ]),
     );
     let run = o.run(&[]);
@@ -227,19 +216,19 @@ fn stale_smtp_binding_expired_or_superseded_but_not_the_setup_or_auth_certificat
         .names(&[])
         .valid(date(2024, 1, 1), date(2029, 1, 1))
         .self_signed());
-    let mut setup_binding = cert(&setup, "EX01", SMTP);
+    let mut setup_binding = ExportCert::bound(&setup, "EX01", SMTP);
     setup_binding.self_signed = true;
-    let mut auth_binding = cert(&auth, "EX01", SMTP);
+    let mut auth_binding = ExportCert::bound(&auth, "EX01", SMTP);
     auth_binding.self_signed = true;
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&old, "EX01", SMTP),
-            cert(&new, "EX01", IIS | SMTP),
-            cert(&expired, "EX01", SMTP),
+            ExportCert::bound(&old, "EX01", SMTP),
+            ExportCert::bound(&new, "EX01", IIS | SMTP),
+            ExportCert::bound(&expired, "EX01", SMTP),
             setup_binding,
             auth_binding,
-            cert(&old, "EX02", SMTP),
+            ExportCert::bound(&old, "EX02", SMTP),
         ]),
     );
     o.s.put("auth.xml", auth_config(&thumbprint(&auth), None, None));
@@ -282,9 +271,9 @@ fn untrusted_issuer_depends_on_what_clients_see() {
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&self_iis, "EX01", IIS),
-            cert(&self_smtp, "EX01", SMTP),
-            cert(&untrusted_smtp, "EX02", SMTP),
+            ExportCert::bound(&self_iis, "EX01", IIS),
+            ExportCert::bound(&self_smtp, "EX01", SMTP),
+            ExportCert::bound(&untrusted_smtp, "EX02", SMTP),
         ]),
     );
     o.s.put("store.cer", &self_store);
@@ -328,10 +317,10 @@ fn the_auth_certificate_has_its_own_windows_and_rollover_remediation() {
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&auth, "EX01", SMTP),
-            cert(&normal, "EX01", IIS),
-            cert(&normal_soon, "EX01", IIS),
-            cert(&old_auth, "EX01", 0),
+            ExportCert::bound(&auth, "EX01", SMTP),
+            ExportCert::bound(&normal, "EX01", IIS),
+            ExportCert::bound(&normal_soon, "EX01", IIS),
+            ExportCert::bound(&old_auth, "EX01", 0),
         ]),
     );
     o.s.put(
@@ -382,10 +371,10 @@ fn multiple_iis_certificates_per_server() {
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&a, "EX01", IIS),
-            cert(&b, "EX01.contoso.com", IIS | SMTP),
-            cert(&a, "EX02", IIS),
-            cert(&b, "EX02", SMTP),
+            ExportCert::bound(&a, "EX01", IIS),
+            ExportCert::bound(&b, "EX01.contoso.com", IIS | SMTP),
+            ExportCert::bound(&a, "EX02", IIS),
+            ExportCert::bound(&b, "EX02", SMTP),
         ]),
     );
     let run = o.run(&[]);
@@ -401,11 +390,14 @@ fn status_not_valid_uses_exchanges_own_verdict() {
     let a = o.leaf(&["a.contoso.com"]);
     let b = o.leaf(&["b.contoso.com"]);
     let c = o.leaf(&["c.contoso.com"]);
-    let mut revoked = cert(&a, "EX01", IIS);
+    let mut revoked = ExportCert::bound(&a, "EX01", IIS);
     revoked.status = 2;
-    let mut rcf = cert(&b, "EX01", SMTP);
+    let mut rcf = ExportCert::bound(&b, "EX01", SMTP);
     rcf.status = 6;
-    o.s.put("certs.xml", exchange_certificates(&[revoked, rcf, cert(&c, "EX01", 0)]));
+    o.s.put(
+        "certs.xml",
+        exchange_certificates(&[revoked, rcf, ExportCert::bound(&c, "EX01", 0)]),
+    );
     let run = o.run(&[]);
     let f = run.findings("status-not-valid");
     let got: Vec<(String, String)> = f
@@ -432,8 +424,8 @@ fn connector_certificate_missing_when_no_valid_certificate_matches() {
     o.s.put(
         "certs.xml",
         exchange_certificates(&[
-            cert(&current, "EX01.contoso.com", SMTP),
-            cert(&expired, "EX02.contoso.com", SMTP),
+            ExportCert::bound(&current, "EX01.contoso.com", SMTP),
+            ExportCert::bound(&expired, "EX02.contoso.com", SMTP),
         ]),
     );
     let connectors = clixml(&[
@@ -484,7 +476,7 @@ fn connector_certificate_missing_when_no_valid_certificate_matches() {
 fn exports_without_serialization_data_have_unknown_bindings() {
     let o = Org::new();
     let mail = o.leaf(&["mail.contoso.com"]);
-    let mut unknown = cert(&mail, "EX01", 0);
+    let mut unknown = ExportCert::bound(&mail, "EX01", 0);
     unknown.services = None;
     o.s.put("broken.xml", exchange_certificates(&[unknown]));
     o.s.put("domains.xml", accepted_domains(&[("fabrikam.com", "Authoritative")]));
@@ -534,22 +526,25 @@ fn json_exports_single_object_or_array_base64_or_bytes_flags_or_text() {
 fn malformed_exports_each_give_a_per_file_error() {
     let o = Org::new();
     let good = o.leaf(&["good.contoso.com"]);
-    o.s.put("good.xml", exchange_certificates(&[cert(&good, "EX01", IIS)]));
-    let mut truncated_b64 = exchange_certificates(&[cert(&good, "EX01", IIS)]);
+    o.s.put(
+        "good.xml",
+        exchange_certificates(&[ExportCert::bound(&good, "EX01", IIS)]),
+    );
+    let mut truncated_b64 = exchange_certificates(&[ExportCert::bound(&good, "EX01", IIS)]);
     let at = truncated_b64.find("<BA N=\"RawData\">").unwrap() + 40;
     truncated_b64.replace_range(at..at + 1, "!");
     o.s.put("bad-base64.xml", truncated_b64);
     // RawData cut short mid-way (base64 of the wrong length, ending early).
-    let full = exchange_certificates(&[cert(&good, "EX01", IIS)]);
+    let full = exchange_certificates(&[ExportCert::bound(&good, "EX01", IIS)]);
     let start = full.find("<BA N=\"RawData\">").unwrap() + "<BA N=\"RawData\">".len();
     let end = full[start..].find("</BA>").unwrap() + start;
     let keep = (end - start) / 2 / 4 * 4 + 2; // 2 mod 4: never a whole base64 quantum
     let cut = format!("{}{}{}", &full[..start], &full[start..start + keep], &full[end..]);
     o.s.put("truncated-base64.xml", cut);
-    let mut past_end = serialization_data(&cert(&good, "EX01", IIS), "X");
+    let mut past_end = serialization_data(&ExportCert::bound(&good, "EX01", IIS), "X");
     let n = past_end.len();
     past_end.truncate(n - 200); // lengths now point past the end
-    let mut unknown_record = serialization_data(&cert(&good, "EX01", IIS), "X");
+    let mut unknown_record = serialization_data(&ExportCert::bound(&good, "EX01", IIS), "X");
     let n = unknown_record.len();
     unknown_record[n - 1] = 0x63; // MessageEnd replaced by an unknown record type
     let with_blob = |blob: Vec<u8>| {
@@ -572,7 +567,7 @@ fn malformed_exports_each_give_a_per_file_error() {
         format!("<Objs>{}</Objs>", "<Obj RefId=\"0\"><Props>".repeat(500)),
     );
     o.s.put("empty.xml", "");
-    let utf16_no_bom: Vec<u8> = exchange_certificates(&[cert(&good, "EX05", SMTP)])
+    let utf16_no_bom: Vec<u8> = exchange_certificates(&[ExportCert::bound(&good, "EX05", SMTP)])
         .encode_utf16()
         .flat_map(|u| u.to_le_bytes())
         .collect();

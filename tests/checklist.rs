@@ -11,7 +11,6 @@ use std::process::Command;
 
 use common::*;
 use exchange_writer::*;
-use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -41,17 +40,6 @@ fn checklist(dir: &Path, args: &[&str]) -> Checklist {
         html: read("checklist.html"),
     }
 }
-
-const SAMPLE: [&str; 8] = [
-    "samples/contoso/store",
-    "samples/contoso/exports",
-    "--trust-anchors",
-    "samples/contoso/trust-anchors/contoso-root-ca.pem",
-    "--pfx-password-file",
-    "samples/contoso/pfx-password.txt",
-    "--at",
-    "2026-06-01",
-];
 
 fn plan<'a>(c: &'a Checklist, thumbprint_prefix: &str) -> &'a Value {
     c.json["plans"]
@@ -256,23 +244,6 @@ fn before_decides_which_expiring_certificates_are_planned() {
         .any(|p| p["thumbprint"].as_str().unwrap().starts_with("38DBBC20")));
 }
 
-fn der(pem: &str) -> Vec<u8> {
-    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
-        .unwrap()
-        .to_vec()
-}
-
-fn export<'a>(der: &'a [u8], server: &'a str, services: u32) -> ExportCert<'a> {
-    ExportCert {
-        der,
-        server,
-        services: Some(services),
-        status: 1,
-        self_signed: false,
-        root_ca_type: 2,
-    }
-}
-
 #[test]
 fn server_host_names_leave_client_certificates_and_lifetimes_follow_the_schedule() {
     let s = Scratch::new();
@@ -283,7 +254,7 @@ fn server_host_names_leave_client_certificates_and_lifetimes_follow_the_schedule
         .issued_by(&ca));
     s.put(
         "EX01/certs.xml",
-        exchange_certificates(&[export(&iis, "ex01.contoso.com", 8)]),
+        exchange_certificates(&[ExportCert::bound(&iis, "ex01.contoso.com", 8)]),
     );
     s.put(
         "org/servers.xml",
@@ -377,7 +348,7 @@ fn hostile_values_are_escaped_in_every_report_and_checklist() {
         .issued_by(&ca));
     s.put(
         "<svg onload=alert(3)>/certs.xml",
-        exchange_certificates(&[export(&leaf, "<svg onload=alert(4)>", 8 | 16 | 1)]),
+        exchange_certificates(&[ExportCert::bound(&leaf, "<svg onload=alert(4)>", 8 | 16 | 1)]),
     );
     s.put(
         "org/connectors.xml",

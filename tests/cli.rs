@@ -8,19 +8,9 @@ use serde_json::Value;
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 fn sample_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "scan",
-        "samples/contoso/store",
-        "samples/contoso/exports",
-        "--trust-anchors",
-        "samples/contoso/trust-anchors/contoso-root-ca.pem",
-        "--pfx-password-file",
-        "samples/contoso/pfx-password.txt",
-        "--at",
-        "2026-06-01",
-        "-o",
-        out,
-    ];
+    let mut args = vec!["scan"];
+    args.extend(SAMPLE);
+    args.extend(["-o", out]);
     args.extend_from_slice(extra);
     args
 }

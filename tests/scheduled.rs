@@ -12,7 +12,6 @@ use std::process::{Command, Output};
 
 use common::*;
 use exchange_writer::*;
-use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 
 const IMAP: u32 = 1;
@@ -33,23 +32,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn der(pem: &str) -> Vec<u8> {
-    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
-        .unwrap()
-        .to_vec()
-}
-
-fn export<'a>(der: &'a [u8], services: u32) -> ExportCert<'a> {
-    ExportCert {
-        der,
-        server: "ex01.contoso.com",
-        services: Some(services),
-        status: 1,
-        self_signed: false,
-        root_ca_type: 2,
-    }
 }
 
 fn json(path: &Path) -> Value {
@@ -169,7 +151,10 @@ impl Org {
 
     /// Replaces the export with `certs` and scans at `at`; returns report.json.
     fn scan(&self, certs: &[(&[u8], u32)], at: &str, n: usize) -> Value {
-        let exports: Vec<ExportCert<'_>> = certs.iter().map(|(d, s)| export(d, *s)).collect();
+        let exports: Vec<ExportCert<'_>> = certs
+            .iter()
+            .map(|(d, s)| ExportCert::bound(d, "ex01.contoso.com", *s))
+            .collect();
         self.s
             .put("ex01/Get-ExchangeCertificate.xml", exchange_certificates(&exports));
         let anchor = self.s.side("anchor.pem", self.ca.pem());

@@ -18,13 +18,7 @@ pub fn render(c: &Checklist) -> String {
         text(&c.before)
     );
     let facts = &c.organisation;
-    let list = |items: &[String]| {
-        if items.is_empty() {
-            "none found in the inputs".to_string()
-        } else {
-            items.iter().map(|i| text(i)).collect::<Vec<_>>().join(", ")
-        }
-    };
+    let list = |items: &[String]| joined(items, "none found in the inputs");
     let _ = writeln!(out, "- Accepted domains (autodiscover): {}", list(&facts.domains));
     let _ = writeln!(out, "- Client namespaces: {}", list(&facts.namespaces));
     let _ = writeln!(out, "- Edge Transport servers: {}", list(&facts.edge_servers));
@@ -101,14 +95,7 @@ fn render_plan(out: &mut String, number: usize, p: &Plan) {
     if let Some(n) = &p.names {
         let _ = writeln!(out, "### Names\n");
         let _ = writeln!(out, "- Subject to request: {}", text(&n.subject));
-        let names = |v: &[String]| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.iter().map(|s| text(s)).collect::<Vec<_>>().join(", ")
-            }
-        };
-        let _ = writeln!(out, "- Keep: {}", names(&n.keep));
+        let _ = writeln!(out, "- Keep: {}", joined(&n.keep, "none"));
         for a in &n.add {
             let _ = writeln!(out, "- Add: {} ({})", text(&a.name), text(&a.reason));
         }
@@ -160,6 +147,15 @@ fn render_step(out: &mut String, s: &Step) {
         let _ = writeln!(out, "  {fence}");
     }
     out.push('\n');
+}
+
+/// Escaped items joined with commas, or `empty` when there are none.
+fn joined(items: &[String], empty: &str) -> String {
+    if items.is_empty() {
+        empty.to_string()
+    } else {
+        items.iter().map(|i| text(i)).collect::<Vec<_>>().join(", ")
+    }
 }
 
 fn longest_backtick_run(s: &str) -> usize {

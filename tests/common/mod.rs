@@ -13,6 +13,26 @@ use serde_json::Value;
 
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
+/// The README demo's inputs and options for the sample organisation (paths from the repository).
+pub const SAMPLE: [&str; 8] = [
+    "samples/contoso/store",
+    "samples/contoso/exports",
+    "--trust-anchors",
+    "samples/contoso/trust-anchors/contoso-root-ca.pem",
+    "--pfx-password-file",
+    "samples/contoso/pfx-password.txt",
+    "--at",
+    "2026-06-01",
+];
+
+/// DER of the first certificate in a PEM text.
+pub fn der(pem: &str) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec()
+}
+
 /// The evaluation instant most tests use.
 pub const AT: &str = "2026-06-01T00:00:00Z";
 

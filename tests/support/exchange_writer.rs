@@ -17,6 +17,20 @@ pub struct ExportCert<'a> {
     pub root_ca_type: i32,
 }
 
+impl<'a> ExportCert<'a> {
+    /// A valid, CA-issued (ThirdParty) certificate bound to `services` on `server`.
+    pub fn bound(der: &'a [u8], server: &'a str, services: u32) -> Self {
+        Self {
+            der,
+            server,
+            services: Some(services),
+            status: 1,
+            self_signed: false,
+            root_ca_type: 1,
+        }
+    }
+}
+
 fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
