@@ -66,9 +66,10 @@ pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (Stat
         parts.push(format!("{} input(s) could not be read", report.summary.input_errors));
     }
     // Certificates in use: bound on a server, or presented by an endpoint.
-    let in_use = report.certificates.iter().filter(|c| {
-        !c.is_ca && (!c.bindings.is_empty() || report.endpoints.iter().any(|e| e.chain.first() == Some(&c.sha256)))
-    });
+    let in_use = report
+        .certificates
+        .iter()
+        .filter(|c| !c.is_ca && (!c.bindings.is_empty() || report.presented_by(&c.sha256).next().is_some()));
     let soonest = in_use.min_by_key(|c| c.days_left);
     if let Some(s) = soonest {
         parts.push(if s.days_left < 0 {

@@ -202,18 +202,12 @@ impl Organisation {
         self.hybrid.extend(other.hybrid);
     }
 
-    /// The `Get-ExchangeServer` entry for a server named by its short name or FQDN.
-    pub fn server(&self, name: &str) -> Option<&ExchangeServer> {
-        let key = crate::rules::server_key(name);
-        self.servers.iter().find(|s| crate::rules::server_key(&s.name) == key)
-    }
-
     /// Accepted domains that need an autodiscover name (cloud routing domains do not).
     pub fn autodiscover_domains(&self) -> Vec<String> {
         self.domains
             .iter()
             .map(|d| d.name.clone())
-            .filter(|d| !d.ends_with(".onmicrosoft.com") && !d.ends_with(".onmicrosoft.us"))
+            .filter(|d| needs_autodiscover(d))
             .collect()
     }
 
@@ -226,6 +220,12 @@ impl Organisation {
             .map(|t| t.to_ascii_uppercase())
             .collect()
     }
+}
+
+/// False for Microsoft's cloud routing domains (`*.onmicrosoft.com`), which need no
+/// autodiscover name on the organisation's certificate.
+pub fn needs_autodiscover(domain: &str) -> bool {
+    !domain.ends_with(".onmicrosoft.com") && !domain.ends_with(".onmicrosoft.us")
 }
 
 fn add_item(items: &mut Vec<ContextItem>, name: &str, source: &str) {

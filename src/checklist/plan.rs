@@ -8,6 +8,7 @@ use super::{
     cab_max_lifetime_days, Checklist, NameChange, NamePlan, NotPlanned, OrganisationFacts, Plan, PlanKind, RequestPlan,
     ServerUse, Step, SCHEMA,
 };
+use crate::inventory::needs_autodiscover;
 use crate::report::model::{CertificateEntry, FindingEntry, Report};
 use crate::rules::{internal_name_reason, parse_tls_certificate_name, server_key};
 use crate::x509::{names_cover, normalise_dn};
@@ -19,6 +20,7 @@ const SAN_LIMIT: usize = 50;
 /// or has an unwaived finding, in order of expiry.
 pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Checklist {
     let org = Org::new(report);
+    let verify_command = verify_command(report);
     let mut plans = Vec::new();
     let mut not_planned = Vec::new();
     for cert in report.certificates.iter().filter(|c| !c.is_ca) {
@@ -34,12 +36,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
             continue;
         }
         let servers = server_uses(cert, report);
-        let endpoints: Vec<String> = report
-            .endpoints
-            .iter()
-            .filter(|e| e.chain.first() == Some(&cert.sha256))
-            .map(|e| e.target.clone())
-            .collect();
+        let endpoints: Vec<String> = report.presented_by(&cert.sha256).map(|e| e.target.clone()).collect();
         if servers.is_empty() && endpoints.is_empty() {
             not_planned.push(NotPlanned {
                 thumbprint: cert.thumbprint.clone(),
@@ -96,7 +93,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
             plan.steps = ctx.renew_steps(&names, plan.request.as_ref().map_or(2048, |r| r.key_size));
             plan.names = Some(names);
         }
-        plan.steps.push(verify_step(&servers, &verify_command(report)));
+        plan.steps.push(verify_step(&servers, &verify_command));
         plans.push(plan);
     }
     plans.sort_by(|a, b| a.not_after.cmp(&b.not_after).then(a.thumbprint.cmp(&b.thumbprint)));
@@ -105,7 +102,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
         tool: format!("certaudit {}", env!("CARGO_PKG_VERSION")),
         evaluated_at: report.scan.evaluated_at.clone(),
         before: crate::time::rfc3339(before),
-        verify_command: verify_command(report),
+        verify_command,
         organisation: OrganisationFacts {
             domains: org.autodiscover_domains.clone(),
             namespaces: org.namespaces.clone(),
@@ -156,7 +153,7 @@ impl Org {
                 .domains
                 .iter()
                 .map(|d| d.name.clone())
-                .filter(|d| !d.ends_with(".onmicrosoft.com") && !d.ends_with(".onmicrosoft.us"))
+                .filter(|d| needs_autodiscover(d))
                 .collect(),
             server_names,
             auth_current: o
@@ -180,7 +177,7 @@ impl Org {
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+    crate::time::parse_instant(text).ok()
 }
 
 /// Where the certificate is in service: bindings with services (or unknown services), else the
@@ -210,11 +207,7 @@ fn server_uses(cert: &CertificateEntry, report: &Report) -> Vec<ServerUse> {
         }
     }
     if uses.is_empty() {
-        for e in report
-            .endpoints
-            .iter()
-            .filter(|e| e.chain.first() == Some(&cert.sha256))
-        {
+        for e in report.presented_by(&cert.sha256) {
             let service = e.protocol.service().to_string();
             match uses.iter_mut().find(|u| u.server.eq_ignore_ascii_case(&e.host)) {
                 Some(u) if !u.services.contains(&service) => u.services.push(service),

@@ -457,4 +457,11 @@ impl Report {
     pub fn certificates_by_sha256(&self) -> BTreeMap<&str, &CertificateEntry> {
         self.certificates.iter().map(|c| (c.sha256.as_str(), c)).collect()
     }
+
+    /// The endpoints that present the certificate `sha256` first (as their leaf).
+    pub fn presented_by<'a>(&'a self, sha256: &'a str) -> impl Iterator<Item = &'a EndpointEntry> + 'a {
+        self.endpoints
+            .iter()
+            .filter(move |e| e.chain.first().map(String::as_str) == Some(sha256))
+    }
 }

@@ -5,8 +5,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use chrono::DateTime;
-
 use super::model::Report;
 use crate::rules::Severity;
 
@@ -24,7 +22,7 @@ pub fn render(report: &Report) -> String {
             .iter()
             .map(|b| (b.server.clone(), b.services.join(","), String::new()))
             .collect();
-        for e in report.endpoints.iter().filter(|e| e.chain.first() == Some(&c.sha256)) {
+        for e in report.presented_by(&c.sha256) {
             places.push((String::new(), e.protocol.service().to_string(), e.target.clone()));
         }
         if places.is_empty() {
@@ -90,7 +88,7 @@ pub fn render(report: &Report) -> String {
         u8::from(report.summary.result == "pass")
     );
     metric_header(&mut out, "certaudit_scan_duration_seconds", "How long the scan took.");
-    let parse = |t: &str| DateTime::parse_from_rfc3339(t).ok();
+    let parse = |t: &str| crate::time::parse_instant(t).ok();
     let (start, end) = (parse(&report.scan.started_at), parse(&report.scan.finished_at));
     let duration = match (start, end) {
         (Some(s), Some(e)) => (e - s).num_milliseconds() as f64 / 1000.0,
