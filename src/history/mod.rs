@@ -43,6 +43,15 @@ pub enum HistoryError {
     NotEnough { path: PathBuf, what: String },
 }
 
+/// Maps an SQLite error at `step` to a [`HistoryError`] naming the database.
+fn sqlite_error<'a>(path: &'a Path, step: &'static str) -> impl Fn(rusqlite::Error) -> HistoryError + 'a {
+    move |source| HistoryError::Sqlite {
+        path: path.to_path_buf(),
+        step,
+        source,
+    }
+}
+
 /// One recorded scan, as `certaudit history` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanRow {
@@ -75,13 +84,7 @@ impl History {
                 source,
             })?;
         }
-        let err = |step| {
-            move |source| HistoryError::Sqlite {
-                path: path.to_path_buf(),
-                step,
-                source,
-            }
-        };
+        let err = |step| sqlite_error(path, step);
         let mut conn = Connection::open(path).map_err(err("open"))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err("set the busy timeout"))?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -104,20 +107,13 @@ impl History {
     }
 
     fn err(&self, step: &'static str) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
-        move |source| HistoryError::Sqlite {
-            path: self.path.clone(),
-            step,
-            source,
-        }
+        sqlite_error(&self.path, step)
     }
 
     /// Records a finished scan in one transaction and returns its id.
     pub fn record(&mut self, report: &Report) -> Result<i64, HistoryError> {
-        let path = self.path.clone();
-        let err = move |step: &'static str| {
-            let path = path.clone();
-            move |source| HistoryError::Sqlite { path, step, source }
-        };
+        let path = &self.path;
+        let err = |step| sqlite_error(path, step);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
