@@ -192,15 +192,20 @@ pub struct RulesArgs {
 }
 
 /// Parses a positive number of seconds (fractions allowed, at most one hour).
-pub fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    timeout_seconds(secs)
+}
+
+/// A probe deadline of `secs` seconds: more than 0, at most one hour.
+pub fn timeout_seconds(secs: f64) -> Result<std::time::Duration, String> {
     if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
         Ok(std::time::Duration::from_secs_f64(secs))
     } else {
         Err(format!(
-            "`{text}`: the timeout must be more than 0 and at most 3600 seconds"
+            "`{secs}`: the timeout must be more than 0 and at most 3600 seconds"
         ))
     }
 }

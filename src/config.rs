@@ -98,7 +98,7 @@ pub fn apply(path: &Path, args: &mut ScanArgs) -> Result<(), ConfigFileError> {
     }
     if let Some(t) = config.timeout {
         let span = t.span();
-        let d = crate::cli::parse_seconds(&t.get_ref().to_string()).map_err(|m| invalid(Some(span.start), m))?;
+        let d = crate::cli::timeout_seconds(*t.get_ref()).map_err(|m| invalid(Some(span.start), m))?;
         fill(&mut args.timeout, Some(d));
     }
     fill_list(&mut args.domains, config.domain);
