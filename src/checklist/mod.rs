@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::report::ReportError;
+use crate::report::{create_folder, write_file, write_manifest, ReportError};
 
 pub use plan::build;
 
@@ -178,10 +178,7 @@ pub const FILES: [&str; 3] = ["checklist.html", "checklist.md", "checklist.json"
 
 /// Writes `checklist.html`, `.md`, `.json` and their `SHA256SUMS` into `out`.
 pub fn write_all(checklist: &Checklist, out: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(out).map_err(|source| ReportError::CreateDir {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    create_folder(out)?;
     let html = html::render(checklist).map_err(|e| ReportError::Render {
         format: "checklist HTML",
         message: crate::report::html::describe(&e),
@@ -192,16 +189,11 @@ pub fn write_all(checklist: &Checklist, out: &Path) -> Result<Vec<PathBuf>, Repo
     })?;
     let mut written = Vec::new();
     for (name, body) in FILES.iter().zip([html, markdown::render(checklist), json + "\n"]) {
-        let path = out.join(name);
-        let write_error = |source| ReportError::Write {
-            path: path.clone(),
-            source,
-        };
-        let mut file = std::fs::File::create(&path).map_err(write_error)?;
-        file.write_all(body.as_bytes()).map_err(write_error)?;
-        written.push(path);
+        written.push(write_file(out, name, |w, io_error| {
+            w.write_all(body.as_bytes()).map_err(io_error)
+        })?);
     }
-    written.push(crate::report::write_manifest(out, &written)?);
+    written.push(write_manifest(out, &written)?);
     Ok(written)
 }
 

@@ -47,49 +47,65 @@ pub enum ReportError {
 
 /// Renders every requested format and writes it into `out`. Returns the written paths.
 pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(out).map_err(|source| ReportError::CreateDir {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    create_folder(out)?;
     let mut written = Vec::new();
     for format in formats {
-        let path = out.join(format.file_name());
-        // Written beside, then renamed: a reader (node-exporter, a file watcher) never sees
-        // half a file.
-        let partial = out.join(format!(".{}.partial", format.file_name()));
-        let write_error = |source: std::io::Error| ReportError::Write {
-            path: path.clone(),
-            source,
-        };
-        let file = std::fs::File::create(&partial).map_err(write_error)?;
-        let mut w = std::io::BufWriter::new(file);
-        match format {
-            Format::Json => json::write(report, &mut w).map_err(write_error)?,
-            Format::Csv => csv::write(report, &mut w).map_err(|e| match e.into_kind() {
-                ::csv::ErrorKind::Io(io) => write_error(io),
+        let path = write_file(out, format.file_name(), |w, io_error| match format {
+            Format::Json => json::write(report, w).map_err(io_error),
+            Format::Csv => csv::write(report, w).map_err(|e| match e.into_kind() {
+                ::csv::ErrorKind::Io(io) => io_error(io),
                 other => ReportError::Render {
                     format: "CSV",
                     message: format!("{other:?}"),
                 },
-            })?,
-            Format::Prometheus => w
-                .write_all(prometheus::render(report).as_bytes())
-                .map_err(write_error)?,
+            }),
+            Format::Prometheus => w.write_all(prometheus::render(report).as_bytes()).map_err(io_error),
             Format::Html => {
                 let html = html::render(report).map_err(|e| ReportError::Render {
                     format: "HTML",
                     message: html::describe(&e),
                 })?;
-                w.write_all(html.as_bytes()).map_err(write_error)?;
+                w.write_all(html.as_bytes()).map_err(io_error)
             }
-        }
-        w.flush().map_err(write_error)?;
-        drop(w);
-        std::fs::rename(&partial, &path).map_err(write_error)?;
+        })?;
         written.push(path);
     }
     written.push(write_manifest(out, &written)?);
     Ok(written)
+}
+
+/// Creates the output folder `out` (and its parents) when missing.
+pub(crate) fn create_folder(out: &Path) -> Result<(), ReportError> {
+    std::fs::create_dir_all(out).map_err(|source| ReportError::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes `out/name` with `body`, which gets the writer and a mapper from I/O errors to
+/// [`ReportError`] naming the file. The file is written beside as `.name.partial`, then
+/// renamed: a reader (node-exporter, a file watcher) never sees half a file.
+pub(crate) fn write_file(
+    out: &Path,
+    name: &str,
+    body: impl FnOnce(
+        &mut std::io::BufWriter<std::fs::File>,
+        &dyn Fn(std::io::Error) -> ReportError,
+    ) -> Result<(), ReportError>,
+) -> Result<PathBuf, ReportError> {
+    let path = out.join(name);
+    let partial = out.join(format!(".{name}.partial"));
+    let io_error = |source: std::io::Error| ReportError::Write {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::create(&partial).map_err(io_error)?;
+    let mut w = std::io::BufWriter::new(file);
+    body(&mut w, &io_error)?;
+    w.flush().map_err(io_error)?;
+    drop(w);
+    std::fs::rename(&partial, &path).map_err(io_error)?;
+    Ok(path)
 }
 
 /// The manifest beside the reports: `SHA256SUMS` in the format `sha256sum -c` checks.
