@@ -80,6 +80,11 @@ impl PsObject {
     pub fn text(&self, name: &str) -> Option<String> {
         self.get(name).and_then(PsValue::text)
     }
+
+    /// True when a property is the boolean true (`<B>true</B>`, or the text `True`).
+    pub fn flag(&self, name: &str) -> bool {
+        self.text(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
 }
 
 impl PsValue {

@@ -104,8 +104,7 @@ fn read_object(obj: &PsObject, source: &str, out: &mut Decoded) -> Result<Option
     if obj.is("ExchangeServer") {
         let name = obj.text("Name").ok_or("no Name")?.trim().to_string();
         let role = obj.text("ServerRole").unwrap_or_default();
-        let edge = obj.text("IsEdgeServer").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            || role.split(',').any(|r| r.trim().eq_ignore_ascii_case("Edge"));
+        let edge = obj.flag("IsEdgeServer") || role.split(',').any(|r| r.trim().eq_ignore_ascii_case("Edge"));
         out.organisation.servers.push(ExchangeServer {
             name,
             fqdn: obj
@@ -176,10 +175,7 @@ fn read_object(obj: &PsObject, source: &str, out: &mut Decoded) -> Result<Option
 /// Why a send connector shows a hybrid deployment: the hybrid wizard's
 /// `CloudServicesMailEnabled`, or smart hosts / address spaces in Exchange Online Protection.
 fn hybrid_sign(obj: &PsObject) -> Option<String> {
-    if obj
-        .text("CloudServicesMailEnabled")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
+    if obj.flag("CloudServicesMailEnabled") {
         return Some("has CloudServicesMailEnabled".into());
     }
     ["SmartHosts", "AddressSpaces"].iter().find_map(|field| {
