@@ -22,7 +22,7 @@ const RUNS: usize = 3;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
-    let dir = root.join(format!("exports-{SERVERS}x{PER_SERVER}"));
+    let dir = root.join(format!("exports-v2-{SERVERS}x{PER_SERVER}"));
     let anchor = dir.with_extension("anchor.pem");
     let complete = dir.with_extension("complete");
     if !complete.exists() {
@@ -45,7 +45,16 @@ fn main() {
             .arg(&dir)
             .arg("--trust-anchors")
             .arg(&anchor)
-            .args(["--at", "2026-06-01", "--format", "json", "--fail-on", "critical", "-o"])
+            .args([
+                "--at",
+                "2026-06-01",
+                "--format",
+                "json",
+                "--fail-on",
+                "critical",
+                "--no-history",
+                "-o",
+            ])
             .arg(&out)
             .status()
             .unwrap();
@@ -60,9 +69,12 @@ fn main() {
         .map(|c| c["bindings"].as_array().unwrap().len())
         .sum();
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let org = &report["organisation"];
     println!(
-        "read_exports: {} certificates, {bindings} bindings, {} findings; wall time min {:.2} s, median {:.2} s over {RUNS} runs",
+        "read_exports: {} certificates, {bindings} bindings, {} web bindings, {} connectors, {} findings; wall time min {:.2} s, median {:.2} s over {RUNS} runs",
         report["certificates"].as_array().unwrap().len(),
+        org["web_bindings"].as_array().unwrap().len(),
+        org["connectors"].as_array().unwrap().len(),
         report["findings"].as_array().unwrap().len(),
         times[0],
         times[RUNS / 2]
@@ -107,15 +119,78 @@ fn generate(dir: &Path, anchor: &Path) {
                 status: 1,
                 self_signed: false,
                 root_ca_type: 2,
+                // Half of the servers run a build that signs serialization payloads.
+                signed: s % 2 == 1,
             })
             .collect();
-        std::fs::create_dir_all(dir.join(&server)).unwrap();
+        let folder = dir.join(format!("EX{s:03}"));
+        std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(
-            dir.join(&server).join("Get-ExchangeCertificate.xml"),
+            folder.join("Get-ExchangeCertificate.xml"),
             utf16le_bom(&exchange_certificates(&certs)),
         )
         .unwrap();
+        // IIS bindings (the Back End names a removed certificate on every tenth server), the
+        // transport service and the five receive connectors Exchange creates.
+        let front = thumbprint(&ders[0]);
+        let back = if s % 10 == 0 {
+            "00112233445566778899AABBCCDDEEFF00112233".to_string()
+        } else {
+            thumbprint(&ders[1])
+        };
+        std::fs::write(
+            folder.join("Get-WebBinding.xml"),
+            web_bindings(&exchange_sites(&front, &back)),
+        )
+        .unwrap();
+        std::fs::write(
+            folder.join("Get-TransportService.xml"),
+            transport_service(&format!("EX{s:03}"), &thumbprint(&ders[1])),
+        )
+        .unwrap();
+        let name = format!("EX{s:03}");
+        let fqdn = format!("svc0.ex{s:03}.contoso.com");
+        let hub = ReceiveSpec {
+            name: "Default",
+            bindings: &["0.0.0.0:2525"],
+            permission_groups: "ExchangeUsers, ExchangeServers, ExchangeLegacyServers",
+            role: "HubTransport",
+            ..ReceiveSpec::default_frontend(&name, &server)
+        };
+        let proxy = ReceiveSpec {
+            name: "Client Proxy",
+            bindings: &["0.0.0.0:465"],
+            permission_groups: "ExchangeUsers, ExchangeServers",
+            role: "HubTransport",
+            ..ReceiveSpec::default_frontend(&name, &server)
+        };
+        let outbound = ReceiveSpec {
+            name: "Outbound Proxy Frontend",
+            bindings: &["0.0.0.0:717"],
+            permission_groups: "ExchangeServers",
+            ..ReceiveSpec::default_frontend(&name, &server)
+        };
+        std::fs::write(
+            folder.join("Get-ReceiveConnector.xml"),
+            clixml(&[
+                receive_connector(&ReceiveSpec::default_frontend(&name, &fqdn)),
+                receive_connector(&ReceiveSpec::client_frontend(&name, "submission.contoso.com")),
+                receive_connector(&hub),
+                receive_connector(&proxy),
+                receive_connector(&outbound),
+            ]),
+        )
+        .unwrap();
     }
+    let servers: Vec<(String, String)> = (0..SERVERS)
+        .map(|s| (format!("EX{s:03}"), format!("ex{s:03}.contoso.com")))
+        .collect();
+    let servers: Vec<(&str, &str, bool)> = servers.iter().map(|(n, f)| (n.as_str(), f.as_str(), false)).collect();
+    std::fs::write(
+        dir.join("organization/Get-ExchangeServer.xml"),
+        exchange_servers(&servers),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("organization/Get-AcceptedDomain.xml"),
         accepted_domains(&[("contoso.com", "Authoritative")]),

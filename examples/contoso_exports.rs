@@ -29,6 +29,7 @@ fn c<'a>(der: &'a [u8], server: &'a str, services: u32, status: i32, self_signed
         status,
         self_signed,
         root_ca_type: if self_signed { 0 } else { 2 },
+        signed: false,
     }
 }
 
@@ -72,13 +73,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         der("wildcard.pem")?,
     );
     let (partner, smtp) = (der("partner-missing-intermediate.pem")?, der("smtp-expiring.pem")?);
+    let (auth_next, ex04_setup) = (der("exchange-auth-next.cer")?, der("ex04-selfsigned.cer")?);
+    let (auth_next, ex04_setup) = (&auth_next[..], &ex04_setup[..]);
     let (mail, mail_old, setup, auth) = (&mail[..], &mail_old[..], &setup[..], &auth[..]);
     let (legacy, internal, wildcard, partner, smtp) =
         (&legacy[..], &internal[..], &wildcard[..], &partner[..], &smtp[..]);
 
     let out = sample.join("exports");
     let _ = std::fs::remove_dir_all(&out);
-    for dir in ["organization", "EX01", "EX02", "EX03", "EDGE01"] {
+    for dir in ["organization", "EX01", "EX02", "EX03", "EX04", "EDGE01"] {
         std::fs::create_dir_all(out.join(dir))?;
     }
     // EX01: the current certificate on IIS and SMTP, last year's still on SMTP, the setup
@@ -89,6 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c(mail_old, "ex01.contoso.com", SMTP, 1, false),
         c(setup, "ex01.contoso.com", SMTP, 1, true),
         c(auth, "ex01.contoso.com", SMTP, 1, true),
+        c(auth_next, "ex01.contoso.com", 0, 1, true),
     ]);
     std::fs::write(out.join("EX01/Get-ExchangeCertificate.xml"), utf16le_bom(&ex01))?;
     // EX02: two certificates on IIS (one without the namespace), a wildcard on POP/IMAP, a
@@ -99,6 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c(wildcard, "ex02.contoso.com", IMAP | POP, 1, false),
         c(partner, "ex02.contoso.com", 0, 4, false),
         c(auth, "ex02.contoso.com", SMTP, 1, true),
+        c(auth_next, "ex02.contoso.com", 0, 1, true),
     ]);
     std::fs::write(out.join("EX02/Get-ExchangeCertificate.xml"), ex02)?;
     // EX03: exported with serialized-data signing broken: no SerializationData, so its
@@ -112,24 +117,85 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         exchange_certificates(&[unknown, unknown_smtp]),
     )?;
 
+    // EX04: a Subscription Edition server patched since November 2023: every SerializationData
+    // is signed (`#sig#`). It holds the current certificate for IIS and SMTP, its own setup
+    // certificate, both Auth certificates, and the expiring SMTP certificate that
+    // Get-TransportService names as its internal transport certificate.
+    let ex04 = exchange_certificates(&[
+        c(mail, "ex04.contoso.com", IIS | SMTP, 1, false).signed(),
+        c(ex04_setup, "ex04.contoso.com", SMTP, 1, true).signed(),
+        c(smtp, "ex04.contoso.com", SMTP, 1, false).signed(),
+        c(auth, "ex04.contoso.com", SMTP, 1, true).signed(),
+        c(auth_next, "ex04.contoso.com", 0, 1, true).signed(),
+    ]);
+    std::fs::write(out.join("EX04/Get-ExchangeCertificate.xml"), utf16le_bom(&ex04))?;
+    // Get-WebBinding run on the servers themselves: no PSComputerName, so the server is the
+    // collector's folder. EX04's Exchange Back End still names last year's certificate,
+    // removed from EX04 at the renewal: OWA, ECP and EWS break for its mailboxes.
+    let (mail_tp, mail_old_tp, setup_tp) = (thumbprint(mail), thumbprint(mail_old), thumbprint(setup));
+    std::fs::write(
+        out.join("EX01/Get-WebBinding.xml"),
+        web_bindings(&exchange_sites(&mail_tp, &setup_tp)),
+    )?;
+    std::fs::write(
+        out.join("EX04/Get-WebBinding.xml"),
+        web_bindings(&exchange_sites(&mail_tp, &mail_old_tp)),
+    )?;
+    std::fs::write(
+        out.join("EX01/Get-TransportService.xml"),
+        transport_service("EX01", &thumbprint(setup)),
+    )?;
+    std::fs::write(
+        out.join("EX04/Get-TransportService.xml"),
+        transport_service("EX04", &thumbprint(smtp)),
+    )?;
+    // EX04's connectors: the internet-facing one announces mail.contoso.com (carried by the
+    // current certificate), the submission one smtp-auth.contoso.com, which no certificate
+    // on EX04 carries.
+    let mut submission = ReceiveSpec::client_frontend("EX04", "smtp-auth.contoso.com");
+    submission.name = "Client Frontend";
+    std::fs::write(
+        out.join("EX04/Get-ReceiveConnector.xml"),
+        clixml(&[
+            receive_connector(&ReceiveSpec::default_frontend("EX04", "mail.contoso.com")),
+            receive_connector(&submission),
+        ]),
+    )?;
+
     // EDGE01: the Edge Transport server in the perimeter network, with the expiring SMTP
     // certificate (its Edge Subscription must be re-created when it is replaced).
     std::fs::write(
         out.join("EDGE01/Get-ExchangeCertificate.xml"),
         exchange_certificates(&[c(smtp, "edge01.contoso.com", SMTP, 1, false)]),
     )?;
+    // The Edge server's internet-facing connector announces smtp.contoso.com, the name its
+    // certificate carries.
+    let mut edge_receive = ReceiveSpec::default_frontend("EDGE01", "smtp.contoso.com");
+    edge_receive.name = "Default internal receive connector";
+    edge_receive.role = "HubTransport";
+    edge_receive.permission_groups = "AnonymousUsers, ExchangeServers, Partners";
     std::fs::write(
-        out.join("organization/Get-ExchangeServer.xml"),
-        exchange_servers(&[
-            ("EX01", "ex01.contoso.com", false),
-            ("EX02", "ex02.contoso.com", false),
-            ("EX03", "ex03.contoso.com", false),
-            ("EDGE01", "edge01.contoso.com", true),
-        ]),
+        out.join("EDGE01/Get-ReceiveConnector.xml"),
+        clixml(&[receive_connector(&edge_receive)]),
     )?;
     std::fs::write(
+        out.join("organization/Get-ExchangeServer.xml"),
+        exchange_servers_with_versions(&[
+            ("EX01", "ex01.contoso.com", false, "Version 15.2 (Build 1544.4)"),
+            ("EX02", "ex02.contoso.com", false, "Version 15.2 (Build 1544.4)"),
+            ("EX03", "ex03.contoso.com", false, "Version 15.2 (Build 1258.12)"),
+            ("EX04", "ex04.contoso.com", false, "Version 15.2 (Build 2562.17)"),
+            ("EDGE01", "edge01.contoso.com", true, "Version 15.2 (Build 1544.4)"),
+        ]),
+    )?;
+    // A rollover staged on 2026-05-01 and never published.
+    std::fs::write(
         out.join("organization/Get-AuthConfig.xml"),
-        auth_config(&thumbprint(auth), None, None),
+        auth_config_staged(
+            &thumbprint(auth),
+            Some((&thumbprint(auth_next), "2026-05-01T00:00:00+00:00")),
+            None,
+        ),
     )?;
     std::fs::write(
         out.join("organization/Get-AcceptedDomain.xml"),

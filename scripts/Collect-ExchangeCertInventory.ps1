@@ -6,10 +6,12 @@
     Run in the Exchange Management Shell (Exchange 2013, 2016, 2019 or Subscription Edition)
     with an account that may read the organisation's configuration (View-Only Organization
     Management is enough). For every Exchange server it exports Get-ExchangeCertificate,
-    receive connectors, POP/IMAP settings, the client access virtual directories and the
-    client access service; for the organisation it exports Get-AuthConfig,
-    Get-AcceptedDomain, send connectors and Get-ExchangeServer. Only standard Exchange and
-    PowerShell cmdlets are used; nothing is installed or changed.
+    receive connectors, Get-TransportService (the internal transport certificate), POP/IMAP
+    settings, the client access virtual directories, the client access service and the IIS
+    site bindings (Get-WebBinding, read on the server through PowerShell remoting); for the
+    organisation it exports Get-AuthConfig, Get-AcceptedDomain, send connectors and
+    Get-ExchangeServer. Only standard Exchange, IIS and PowerShell cmdlets are used;
+    nothing is installed or changed.
 
     The folder can then be audited offline:
 
@@ -23,14 +25,20 @@
         <OutputFolder>\organization\Get-ExchangeServer.xml
         <OutputFolder>\<SERVER>\Get-ExchangeCertificate.xml
         <OutputFolder>\<SERVER>\Get-ReceiveConnector.xml
+        <OutputFolder>\<SERVER>\Get-TransportService.xml
+        <OutputFolder>\<SERVER>\Get-WebBinding.xml
         <OutputFolder>\<SERVER>\Get-ImapSettings.xml
         <OutputFolder>\<SERVER>\Get-PopSettings.xml
         <OutputFolder>\<SERVER>\Get-ClientAccessService.xml
         <OutputFolder>\<SERVER>\Get-<Kind>VirtualDirectory.xml   (Owa, Ecp, WebServices, ActiveSync, Oab, Mapi, Autodiscover)
         <OutputFolder>\collection-log.txt
 
-    A cmdlet that fails (a server that is down, a role it does not have) is logged with its
-    error and the collection goes on. No private key, password or secret is exported:
+    certaudit takes the server of an object from the object itself (PSComputerName, Server,
+    Identity) and otherwise from the folder it sits in: Get-WebBinding objects read locally
+    carry no server name, so keep each server's files in its own folder.
+
+    A cmdlet that fails (a server that is down, a role it does not have, WinRM closed for
+    Get-WebBinding) is logged with its error and the collection goes on. No private key, password or secret is exported:
     Get-ExchangeCertificate objects carry the certificate (RawData) and its bindings only.
 
 .PARAMETER OutputFolder
@@ -104,6 +112,14 @@ foreach ($name in $Server) {
     Write-Log "server $name"
     Export-Step $folder 'Get-ExchangeCertificate' { Get-ExchangeCertificate -Server $name }
     Export-Step $folder 'Get-ReceiveConnector' { Get-ReceiveConnector -Server $name }
+    Export-Step $folder 'Get-TransportService' { Get-TransportService -Identity $name }
+    Export-Step $folder 'Get-WebBinding' {
+        $target = (Get-ExchangeServer -Identity $name).Fqdn
+        Invoke-Command -ComputerName $target -ScriptBlock {
+            Import-Module WebAdministration
+            Get-WebBinding
+        }
+    }
     Export-Step $folder 'Get-ImapSettings' { Get-ImapSettings -Server $name }
     Export-Step $folder 'Get-PopSettings' { Get-PopSettings -Server $name }
     Export-Step $folder 'Get-ClientAccessService' { Get-ClientAccessService -Identity $name }

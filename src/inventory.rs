@@ -124,6 +124,69 @@ pub struct Organisation {
     pub servers: Vec<ExchangeServer>,
     /// Signs of a hybrid deployment with Exchange Online, each naming where it was seen.
     pub hybrid: Vec<String>,
+    /// IIS site bindings (`Get-WebBinding`).
+    pub web_bindings: Vec<WebBinding>,
+    /// `Get-TransportService`: the internal transport certificate per server.
+    pub transport_services: Vec<TransportService>,
+}
+
+/// How the server of an object was known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerOrigin {
+    /// The object names it (`PSComputerName`).
+    Object,
+    /// The collector's per-server folder the export sits in (`<root>/<SERVER>/Get-….xml`).
+    Folder,
+}
+
+/// An IIS site binding from `Get-WebBinding`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebBinding {
+    /// The server, when known (see `server_origin`); never guessed.
+    pub server: Option<String>,
+    pub server_origin: Option<ServerOrigin>,
+    /// `Default Web Site`, `Exchange Back End` …
+    pub site: String,
+    /// `http` or `https`.
+    pub protocol: String,
+    /// As IIS writes it: `address:port:host header`.
+    pub binding_information: String,
+    /// `*` for all addresses.
+    pub address: String,
+    pub port: u16,
+    pub host_header: Option<String>,
+    /// The certificate's SHA-1 thumbprint (uppercase), for https bindings.
+    pub certificate_hash: Option<String>,
+    /// The store it is taken from (`MY`, `WebHosting`).
+    pub certificate_store: Option<String>,
+    pub source: String,
+}
+
+impl WebBinding {
+    /// The site that serves clients (OWA, EWS, EAS, MAPI, Autodiscover) on port 443.
+    pub const FRONT_END_SITE: &'static str = "Default Web Site";
+    /// The site the front end proxies to on port 444.
+    pub const BACK_END_SITE: &'static str = "Exchange Back End";
+
+    /// True for the Exchange Back End site.
+    pub fn is_back_end(&self) -> bool {
+        self.site.eq_ignore_ascii_case(Self::BACK_END_SITE)
+    }
+
+    /// True for the Default Web Site.
+    pub fn is_front_end(&self) -> bool {
+        self.site.eq_ignore_ascii_case(Self::FRONT_END_SITE)
+    }
+}
+
+/// `Get-TransportService` for one server: the internal transport (default SMTP) certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransportService {
+    pub server: String,
+    /// `InternalTransportCertificateThumbprint` (uppercase), when set.
+    pub internal_transport_certificate: Option<String>,
+    pub source: String,
 }
 
 /// An Exchange server from `Get-ExchangeServer`.
@@ -133,6 +196,15 @@ pub struct ExchangeServer {
     pub fqdn: Option<String>,
     /// An Edge Transport server (its certificates are tied to the Edge Subscription).
     pub edge: bool,
+    /// `ServerRole` (`Mailbox`, `Edge`, `ClientAccess` …).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// `AdminDisplayVersion` as Exchange writes it (`Version 15.2 (Build 1544.4)`).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// The product that version is: Exchange Server 2013, 2016, 2019 or Subscription Edition.
+    #[serde(default)]
+    pub product: Option<String>,
     pub source: String,
 }
 
@@ -148,22 +220,127 @@ pub struct ContextItem {
 pub struct AuthConfig {
     pub current: Option<String>,
     pub next: Option<String>,
+    /// `NextCertificateEffectiveDate`: when the next certificate is due to take over.
+    #[serde(default, with = "crate::time::serde_opt")]
+    pub next_effective: Option<DateTime<Utc>>,
     pub previous: Option<String>,
     pub source: String,
 }
 
-/// A receive or send connector with its `TlsCertificateName`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A receive or send connector and what decides its TLS certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Connector {
     /// `Receive` or `Send`.
     pub kind: String,
     pub name: String,
+    /// `Identity` as Exchange writes it (`EX01\Default Frontend EX01` for receive connectors).
+    #[serde(default)]
+    pub identity: Option<String>,
     /// Servers the connector runs on (receive: its server; send: source transport servers).
     pub servers: Vec<String>,
     /// `<I>issuer<S>subject`, when set.
     pub tls_certificate_name: Option<String>,
     pub fqdn: Option<String>,
+    /// Receive: the `address:port` pairs it listens on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bindings: Vec<String>,
+    /// Receive: `AuthMechanism` flags (`Tls`, `Integrated`, `BasicAuth` …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_mechanism: Vec<String>,
+    /// Receive: `PermissionGroups` (`AnonymousUsers`, `ExchangeUsers`, `ExchangeServers` …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permission_groups: Vec<String>,
+    /// Receive: `FrontendTransport` or `HubTransport`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_tls: Option<bool>,
+    /// Send: `TlsDomain`, `TlsAuthLevel`, `CloudServicesMailEnabled`, `SmartHosts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_auth_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_services_mail_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub smart_hosts: Vec<String>,
     pub source: String,
+}
+
+impl Connector {
+    /// True for a receive connector.
+    pub fn is_receive(&self) -> bool {
+        self.kind == "Receive"
+    }
+
+    /// The ports a receive connector listens on.
+    pub fn ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self
+            .bindings
+            .iter()
+            .filter_map(|b| b.rsplit_once(':').and_then(|(_, p)| p.trim().parse().ok()))
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        ports
+    }
+
+    /// What a receive connector takes mail from: `internet` (anonymous senders), `clients`
+    /// (authenticated users, or the submission ports 587 and 465), or `internal` (servers only).
+    /// On a Mailbox server, a HubTransport connector (`Default EX01` on 2525, `Client Proxy EX01`
+    /// on 465) only takes what the server's own front end proxies to it: internal. On an Edge
+    /// server every connector faces the network and is judged by its permission groups.
+    pub fn exposure(&self, on_edge: bool) -> Exposure {
+        let has = |g: &str| self.permission_groups.iter().any(|p| p.eq_ignore_ascii_case(g));
+        let hub = self
+            .transport_role
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case("HubTransport"));
+        if hub && !on_edge {
+            Exposure::Internal
+        } else if has("AnonymousUsers") {
+            Exposure::Internet
+        } else if has("ExchangeUsers") || self.ports().iter().any(|p| matches!(p, 587 | 465)) {
+            Exposure::Clients
+        } else {
+            Exposure::Internal
+        }
+    }
+
+    /// The name by which Exchange cmdlets find the connector: its identity, else its name.
+    pub fn cmdlet_identity(&self) -> &str {
+        self.identity.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// Who sends mail to a receive connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Exposure {
+    Internal,
+    Clients,
+    Internet,
+}
+
+impl Exposure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Internal => "internal",
+            Exposure::Clients => "clients",
+            Exposure::Internet => "internet",
+        }
+    }
+
+    /// Who sends to a receive connector so exposed, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Exposure::Internal => "used between Exchange servers",
+            Exposure::Clients => "takes mail from clients",
+            Exposure::Internet => "takes anonymous mail from the internet",
+        }
+    }
 }
 
 /// `Get-ImapSettings` / `Get-PopSettings`: the certificate name POP/IMAP present.
@@ -200,6 +377,47 @@ impl Organisation {
         self.protocol_settings.extend(other.protocol_settings);
         self.servers.extend(other.servers);
         self.hybrid.extend(other.hybrid);
+        self.web_bindings.extend(other.web_bindings);
+        self.transport_services.extend(other.transport_services);
+    }
+
+    /// The `Get-ExchangeServer` entry whose short name is that of `server`.
+    pub fn server(&self, server: &str) -> Option<&ExchangeServer> {
+        let key = server_key(server);
+        self.servers.iter().find(|s| server_key(&s.name) == key)
+    }
+
+    /// True when `Get-ExchangeServer` says `server` is an Edge Transport server.
+    pub fn is_edge(&self, server: &str) -> bool {
+        self.server(server).is_some_and(|s| s.edge)
+    }
+
+    /// Checks servers taken from folder names against `Get-ExchangeServer` (when it was read):
+    /// a folder that names no known server leaves its objects without a server. Returns a
+    /// sentence for each export so affected.
+    pub fn confirm_folder_servers(&mut self) -> Vec<(String, String)> {
+        if self.servers.is_empty() {
+            return Vec::new();
+        }
+        let known: std::collections::HashSet<String> = self.servers.iter().map(|s| server_key(&s.name)).collect();
+        let mut unconfirmed = Vec::new();
+        for b in &mut self.web_bindings {
+            if b.server_origin == Some(ServerOrigin::Folder) {
+                if let Some(folder) = b.server.as_deref().filter(|s| !known.contains(&server_key(s))) {
+                    unconfirmed.push((
+                        b.source.clone(),
+                        format!(
+                            "folder {folder} names no server of Get-ExchangeServer: its web bindings are not audited"
+                        ),
+                    ));
+                    b.server = None;
+                    b.server_origin = None;
+                }
+            }
+        }
+        unconfirmed.sort();
+        unconfirmed.dedup();
+        unconfirmed
     }
 
     /// Accepted domains that need an autodiscover name (cloud routing domains do not).
@@ -220,6 +438,11 @@ impl Organisation {
             .map(|t| t.to_ascii_uppercase())
             .collect()
     }
+}
+
+/// A server's short name, lowercase (`EX01.contoso.com` and `ex01` are the same server).
+pub fn server_key(server: &str) -> String {
+    server.split('.').next().unwrap_or(server).trim().to_ascii_lowercase()
 }
 
 /// False for Microsoft's cloud routing domains (`*.onmicrosoft.com`), which need no
@@ -416,6 +639,25 @@ impl Inventory {
         self.by_sha256.insert(cert.sha256.clone(), i);
         self.certificates.push(cert);
         i
+    }
+
+    /// Drops a binding whose services are unknown (a store export, an unreadable
+    /// SerializationData) when another export of the same server knows the certificate's
+    /// services there: the known view wins, nothing is guessed.
+    pub fn drop_unknown_bindings_beside_known(&mut self) {
+        for cert in &mut self.certificates {
+            if cert.bindings.iter().all(|b| b.services.is_some()) {
+                continue;
+            }
+            let known: std::collections::HashSet<String> = cert
+                .bindings
+                .iter()
+                .filter(|b| b.services.is_some())
+                .map(|b| server_key(&b.server))
+                .collect();
+            cert.bindings
+                .retain(|b| b.services.is_some() || !known.contains(&server_key(&b.server)));
+        }
     }
 
     /// Looks a certificate up by its SHA-256 (lowercase hex).

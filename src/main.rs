@@ -288,11 +288,12 @@ fn run_rules(args: RulesArgs) -> u8 {
         println!("{}", set.pack.description);
     }
     println!();
-    println!("{:<28} {:<8} {:<9} TITLE", "ID", "ENABLED", "SEVERITY");
+    let width = set.rules.iter().map(|r| r.rule.meta().id.len()).max().unwrap_or(2);
+    println!("{:<width$}  {:<8} {:<9} TITLE", "ID", "ENABLED", "SEVERITY");
     for r in &set.rules {
         let m = r.rule.meta();
         println!(
-            "{:<28} {:<8} {:<9} {}",
+            "{:<width$}  {:<8} {:<9} {}",
             m.id,
             if r.enabled { "yes" } else { "no" },
             r.severity.as_str(),

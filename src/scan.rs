@@ -184,10 +184,10 @@ pub fn evaluate(options: &ScanOptions) -> Result<Report, ScanError> {
     }
     trust::evaluate_inventory(&mut inventory, &anchors, at);
     trust::evaluate_served_chains(&mut inventory, &anchors, at);
-    let findings = rules::evaluate(&inventory, &rule_set, at);
+    let evaluation = rules::evaluate(&inventory, &rule_set, at);
     Ok(Report::build(
         &inventory,
-        &findings,
+        &evaluation,
         &RunInfo {
             started_at,
             finished_at: Utc::now(),

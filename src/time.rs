@@ -19,6 +19,37 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)"))
 }
 
+/// A CliXML `<DT>` value: RFC 3339 with any fraction of a second (`2023-02-03T14:16:02.1234567+00:00`),
+/// or without an offset (taken as UTC).
+pub fn parse_clixml_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.to_utc());
+    }
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Serde for `Option<DateTime<Utc>>` fields written as [`rfc3339`] (or null).
+pub mod serde_opt {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&super::rfc3339(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| super::parse_instant(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +61,17 @@ mod tests {
         let t = parse_instant("2026-06-01T12:30:00+02:00").unwrap();
         assert_eq!(rfc3339(t), "2026-06-01T10:30:00Z");
         assert!(parse_instant("yesterday").is_err());
+    }
+
+    #[test]
+    fn clixml_dates() {
+        let t = |s| parse_clixml_date(s).map(rfc3339);
+        assert_eq!(t("2023-02-03T14:16:02+00:00").as_deref(), Some("2023-02-03T14:16:02Z"));
+        assert_eq!(
+            t("2023-02-03T14:16:02.1234567+01:00").as_deref(),
+            Some("2023-02-03T13:16:02Z")
+        );
+        assert_eq!(t("2023-02-03T14:16:02").as_deref(), Some("2023-02-03T14:16:02Z"));
+        assert_eq!(t("soon"), None);
     }
 }

@@ -50,6 +50,19 @@ pub struct KeyInfo {
     pub curve: Option<String>,
 }
 
+impl KeyInfo {
+    /// Below the sizes clients accept today: RSA under 2048 bits, EC under 256, or DSA (the
+    /// `weak-key` rule's defaults; a pack may ask for more there).
+    pub fn is_weak_by_default(&self) -> bool {
+        match self.algorithm.as_str() {
+            "RSA" => self.bits < 2048,
+            "EC" => self.bits < 256,
+            "DSA" => true,
+            _ => false,
+        }
+    }
+}
+
 /// Why a DER blob could not be read as a certificate.
 #[derive(Debug, thiserror::Error)]
 #[error("not a valid X.509 certificate: {0}")]

@@ -464,6 +464,19 @@ fn connector_certificate_missing_when_no_valid_certificate_matches() {
         ],
         "EX03 has no certificate export, so nothing can be said about it"
     );
+    let on_ex01 = f.iter().find(|f| f["server"] == "EX01").unwrap();
+    let remediation = on_ex01["remediation"].as_str().unwrap();
+    assert!(
+        remediation.contains("Set-SendConnector 'Outbound to Office 365'")
+            && remediation.contains(&format!("-Thumbprint {}", thumbprint(&current))),
+        "the connector and the certificate to use are named: {remediation}"
+    );
+    assert!(!remediation.contains("<connector>") && !remediation.contains("<thumbprint>"));
+    assert!(run.report()["not_audited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["rule"] == "connector-certificate-missing" && g["server"] == "EX03"));
     let on_ex02 = f.iter().find(|f| f["server"] == "EX02").unwrap();
     assert!(
         on_ex02["message"].as_str().unwrap().contains("expired"),
@@ -586,8 +599,6 @@ fn malformed_exports_each_give_a_per_file_error() {
     for (file, words) in [
         ("bad-base64.xml", "base64"),
         ("truncated-base64.xml", "base64"),
-        ("nrbf-past-end.xml", "SerializationData"),
-        ("nrbf-unknown-record.xml", "unknown record type"),
         ("doctype.xml", "DOCTYPE"),
         ("deep.xml", "nested"),
         ("empty.xml", "empty"),
@@ -599,6 +610,32 @@ fn malformed_exports_each_give_a_per_file_error() {
             .unwrap_or_else(|| panic!("{file}: no error recorded"));
         assert!(e.contains(words), "{file}: {e}");
     }
+    // An undecodable SerializationData never costs the certificate: it is read from RawData,
+    // its services unknown, and the input's note says why.
+    for (file, words) in [
+        ("nrbf-past-end.xml", "array length"),
+        ("nrbf-unknown-record.xml", "unknown record type"),
+    ] {
+        let i = input(file);
+        assert!(i["error"].is_null(), "{file}: {}", i["error"]);
+        assert_eq!(i["certificates"], 1, "{file}");
+        let note = i["note"].as_str().unwrap();
+        assert!(
+            note.contains("SerializationData could not be decoded") && note.contains(words),
+            "{file}: {note}"
+        );
+    }
+    let ex09 = run.certificate("good.contoso.com")["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["server"] == "EX09")
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(ex09.len(), 2, "one binding for EX09 from each of the two exports");
+    assert!(ex09
+        .iter()
+        .all(|b| b["services_known"] == false && b["status"] == "unknown"));
     // A UTF-16 file without a byte-order mark is recognised and read.
     assert_eq!(input("utf16-no-bom.xml")["certificates"], 1);
     assert!(input("utf16-no-bom.xml")["error"].is_null());

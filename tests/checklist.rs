@@ -146,21 +146,41 @@ fn the_sample_organisation_gets_the_expected_plans() {
     assert!(cmds.contains("Import-ExchangeCertificate -Server 'ex03.contoso.com'"));
     assert!(cmds.contains("Get-ExchangeCertificate -Server 'ex03.contoso.com' -Thumbprint '38F3F38A4980F892449EA0A7711B08815C3EFA70' | Format-List Services"), "unknown services are looked up, not guessed");
 
-    // The Auth certificate: a rollover, not a CA request.
+    // The Auth certificate: a rollover, not a CA request. The sample's Get-AuthConfig already
+    // stages the next certificate (98A1E1F0…, effective 2026-05-01): copy it to EX03, which
+    // lacks it, and publish it; no new certificate is made.
     let auth = plan(&c, "0BE2D980");
     assert_eq!(auth["kind"], "auth-rollover");
-    assert!(auth["names"].is_null());
+    assert!(auth["names"].is_null() && auth["request"].is_null());
     let cmds = commands(auth);
     for expected in [
-        "-SubjectName 'cn=Microsoft Exchange Server Auth Certificate'",
-        "Set-AuthConfig -NewCertificateThumbprint <NEW-THUMBPRINT>",
+        "Export-ExchangeCertificate -Server 'ex01.contoso.com' -Thumbprint '98A1E1F0DA439356D9F02EBB0604FAEA67F40123'",
+        "Import-ExchangeCertificate -Server 'ex03.contoso.com'",
         "Set-AuthConfig -PublishCertificate",
         "Set-AuthConfig -ClearPreviousCertificate",
         "Restart-Service MSExchangeServiceHost",
     ] {
         assert!(cmds.contains(expected), "{expected} missing from {cmds}");
     }
-    assert!(!cmds.contains("-GenerateRequest"));
+    assert!(!cmds.contains("-GenerateRequest") && !cmds.contains("New-ExchangeCertificate"));
+    assert!(
+        !cmds.contains("Import-ExchangeCertificate -Server 'ex02.contoso.com'"),
+        "EX02 holds it"
+    );
+    // The staged certificate is never proposed for removal.
+    let staged = c.json["not_planned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["thumbprint"].as_str().unwrap().starts_with("98A1E1F0"))
+        .unwrap();
+    assert!(staged["reason"]
+        .as_str()
+        .unwrap()
+        .contains("staged next Auth certificate: keep it"));
+    assert!(!c
+        .md
+        .contains("Remove-ExchangeCertificate -Server 'ex01.contoso.com' -Thumbprint '98A1E1F0"));
 
     // Last year's certificate still on SMTP: the renewal happened, so retire it.
     let old = plan(&c, "897B0FBB");
@@ -422,4 +442,33 @@ fn hostile_values_are_escaped_in_every_report_and_checklist() {
     assert!(md.contains("&lt;svg onload=alert(4)&gt;"));
     // In PowerShell the values stay inside single quotes.
     assert!(md.contains("-Server '<svg onload=alert(4)>'"), "{md}");
+}
+
+/// Without a staged next certificate, the Auth plan creates one and stages it.
+#[test]
+fn an_auth_rollover_without_a_staged_certificate_creates_one() {
+    let s = Scratch::new();
+    let auth = der(&Leaf::new("x")
+        .cn("Microsoft Exchange Server Auth Certificate")
+        .names(&[])
+        .valid(date(2021, 7, 1), date(2026, 6, 20))
+        .self_signed());
+    let mut export = ExportCert::bound(&auth, "ex01.contoso.com", 16);
+    export.self_signed = true;
+    s.put("EX01/Get-ExchangeCertificate.xml", exchange_certificates(&[export]));
+    s.put(
+        "organization/Get-AuthConfig.xml",
+        auth_config(&thumbprint(&auth), None, None),
+    );
+    let out = s.dir.path().join("checklist");
+    let c = checklist(&out, &[s.store().to_str().unwrap(), "--at", "2026-06-01"]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let cmds = commands(plan(&c, &thumbprint(&auth)[..8]));
+    for expected in [
+        "-SubjectName 'cn=Microsoft Exchange Server Auth Certificate'",
+        "Set-AuthConfig -NewCertificateThumbprint <NEW-THUMBPRINT>",
+        "Set-AuthConfig -PublishCertificate",
+    ] {
+        assert!(cmds.contains(expected), "{expected} missing from {cmds}");
+    }
 }

@@ -80,6 +80,13 @@ cp "$WORK/wildcard.crt" "$store/wildcard.pem"
 issue auth "/CN=Microsoft Exchange Server Auth Certificate" "" 20210710000000Z 20260710000000Z self rsa:2048 sha256 v3_auth
 openssl x509 -in "$WORK/auth.crt" -outform DER -out "$store/exchange-auth.cer"
 
+# The next Auth certificate, staged by Set-AuthConfig -NewCertificateThumbprint but not yet
+# published, and EX04's setup self-signed certificate (its internal transport certificate).
+issue authnext "/CN=Microsoft Exchange Server Auth Certificate" "" 20260401000000Z 20310401000000Z self rsa:2048 sha256 v3_auth
+openssl x509 -in "$WORK/authnext.crt" -outform DER -out "$store/exchange-auth-next.cer"
+issue ex04 "/CN=EX04" "DNS:EX04,DNS:ex04.contoso.com" 20250701000000Z 20300701000000Z self
+openssl x509 -in "$WORK/ex04.crt" -outform DER -out "$store/ex04-selfsigned.cer"
+
 printf 'Contoso certificate store export, June 2026.\nNot a certificate: certaudit records this file as skipped.\n' > "$store/README.txt"
 echo "sample store written to $store"
 

@@ -42,10 +42,12 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
                 thumbprint: cert.thumbprint.clone(),
                 subject: cert.subject.clone(),
                 not_after: cert.not_after.clone(),
-                reason: if cert.bindings.is_empty() {
-                    "bound to no Exchange service in the exports and presented by no probed endpoint: nothing to renew on Exchange".into()
-                } else {
-                    "on an Exchange server but bound to no service: remove it with Remove-ExchangeCertificate once you have confirmed nothing uses it".into()
+                reason: match org.auth_role(&cert.thumbprint) {
+                    Some("next") => "Get-AuthConfig's staged next Auth certificate: keep it; Set-AuthConfig -PublishCertificate makes it the current one".into(),
+                    Some("previous") => "Get-AuthConfig's previous Auth certificate: clear it with Set-AuthConfig -ClearPreviousCertificate before removing it".into(),
+                    Some(_) => "Get-AuthConfig's current Auth certificate: never remove it".into(),
+                    None if cert.bindings.is_empty() => "bound to no Exchange service in the exports and presented by no probed endpoint: nothing to renew on Exchange".into(),
+                    None => "on an Exchange server but bound to no service: remove it with Remove-ExchangeCertificate once you have confirmed nothing uses it".into(),
                 },
             });
             continue;
@@ -76,7 +78,9 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
         };
         if org.auth_current.contains(&cert.thumbprint) {
             plan.kind = PlanKind::AuthRollover;
-            plan.request = Some(ctx.request_plan(true));
+            if org.staged_next(&cert.thumbprint).is_none() {
+                plan.request = Some(ctx.request_plan(true));
+            }
             plan.steps = ctx.auth_rollover_steps();
         } else if let Some(successor) = ctx.successor() {
             plan.kind = PlanKind::Retire;
@@ -127,7 +131,12 @@ struct Org {
     /// Server names and FQDNs (lowercase): names that Microsoft says to leave out of client certificates.
     server_names: Vec<String>,
     auth_current: Vec<String>,
+    /// Get-AuthConfig entries, thumbprints uppercase.
+    auth: Vec<AuthEntry>,
 }
+
+/// Get-AuthConfig: (current, next, next effective date, previous).
+type AuthEntry = (Option<String>, Option<String>, Option<String>, Option<String>);
 
 impl Org {
     fn new(report: &Report) -> Self {
@@ -163,7 +172,45 @@ impl Org {
                 .flatten()
                 .map(|t| t.to_ascii_uppercase())
                 .collect(),
+            auth: o
+                .auth_configs
+                .iter()
+                .map(|a| {
+                    let up = |t: &Option<String>| t.as_ref().map(|t| t.to_ascii_uppercase());
+                    (
+                        up(&a.current),
+                        up(&a.next),
+                        a.next_effective.map(crate::time::rfc3339),
+                        up(&a.previous),
+                    )
+                })
+                .collect(),
         }
+    }
+
+    /// The role Get-AuthConfig gives a thumbprint: `current`, `next` or `previous`.
+    fn auth_role(&self, thumbprint: &str) -> Option<&'static str> {
+        let t = Some(thumbprint.to_ascii_uppercase());
+        self.auth.iter().find_map(|(c, n, _, p)| {
+            if *c == t {
+                Some("current")
+            } else if *n == t {
+                Some("next")
+            } else if *p == t {
+                Some("previous")
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The next certificate staged beside `current`, with its effective date.
+    fn staged_next(&self, current: &str) -> Option<(&str, Option<&str>)> {
+        self.auth.iter().find_map(|(c, n, e, _)| {
+            let next = n.as_deref()?;
+            (c.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(current)) && !next.eq_ignore_ascii_case(current))
+                .then_some((next, e.as_deref()))
+        })
     }
 
     fn is_edge(report: &Report, server: &str) -> bool {
@@ -330,6 +377,37 @@ impl PlanContext<'_> {
             }
         }
         if for_ca {
+            // An Edge Transport server has no client namespaces: its SMTP certificate carries
+            // the FQDNs its connectors announce (as missing-mail-san judges it).
+            for u in self
+                .servers
+                .iter()
+                .filter(|u| u.edge && u.services.iter().any(|s| s == "SMTP"))
+            {
+                for c in &self.report.organisation.connectors {
+                    if !c.servers.iter().any(|s| server_key(s) == server_key(&u.server)) {
+                        continue;
+                    }
+                    if let Some(fqdn) = c
+                        .fqdn
+                        .as_deref()
+                        .map(|f| f.trim().trim_end_matches('.').to_ascii_lowercase())
+                    {
+                        if !fqdn.is_empty() {
+                            want(
+                                fqdn,
+                                format!(
+                                    "FQDN of {} connector '{}' on {}",
+                                    c.kind.to_ascii_lowercase(),
+                                    c.name,
+                                    u.server
+                                ),
+                                &mut add,
+                            );
+                        }
+                    }
+                }
+            }
             for (service, protocol) in [("IMAP", "Get-ImapSettings"), ("POP", "Get-PopSettings")] {
                 if !self.holds(service) {
                     continue;
@@ -823,6 +901,9 @@ impl PlanContext<'_> {
     }
 
     fn auth_rollover_steps(&self) -> Vec<Step> {
+        if let Some((next, effective)) = self.org.staged_next(&self.cert.thumbprint) {
+            return self.staged_rollover_steps(next, effective);
+        }
         let first = &self.first_server().server;
         let mut steps = vec![
             Step {
@@ -855,6 +936,81 @@ impl PlanContext<'_> {
                 note: None,
             },
         ];
+        steps.extend(self.auth_finish_steps());
+        steps
+    }
+
+    /// A rollover already staged with Set-AuthConfig: get the next certificate onto every
+    /// server that lacks it, then publish it. No new certificate is made.
+    fn staged_rollover_steps(&self, next: &str, effective: Option<&str>) -> Vec<Step> {
+        let holders: Vec<String> = self
+            .report
+            .certificates
+            .iter()
+            .filter(|c| c.thumbprint.eq_ignore_ascii_case(next))
+            .flat_map(|c| c.bindings.iter().map(|b| server_key(&b.server)))
+            .collect();
+        let mut mailbox_servers: Vec<String> = Vec::new();
+        for c in &self.report.certificates {
+            for b in &c.bindings {
+                if !b.server.starts_with('(')
+                    && !Org::is_edge(self.report, &b.server)
+                    && !mailbox_servers.iter().any(|s| server_key(s) == server_key(&b.server))
+                {
+                    mailbox_servers.push(b.server.clone());
+                }
+            }
+        }
+        let lacking: Vec<&String> = mailbox_servers
+            .iter()
+            .filter(|s| !holders.contains(&server_key(s)))
+            .collect();
+        let mut steps = Vec::new();
+        if let Some(source) = mailbox_servers.iter().find(|s| holders.contains(&server_key(s))) {
+            for server in &lacking {
+                steps.push(Step {
+                    title: format!("Copy the staged next Auth certificate {next} to {server}"),
+                    on: Some(source.clone()),
+                    commands: vec![
+                        "$password = Read-Host -AsSecureString -Prompt 'Password for the .pfx'".into(),
+                        format!(
+                            "$pfx = Export-ExchangeCertificate -Server {} -Thumbprint {} -BinaryEncoded -Password $password",
+                            quote(source),
+                            quote(next)
+                        ),
+                        format!(
+                            "Import-ExchangeCertificate -Server {} -FileData $pfx.FileData -Password $password -PrivateKeyExportable $true",
+                            quote(server)
+                        ),
+                    ],
+                    note: Some(format!(
+                        "Get-AuthConfig stages {next} as the next Auth certificate, but {server}'s export does not hold it."
+                    )),
+                });
+            }
+        }
+        steps.push(Step {
+            title: "Publish the staged certificate and clear the previous one".into(),
+            on: Some("any Exchange server".into()),
+            commands: vec![
+                "Set-AuthConfig -PublishCertificate".into(),
+                "Set-AuthConfig -ClearPreviousCertificate".into(),
+            ],
+            note: Some(format!(
+                "{next} is already staged{}: no new certificate is needed. The current certificate expires on {}.",
+                effective
+                    .map(|e| format!(" (effective {})", e.get(..10).unwrap_or(e)))
+                    .unwrap_or_default(),
+                self.cert.not_after.get(..10).unwrap_or(&self.cert.not_after)
+            )),
+        });
+        steps.extend(self.auth_finish_steps());
+        steps
+    }
+
+    /// Restarts, the hybrid wizard and the old certificate's removal, after a rollover.
+    fn auth_finish_steps(&self) -> Vec<Step> {
+        let mut steps = Vec::new();
         for u in self.servers.iter().filter(|u| !u.edge) {
             steps.push(Step {
                 title: format!("Restart the services that cache the Auth certificate on {}", u.server),

@@ -5,6 +5,7 @@
 use base64::Engine;
 use serde_json::Value;
 
+use super::exchange::ExportFile;
 use super::{Decoded, InputError};
 use crate::inventory::{Binding, InputKind, Services};
 
@@ -17,7 +18,7 @@ pub fn looks_like_json(text: &str) -> bool {
 }
 
 /// Reads the certificates and their bindings. Objects without RawData are listed as errors.
-pub fn read_json(text: &str, source: &str) -> Result<Decoded, InputError> {
+pub fn read_json(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputError> {
     let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| InputError::Json(format!("line {}, column {}: {e}", e.line(), e.column())))?;
     let objects: Vec<&Value> = match &value {
@@ -30,7 +31,7 @@ pub fn read_json(text: &str, source: &str) -> Result<Decoded, InputError> {
         ..Decoded::default()
     };
     for (i, obj) in objects.iter().enumerate() {
-        match certificate(obj, source) {
+        match certificate(obj, file) {
             Ok((der, binding)) => {
                 out.bindings.push((out.certificates.len(), binding));
                 out.certificates.push(der);
@@ -55,7 +56,7 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn certificate(obj: &Value, source: &str) -> Result<(Vec<u8>, Binding), String> {
+fn certificate(obj: &Value, file: ExportFile<'_>) -> Result<(Vec<u8>, Binding), String> {
     let der = match obj.get("RawData") {
         Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
@@ -71,7 +72,8 @@ fn certificate(obj: &Value, source: &str) -> Result<(Vec<u8>, Binding), String> 
     let server = text(obj.get("PSComputerName"))
         .or_else(|| text(obj.get("ServerName")))
         .or(identity_server)
-        .unwrap_or_else(|| "(unknown server)".into());
+        .or_else(|| file.folder_server.map(str::to_string))
+        .unwrap_or_else(|| super::exchange::UNKNOWN_SERVER.into());
     let services = match text(obj.get("Services")) {
         Some(t) => {
             Some(Services::parse(&t).ok_or_else(|| format!("Services `{t}` is not a flags number or service list"))?)
@@ -94,7 +96,7 @@ fn certificate(obj: &Value, source: &str) -> Result<(Vec<u8>, Binding), String> 
             status,
             self_signed: obj.get("IsSelfSigned").and_then(Value::as_bool),
             root_ca_type,
-            source: source.to_string(),
+            source: file.path.to_string(),
         },
     ))
 }

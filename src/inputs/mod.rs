@@ -122,7 +122,32 @@ pub fn collect(inputs: &[PathBuf], options: &ReadOptions) -> Inventory {
         inventory.organisation.merge(result.organisation);
         inventory.inputs.push(result.record);
     }
+    for (source, note) in inventory.organisation.confirm_folder_servers() {
+        if let Some(record) = inventory.inputs.iter_mut().find(|r| r.path == source) {
+            record.note = Some(match record.note.take() {
+                Some(n) => format!("{n}; {note}"),
+                None => note,
+            });
+        }
+    }
+    inventory.drop_unknown_bindings_beside_known();
     inventory
+}
+
+/// The server a file belongs to by the collector's layout, `<root>/<SERVER>/Get-<Cmdlet>.xml`
+/// (or `.json`): the folder of a file whose name starts with `Get-`, unless that folder is
+/// `organization` (the collector's folder for organisation-wide exports). Objects that name
+/// their server themselves (`PSComputerName`) are never overridden by it.
+pub fn collector_server(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    if !name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("get-")) || !has_export_extension(path) {
+        return None;
+    }
+    let folder = path.parent()?.file_name()?.to_str()?.trim();
+    if folder.is_empty() || folder.eq_ignore_ascii_case("organization") || folder.eq_ignore_ascii_case("organisation") {
+        return None;
+    }
+    Some(folder.to_string())
 }
 
 /// Expands one command-line input into files, recording what cannot be walked.
@@ -197,7 +222,12 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
     };
     record.sha256 = Some(crate::digest::sha256_hex(&bytes));
     let announced = has_certificate_extension(path) || has_export_extension(path);
-    let decoded = match decode(&bytes, options, &record.path) {
+    let folder_server = collector_server(path);
+    let file = exchange::ExportFile {
+        path: &record.path,
+        folder_server: folder_server.as_deref(),
+    };
+    let decoded = match decode(&bytes, options, file) {
         Ok(d) => d,
         Err(InputError::Unrecognised) if !explicit && !announced => {
             record.kind = InputKind::Skipped;
@@ -279,9 +309,9 @@ fn has_certificate_extension(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Decides the format by content, never by file name, and decodes it. `source` names the
+/// Decides the format by content, never by file name, and decodes it. `file` names the
 /// input in the bindings and organisation facts it yields.
-pub fn decode(bytes: &[u8], options: &ReadOptions, source: &str) -> Result<Decoded, InputError> {
+pub fn decode(bytes: &[u8], options: &ReadOptions, file: exchange::ExportFile<'_>) -> Result<Decoded, InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty);
     }
@@ -300,12 +330,12 @@ pub fn decode(bytes: &[u8], options: &ReadOptions, source: &str) -> Result<Decod
             ..Decoded::default()
         }),
         DerShape::Pfx => pkcs12::decode(bytes, options.pfx_password.as_ref()),
-        DerShape::NotDer => decode_export(bytes, source),
+        DerShape::NotDer => decode_export(bytes, file),
     }
 }
 
 /// CliXML (UTF-8 or UTF-16) or JSON exports; anything else is unrecognised.
-fn decode_export(bytes: &[u8], source: &str) -> Result<Decoded, InputError> {
+fn decode_export(bytes: &[u8], file: exchange::ExportFile<'_>) -> Result<Decoded, InputError> {
     let looks_textual = matches!(
         bytes,
         [0xef, 0xbb, 0xbf, ..] | [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, ..] | [0, b'<', ..]
@@ -321,10 +351,10 @@ fn decode_export(bytes: &[u8], source: &str) -> Result<Decoded, InputError> {
     };
     let head: String = text.chars().take(4096).collect();
     if clixml::looks_like_clixml(&text) || head.contains("<!DOCTYPE") || head.contains("<Objs") {
-        return exchange::read_clixml(&text, source);
+        return exchange::read_clixml(&text, file);
     }
     if exchange_json::looks_like_json(&text) {
-        return exchange_json::read_json(&text, source);
+        return exchange_json::read_json(&text, file);
     }
     Err(InputError::Unrecognised)
 }

@@ -43,6 +43,53 @@ pub enum NrbfError {
     TooManyValues,
     #[error("no root object")]
     NoRoot,
+    #[error("signed payload of {0} bytes ends inside its `#sig#` header (9 bytes)")]
+    SignedHeaderTruncated(usize),
+    #[error("signed payload declares {declared} bytes of MS-NRBF, but only {available} follow its header")]
+    SignedLengthBeyondBlob { declared: u64, available: usize },
+}
+
+/// The ASCII bytes that start a signed serialization payload.
+pub const SIGNED_MAGIC: &[u8] = b"#sig#";
+
+/// How the MS-NRBF stream of a `SerializationData` blob was wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// The bare stream, as exports before the November 2023 Security Update hold it.
+    Bare,
+    /// `#sig#`, a 32-bit little-endian length N, N bytes of MS-NRBF, then `signature_bytes`
+    /// bytes of signature (never read: certaudit does not verify Exchange's signing key).
+    Signed { signature_bytes: usize },
+}
+
+/// Finds the MS-NRBF stream inside a `SerializationData` blob: the bare stream, or the
+/// payload of a signed one (its declared length checked against the blob).
+pub fn unwrap_envelope(blob: &[u8]) -> Result<(&[u8], Envelope), NrbfError> {
+    let Some(rest) = blob.strip_prefix(SIGNED_MAGIC) else {
+        return Ok((blob, Envelope::Bare));
+    };
+    let Some((len, rest)) = rest.split_first_chunk::<4>() else {
+        return Err(NrbfError::SignedHeaderTruncated(blob.len()));
+    };
+    let declared = u32::from_le_bytes(*len);
+    match usize::try_from(declared).ok().filter(|n| *n <= rest.len()) {
+        Some(n) => Ok((
+            &rest[..n],
+            Envelope::Signed {
+                signature_bytes: rest.len() - n,
+            },
+        )),
+        None => Err(NrbfError::SignedLengthBeyondBlob {
+            declared: u64::from(declared),
+            available: rest.len(),
+        }),
+    }
+}
+
+/// Parses a `SerializationData` blob, signed or bare, into its root value.
+pub fn parse_serialization_data(blob: &[u8]) -> Result<(Value, Envelope), NrbfError> {
+    let (stream, envelope) = unwrap_envelope(blob)?;
+    Ok((parse(stream)?, envelope))
 }
 
 /// A value read from the stream, with references resolved.
@@ -628,6 +675,47 @@ mod tests {
         b.extend_from_slice(&[0xde, 0xad, 0xbf]);
         b.push(11);
         b
+    }
+
+    fn signed(stream: &[u8], declared: u32, signature: usize) -> Vec<u8> {
+        let mut b = SIGNED_MAGIC.to_vec();
+        b.extend_from_slice(&declared.to_le_bytes());
+        b.extend_from_slice(stream);
+        b.extend(std::iter::repeat_n(0xa5, signature));
+        b
+    }
+
+    #[test]
+    fn signed_payloads_are_unwrapped_and_their_length_checked() {
+        let stream = sample();
+        let n = stream.len() as u32;
+        let (v, envelope) = parse_serialization_data(&signed(&stream, n, 32)).unwrap();
+        assert_eq!(envelope, Envelope::Signed { signature_bytes: 32 });
+        assert_eq!(v, parse(&stream).unwrap());
+        assert_eq!(parse_serialization_data(&stream).unwrap().1, Envelope::Bare);
+        assert_eq!(
+            parse_serialization_data(&signed(&stream, n + 33, 32)),
+            Err(NrbfError::SignedLengthBeyondBlob {
+                declared: u64::from(n + 33),
+                available: stream.len() + 32
+            })
+        );
+        assert_eq!(
+            parse_serialization_data(&signed(&stream, u32::MAX, 0)).unwrap_err(),
+            NrbfError::SignedLengthBeyondBlob {
+                declared: u64::from(u32::MAX),
+                available: stream.len()
+            }
+        );
+        assert_eq!(
+            parse_serialization_data(b"#sig#\x01\x00"),
+            Err(NrbfError::SignedHeaderTruncated(7))
+        );
+        // A declared length shorter than the stream cuts it: the reader then reports where.
+        assert!(matches!(
+            parse_serialization_data(&signed(&stream, n - 10, 32)),
+            Err(NrbfError::Truncated(_))
+        ));
     }
 
     #[test]

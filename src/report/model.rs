@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::inventory::{
-    AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, Inventory, ProtocolSetting, Source,
+    AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, Inventory, ProtocolSetting,
+    Source, TransportService, WebBinding,
 };
 use crate::probe::{AutodiscoverCheck, ErrorKind, Protocol};
-use crate::rules::{days_between, Finding, PackInfo, Severity};
+use crate::rules::{days_between, Evaluation, PackInfo, Severity};
 use crate::time::rfc3339 as timestamp;
 use crate::trust::{ServedChain, Trust};
 use crate::waivers::{WaiverSet, WaiverStatus};
@@ -32,6 +33,9 @@ pub struct Report {
     /// Autodiscover reachability per accepted domain (only when probing).
     pub autodiscover: Vec<AutodiscoverCheck>,
     pub findings: Vec<FindingEntry>,
+    /// What a rule could not judge because an export it needs was not among the inputs.
+    #[serde(default)]
+    pub not_audited: Vec<NotAuditedEntry>,
     /// Every waiver of `--waivers` and what became of it (applied, expired, unused).
     pub waivers: Vec<WaiverStatus>,
     /// What changed since the last complete scan in the history (absent without history, or
@@ -197,6 +201,12 @@ pub struct OrganisationEntry {
     pub servers: Vec<ExchangeServer>,
     /// Signs of a hybrid deployment, each naming where it was seen.
     pub hybrid: Vec<String>,
+    /// IIS site bindings (`Get-WebBinding`).
+    #[serde(default)]
+    pub web_bindings: Vec<WebBinding>,
+    /// The internal transport certificate per server (`Get-TransportService`).
+    #[serde(default)]
+    pub transport_services: Vec<TransportService>,
 }
 
 /// A probed endpoint.
@@ -246,6 +256,16 @@ pub struct FindingEntry {
     pub waiver: Option<WaiverEntry>,
 }
 
+/// Something in scope that was not audited, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NotAuditedEntry {
+    /// The rule that could not judge it.
+    pub rule: String,
+    pub subject: String,
+    pub reason: String,
+    pub server: Option<String>,
+}
+
 /// The accepted-risk waiver that covers a finding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverEntry {
@@ -269,7 +289,8 @@ pub struct RunInfo<'a> {
 
 impl Report {
     /// Builds the report from the evaluated inventory and the findings.
-    pub fn build(inventory: &Inventory, findings: &[Finding], run: &RunInfo<'_>) -> Self {
+    pub fn build(inventory: &Inventory, evaluation: &Evaluation, run: &RunInfo<'_>) -> Self {
+        let findings = &evaluation.findings;
         let certificates: Vec<CertificateEntry> = inventory
             .certificates
             .iter()
@@ -443,11 +464,23 @@ impl Report {
                 protocol_settings: inventory.organisation.protocol_settings.clone(),
                 servers: inventory.organisation.servers.clone(),
                 hybrid: inventory.organisation.hybrid.clone(),
+                web_bindings: inventory.organisation.web_bindings.clone(),
+                transport_services: inventory.organisation.transport_services.clone(),
             },
             certificates,
             endpoints,
             autodiscover: inventory.autodiscover.clone(),
             findings,
+            not_audited: evaluation
+                .gaps
+                .iter()
+                .map(|g| NotAuditedEntry {
+                    rule: g.rule.to_string(),
+                    subject: g.subject.clone(),
+                    reason: g.reason.clone(),
+                    server: g.server.clone(),
+                })
+                .collect(),
             waivers: waiver_statuses,
             changes: None,
         }

@@ -10,7 +10,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "Outlook and mobile clients configure themselves through autodiscover.<domain> for the domain of the user's address; if the name does not resolve, the certificate does not validate, or the server does not answer like Exchange, profile creation and free/busy, OAB and out-of-office fail or fall back to slower, warning-prone paths.",
-    remediation: "Publish autodiscover.<domain> in DNS (A or CNAME to the Exchange namespace, or an SRV record _autodiscover._tcp.<domain>), make sure the certificate bound to IIS carries autodiscover.<domain> and chains to a public root (Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services IIS; iisreset), check the virtual directory (Get-AutodiscoverVirtualDirectory, Get-ClientAccessService | Format-List AutoDiscoverServiceInternalUri), and test with the Microsoft Remote Connectivity Analyzer.",
+    remediation: "Publish autodiscover.{domain} in DNS (A or CNAME to {namespace}, or an SRV record _autodiscover._tcp.{domain}), make sure the certificate bound to IIS carries autodiscover.{domain} and chains to a public root (Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services IIS; iisreset), check the virtual directory (Get-AutodiscoverVirtualDirectory, Get-ClientAccessService | Format-List AutoDiscoverServiceInternalUri), and test with the Microsoft Remote Connectivity Analyzer.",
+    edge_remediation: Some("An Edge Transport server serves no client access (no web sites, no autodiscover, no virtual directories): do not enable web services on {server}. Check why a client-access name is served there (DNS or a load balancer pointing clients at the Edge) and point clients at the Mailbox servers' namespace; the Edge certificate needs only its connectors' names, bound with Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP in the Edge server's shell."),
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/autodiscover",
         "https://testconnectivity.microsoft.com/",
@@ -41,7 +42,8 @@ impl Rule for AutodiscoverUnreachable {
                     .with("address", check.address.clone())
                     .with("kind", error.kind.as_str())
                     .with("http_status", check.http_status)
-                    .with("error", error.message.clone()),
+                    .with("error", error.message.clone())
+                    .fill("domain", check.domain.clone()),
                 )
             })
             .collect()

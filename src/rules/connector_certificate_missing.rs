@@ -11,7 +11,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "A receive or send connector with TlsCertificateName uses exactly that issuer and subject for TLS; if no valid certificate on the server matches (after a renewal from another CA, or an expiry), mail flow over that connector falls back or fails, typically the hybrid connectors to Exchange Online.",
-    remediation: "Point the connector at the current certificate: $c = Get-ExchangeCertificate -Server {server} -Thumbprint <thumbprint>; Set-ReceiveConnector (or Set-SendConnector) '<connector>' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"; in hybrid, re-run the Hybrid Configuration Wizard so the Exchange Online connectors match too.",
+    remediation: "Point the connector at the current certificate: $c = Get-ExchangeCertificate -Server {server} -Thumbprint {replacement}; {set_connector} '{connector}' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"; in hybrid, re-run the Hybrid Configuration Wizard so the Exchange Online connectors match too.",
+    edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/powershell/module/exchange/set-receiveconnector",
         "https://learn.microsoft.com/en-us/exchange/hybrid-deployment/certificate-requirements",
@@ -54,7 +55,16 @@ impl Rule for ConnectorCertificateMissing {
             for server in &connector.servers {
                 let on_server = ctx.bindings_on(server);
                 if on_server.is_empty() {
-                    continue; // no certificate export for this server: nothing to compare against
+                    ctx.not_audited(
+                        META.id,
+                        format!(
+                            "TlsCertificateName of {} connector '{}' on {server}",
+                            connector.kind, connector.name
+                        ),
+                        format!("no Get-ExchangeCertificate export was read for {server}"),
+                        Some(server),
+                    );
+                    continue;
                 }
                 let same_name: Vec<usize> = on_server
                     .iter()
@@ -92,13 +102,51 @@ impl Rule for ConnectorCertificateMissing {
                         .map(|&i| certs[i].thumbprint.clone())
                         .collect::<Vec<_>>(),
                 )
-                .on(server, vec!["SMTP".into()]);
+                .on(server, vec!["SMTP".into()])
+                .fill("connector", connector.cmdlet_identity())
+                .fill(
+                    "set_connector",
+                    if connector.is_receive() {
+                        "Set-ReceiveConnector"
+                    } else {
+                        "Set-SendConnector"
+                    },
+                )
+                .fill(
+                    "replacement",
+                    replacement(ctx, server, &subject).unwrap_or_else(|| "<thumbprint>".into()),
+                );
                 hit.certificate = same_name.first().copied();
                 hits.push(hit);
             }
         }
         hits
     }
+}
+
+/// A usable SMTP certificate on `server` to point the connector at: one with the subject the
+/// connector named (a renewal from another CA), else any SMTP-enabled CA-issued one.
+fn replacement(ctx: &Context<'_>, server: &str, subject: &str) -> Option<String> {
+    let certs = &ctx.inventory.certificates;
+    let usable = |i: usize, b: &crate::inventory::Binding| {
+        let d = &certs[i].details;
+        d.not_before <= ctx.at
+            && ctx.at <= d.not_after
+            && !d.self_signed
+            && b.services.is_some_and(|s| s.any(crate::inventory::Services::SMTP))
+            && b.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("Valid"))
+    };
+    let on = ctx.bindings_on(server);
+    on.iter()
+        .filter(|(i, b)| usable(*i, b) && normalise_dn(&certs[*i].details.subject) == normalise_dn(subject))
+        .chain(on.iter().filter(|(i, b)| usable(*i, b)))
+        .max_by_key(|(i, _)| {
+            (
+                normalise_dn(&certs[*i].details.subject) == normalise_dn(subject),
+                certs[*i].details.not_after,
+            )
+        })
+        .map(|(i, _)| certs[*i].thumbprint.clone())
 }
 
 #[cfg(test)]

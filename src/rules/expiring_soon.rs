@@ -1,8 +1,7 @@
 //! `expiring-soon`: the certificate ends within one of the pack's windows. Each window has
 //! its own severity; the narrowest window that contains the expiry wins.
 
-use serde::Deserialize;
-
+use super::params::{parse_windows, Window};
 use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity, AUTH_ROLLOVER};
 use crate::inventory::Certificate;
 use crate::time::rfc3339;
@@ -14,20 +13,13 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "Renewing an Exchange certificate takes a request, a CA turnaround, an import on every server and a service binding: starting late risks an outage when it expires.",
-    remediation: "Renew before {not_after}: Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest -RequestFile <path> (or New-ExchangeCertificate -GenerateRequest for a new one), complete it with Import-ExchangeCertificate on every server, bind it with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services>, and remove the old certificate with Remove-ExchangeCertificate -Thumbprint {thumbprint} once nothing uses it.",
+    remediation: "Renew before {not_after}: Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest -RequestFile <path> (or New-ExchangeCertificate -GenerateRequest for a new one), complete it with Import-ExchangeCertificate on every server, bind it with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, and remove the old certificate with Remove-ExchangeCertificate -Thumbprint {thumbprint} once nothing uses it.",
+    edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",
         "https://learn.microsoft.com/en-us/powershell/module/exchange/new-exchangecertificate",
     ],
 };
-
-/// One expiry window: certificates with fewer than `days` days left get `severity`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    pub days: u32,
-    pub severity: Severity,
-}
 
 /// Flags certificates that end within a window. The Auth certificate has its own windows:
 /// its rollover needs 48 hours of replication before the old one expires.
@@ -36,21 +28,6 @@ pub struct ExpiringSoon {
     windows: Vec<Window>,
     /// Windows for the Exchange Auth certificate, sorted narrowest first.
     auth_windows: Vec<Window>,
-}
-
-/// Parses and sorts a `windows`-style parameter.
-fn parse_windows(key: &str, value: &toml::Value) -> Result<Vec<Window>, String> {
-    let mut windows: Vec<Window> = value.clone().try_into().map_err(|e: toml::de::Error| {
-        format!(
-            "`{key}` must be an array of {{ days, severity }} tables: {}",
-            e.message()
-        )
-    })?;
-    if windows.is_empty() || windows.iter().any(|w| w.days == 0) {
-        return Err(format!("`{key}` needs at least one window, each with `days` above 0"));
-    }
-    windows.sort_by_key(|w| w.days);
-    Ok(windows)
 }
 
 impl Default for ExpiringSoon {

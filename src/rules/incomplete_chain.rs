@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     scope: Scope::EndEntity,
     rationale: "A server must send its intermediate CA certificates. Browsers often repair a missing intermediate from cache or AIA, but Outlook on some platforms, ActiveSync devices, Java and .NET clients and most mail servers do not, so the same certificate works for some users and fails for others.",
     remediation: "Install the issuing CA's intermediate certificate(s) on the Exchange server behind {endpoint} ({server}): import them into the Local Computer Intermediate Certification Authorities store (Import-Certificate -FilePath <intermediate.cer> -CertStoreLocation Cert:\\LocalMachine\\CA), or re-import the full chain with Import-ExchangeCertificate from the CA's PKCS#7/PFX; then iisreset and Restart-Service MSExchangeTransport, MSExchangeIMAP4, MSExchangePOP3 so the full chain is served. Where a load balancer terminates TLS, configure the chain there.",
+    edge_remediation: Some("Install the issuing CA's intermediate certificate(s) on the Edge Transport server {server}: Import-Certificate -FilePath <intermediate.cer> -CertStoreLocation Cert:\\LocalMachine\\CA, or re-import the full chain with Import-ExchangeCertificate from the CA's PKCS#7/PFX in the Edge server's shell; then Restart-Service MSExchangeTransport so the full chain is served."),
     references: &[
         "https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2",
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/certificates",

@@ -12,7 +12,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Outlook and mobile clients look up autodiscover.<domain> for every accepted domain; if the certificate that serves IIS does not carry that name, users see certificate warnings or profiles fail to configure.",
-    remediation: "Request a certificate that carries autodiscover.<domain> for each accepted domain (New-ExchangeCertificate -GenerateRequest -DomainName mail.<domain>,autodiscover.<domain>,…), complete it with Import-ExchangeCertificate -Server {server}, bind it with Enable-ExchangeCertificate -Server {server} -Thumbprint <new thumbprint> -Services IIS, then iisreset; or publish an SRV record _autodiscover._tcp.<domain> for domains that cannot be added.",
+    remediation: "Request a certificate that carries autodiscover.<domain> for each accepted domain (New-ExchangeCertificate -GenerateRequest -DomainName {names}), complete it with Import-ExchangeCertificate -Server {server}, bind it with Enable-ExchangeCertificate -Server {server} -Thumbprint <new thumbprint> -Services IIS, then iisreset; or publish an SRV record _autodiscover._tcp.{domain} for domains that cannot be added.",
+    edge_remediation: Some("An Edge Transport server serves no client access (no web sites, no autodiscover, no virtual directories): do not enable web services on {server}. Check why a client-access name is served there (DNS or a load balancer pointing clients at the Edge) and point clients at the Mailbox servers' namespace; the Edge certificate needs only its connectors' names, bound with Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP in the Edge server's shell."),
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/autodiscover",
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/certificates",
@@ -37,9 +38,10 @@ impl Rule for MissingAutodiscoverSan {
         if missing.is_empty() {
             return Vec::new();
         }
+        let names = super::names_plus(cert, &missing);
         cert.bindings
             .iter()
-            .filter(|b| b.services.is_some_and(|s| s.any(Services::IIS)))
+            .filter(|b| b.services.is_some_and(|s| s.any(Services::IIS)) && !ctx.is_edge(&b.server))
             .map(|b| {
                 Hit::new(format!(
                     "Bound to IIS on {} but lacks {}.",
@@ -50,6 +52,7 @@ impl Rule for MissingAutodiscoverSan {
                 .with("accepted_domains", domains.clone())
                 .with("dns_names", cert.details.dns_names.clone())
                 .on(&b.server, service_names(b))
+                .fill("names", names.clone())
             })
             .collect()
     }
@@ -63,14 +66,8 @@ impl Rule for MissingAutodiscoverSan {
         if missing.is_empty() {
             return Vec::new();
         }
-        vec![endpoint_lacks_names(
-            index,
-            endpoint,
-            cert,
-            missing,
-            "accepted_domains",
-            domains,
-        )]
+        let names = super::names_plus(cert, &missing);
+        vec![endpoint_lacks_names(index, endpoint, cert, missing, "accepted_domains", domains).fill("names", names)]
     }
 }
 

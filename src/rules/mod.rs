@@ -4,14 +4,19 @@
 //! severity, a rationale, remediation text naming the Exchange cmdlet to use, and references.
 
 pub mod pack;
+pub mod params;
 
+mod auth_certificate_missing_on_server;
+mod auth_certificate_not_published;
 mod autodiscover_unreachable;
 mod connector_certificate_missing;
 mod expired;
 mod expiring_soon;
 mod hostname_mismatch;
+mod iis_binding_invalid;
 mod incomplete_chain;
 mod internal_name_in_san;
+mod internal_transport_certificate_invalid;
 mod issuer_not_approved;
 mod missing_autodiscover_san;
 mod missing_mail_san;
@@ -19,6 +24,7 @@ mod multiple_iis_certificates;
 mod not_yet_valid;
 mod probe_failed;
 mod san_count_over_limit;
+mod smtp_certificate_selection;
 mod stale_smtp_binding;
 mod starttls_not_offered;
 mod status_not_valid;
@@ -114,8 +120,12 @@ pub struct RuleMeta {
     pub default_enabled: bool,
     pub scope: Scope,
     pub rationale: &'static str,
-    /// Remediation text; `{thumbprint}`, `{subject}` and `{not_after}` are filled in per finding.
+    /// Remediation text; `{thumbprint}`, `{subject}`, `{not_after}`, `{server}` and the hit's
+    /// own values (`{connector}`, `{fqdn}` …) are filled in per finding.
     pub remediation: &'static str,
+    /// Remediation for a finding on an Edge Transport server, when [`RuleMeta::remediation`]
+    /// speaks of IIS or virtual directories (an Edge server has neither).
+    pub edge_remediation: Option<&'static str>,
     pub references: &'static [&'static str],
 }
 
@@ -138,6 +148,8 @@ pub struct Hit {
     pub endpoint: Option<usize>,
     /// Replaces the rule's remediation template (e.g. Auth certificate rollover).
     pub remediation: Option<&'static str>,
+    /// Values for the remediation template's placeholders (`{connector}`, `{fqdn}` …).
+    pub vars: Vec<(&'static str, String)>,
 }
 
 impl Hit {
@@ -168,6 +180,34 @@ impl Hit {
         self.services = services;
         self
     }
+
+    /// Gives the remediation template's `{key}` a value.
+    pub fn fill(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.vars.push((key, value.into()));
+        self
+    }
+
+    /// Names the certificate concerned (organisation-level rules).
+    pub fn about(mut self, certificate: Option<usize>) -> Self {
+        self.certificate = certificate;
+        self
+    }
+
+    /// Sets the severity of this hit (overriding the configured one).
+    pub fn at(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+/// Something in scope that a rule could not judge, and why (an export it needs is missing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub rule: &'static str,
+    /// What was not audited (`web binding *:444: of 'Exchange Back End' on EX05`).
+    pub subject: String,
+    pub reason: String,
+    pub server: Option<String>,
 }
 
 /// What rules may consult besides the certificate itself.
@@ -181,6 +221,10 @@ pub struct Context<'a> {
     servers: Vec<String>,
     /// Endpoints by the certificate index of the leaf they presented.
     serving: HashMap<usize, Vec<usize>>,
+    /// What rules could not judge (see [`Context::not_audited`]).
+    gaps: std::sync::Mutex<Vec<Gap>>,
+    /// Short names of the Edge Transport servers (`Get-ExchangeServer`).
+    edge: std::collections::HashSet<String>,
 }
 
 /// The subject CN Exchange gives its OAuth signing certificate.
@@ -214,7 +258,46 @@ impl<'a> Context<'a> {
             by_server,
             servers,
             serving,
+            gaps: std::sync::Mutex::new(Vec::new()),
+            edge: inventory
+                .organisation
+                .servers
+                .iter()
+                .filter(|s| s.edge)
+                .map(|s| server_key(&s.name))
+                .collect(),
         }
+    }
+
+    /// Records that `rule` could not judge `subject`, and why.
+    pub fn not_audited(&self, rule: &'static str, subject: String, reason: impl Into<String>, server: Option<&str>) {
+        let gap = Gap {
+            rule,
+            subject,
+            reason: reason.into(),
+            server: server.map(str::to_string),
+        };
+        self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
+    }
+
+    /// True when `Get-ExchangeServer` says `server` is an Edge Transport server.
+    pub fn is_edge(&self, server: &str) -> bool {
+        !self.edge.is_empty() && self.edge.contains(&server_key(server))
+    }
+
+    /// True when a certificate export (Get-ExchangeCertificate, or a store export) was read
+    /// for `server`: only then can "not on the server" be said.
+    pub fn has_certificate_export(&self, server: &str) -> bool {
+        !self.bindings_on(server).is_empty()
+    }
+
+    /// The certificate with this SHA-1 thumbprint on `server`, with its binding there.
+    pub fn certificate_on(&self, server: &str, thumbprint: &str) -> Option<(usize, &'a Binding)> {
+        let certs = &self.inventory.certificates;
+        self.bindings_on(server)
+            .iter()
+            .find(|(i, _)| certs[*i].thumbprint.eq_ignore_ascii_case(thumbprint))
+            .copied()
     }
 
     pub fn organisation(&self) -> &'a Organisation {
@@ -316,10 +399,7 @@ pub const AUTH_ROLLOVER: &str = "Roll the Auth certificate over before {not_afte
 /// Remediation for an expired previous Auth certificate: clear it.
 pub const AUTH_CLEAR_PREVIOUS: &str = "The expired certificate {thumbprint} is Get-AuthConfig's previous Auth certificate: clear it with Set-AuthConfig -ClearPreviousCertificate, then remove it with Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}.";
 
-/// A server's short name, lowercase (`EX01.contoso.com` and `ex01` are the same server).
-pub fn server_key(server: &str) -> String {
-    server.split('.').next().unwrap_or(server).trim().to_ascii_lowercase()
-}
+pub use crate::inventory::server_key;
 
 /// Service names of a binding (empty when unknown).
 pub fn service_names(binding: &Binding) -> Vec<String> {
@@ -378,6 +458,11 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(multiple_iis_certificates::MultipleIisCertificates),
         Box::new(status_not_valid::StatusNotValid),
         Box::new(connector_certificate_missing::ConnectorCertificateMissing),
+        Box::new(iis_binding_invalid::IisBindingInvalid::default()),
+        Box::new(internal_transport_certificate_invalid::InternalTransportCertificateInvalid::default()),
+        Box::new(auth_certificate_missing_on_server::AuthCertificateMissingOnServer),
+        Box::new(auth_certificate_not_published::AuthCertificateNotPublished),
+        Box::new(smtp_certificate_selection::SmtpCertificateSelection::default()),
         Box::new(hostname_mismatch::HostnameMismatch::default()),
         Box::new(incomplete_chain::IncompleteChain),
         Box::new(probe_failed::ProbeFailed::default()),
@@ -403,9 +488,17 @@ pub struct Finding {
     pub remediation: String,
 }
 
-/// Runs every enabled rule of the set over the inventory. Findings come out sorted by
-/// severity (most severe first), then rule order, then certificate and server.
-pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Vec<Finding> {
+/// What the rules made of an inventory.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Sorted by severity (most severe first), then rule order, then certificate and server.
+    pub findings: Vec<Finding>,
+    /// What rules could not judge, in rule order.
+    pub gaps: Vec<Gap>,
+}
+
+/// Runs every enabled rule of the set over the inventory.
+pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Evaluation {
     use rayon::prelude::*;
     let ctx = Context::new(inventory, at);
     let mut findings: Vec<Finding> = inventory
@@ -432,7 +525,7 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
                                 certificate: Some(i),
                                 ..hit
                             },
-                            inventory,
+                            ctx,
                         )
                     })
                     .collect()
@@ -449,13 +542,13 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
                 if hit.server.is_none() {
                     hit.server = ctx.server_for_host(&endpoint.host).cloned();
                 }
-                findings.push(finding(configured, hit, inventory));
+                findings.push(finding(configured, hit, &ctx));
             }
         }
     }
     for configured in rules.enabled() {
         for hit in configured.rule.check_organisation(&ctx) {
-            findings.push(finding(configured, hit, inventory));
+            findings.push(finding(configured, hit, &ctx));
         }
     }
     let order = |id: &str| {
@@ -473,7 +566,15 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet, at: DateTime<Utc>) -> Ve
             .then_with(|| a.endpoint.cmp(&b.endpoint))
             .then_with(|| a.server.cmp(&b.server))
     });
-    findings
+    let mut gaps = ctx.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
+    gaps.sort_by(|a, b| {
+        order(a.rule)
+            .cmp(&order(b.rule))
+            .then_with(|| a.server.cmp(&b.server))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    gaps.dedup();
+    Evaluation { findings, gaps }
 }
 
 /// A certificate hit that names no server is repeated for each server the certificate is
@@ -511,57 +612,103 @@ fn served_on(mut hit: Hit, cert: usize, ctx: &Context<'_>) -> Hit {
     hit
 }
 
-fn finding(configured: &ConfiguredRule, hit: Hit, inventory: &Inventory) -> Finding {
+/// Remediation values every finding may use: `{namespace}` (the first client namespace, else
+/// `mail.` under the first accepted domain) and `{domain}` (the first accepted domain).
+fn organisation_vars(org: &crate::inventory::Organisation) -> [(&'static str, String); 2] {
+    let domain = org.autodiscover_domains().into_iter().next();
+    let namespace = org
+        .namespaces
+        .first()
+        .map(|n| n.name.clone())
+        .or_else(|| domain.as_ref().map(|d| format!("mail.{d}")));
+    [
+        ("namespace", namespace.unwrap_or_else(|| "<namespace>".into())),
+        ("domain", domain.unwrap_or_else(|| "<domain>".into())),
+    ]
+}
+
+/// Edge Transport servers are not in the organisation's Active Directory: their cmdlets run
+/// in the Edge server's own shell, without `-Server`.
+const EDGE_SHELL: &str = " (Run these in the Exchange Management Shell on {server} itself: an Edge Transport server is managed locally, without -Server.)";
+
+fn finding(configured: &ConfiguredRule, hit: Hit, ctx: &Context<'_>) -> Finding {
+    let inventory = ctx.inventory;
     let meta = configured.rule.meta();
-    let template = hit.remediation.unwrap_or(meta.remediation);
+    let on_edge = hit.server.as_deref().is_some_and(|s| ctx.is_edge(s));
+    let template = match (hit.remediation, on_edge, meta.edge_remediation) {
+        (Some(own), _, _) => own,
+        (None, true, Some(edge)) => edge,
+        _ => meta.remediation,
+    };
     let cert = hit.certificate.map(|i| &inventory.certificates[i]);
+    let mut template = template.to_string();
+    if on_edge && template.contains("-Server {server}") {
+        template = template.replace(" -Server {server}", "");
+        template.push_str(EDGE_SHELL);
+    }
+    let services = (!hit.services.is_empty()).then(|| hit.services.join(","));
+    let endpoint = hit.endpoint.map(|e| &inventory.endpoints[e]);
+    let known = |key: &str| -> Option<String> {
+        if let Some((_, v)) = hit.vars.iter().find(|(k, _)| *k == key) {
+            return Some(v.clone());
+        }
+        match key {
+            "server" => hit.server.clone(),
+            "services" => services.clone(),
+            "endpoint" => endpoint.map(|e| e.target.clone()),
+            "host" => endpoint.map(|e| e.host.clone()),
+            "thumbprint" => cert.map(|c| c.thumbprint.clone()),
+            "subject" => cert.map(|c| c.details.subject.clone()),
+            "not_after" => cert.map(|c| c.details.not_after.format("%Y-%m-%d").to_string()),
+            _ => organisation_vars(&inventory.organisation)
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v),
+        }
+    };
+    let remediation = render_template(&template, known);
     Finding {
         rule: meta,
         severity: hit.severity.unwrap_or(configured.severity),
         message: hit.message,
         certificate: hit.certificate,
         endpoint: hit.endpoint,
-        remediation: fill_remediation(
-            template,
-            cert,
-            hit.server.as_deref(),
-            hit.endpoint.map(|e| &inventory.endpoints[e]),
-        ),
+        remediation,
         server: hit.server,
         services: hit.services,
         evidence: hit.evidence,
     }
 }
 
-/// Fills `{thumbprint}`, `{subject}`, `{not_after}`, `{server}`, `{endpoint}` and `{host}` into a
-/// remediation template (`<thumbprint>`, `<server>` … where the value is not known).
-pub fn fill_remediation(
-    template: &str,
-    cert: Option<&Certificate>,
-    server: Option<&str>,
-    endpoint: Option<&Endpoint>,
-) -> String {
-    let mut out = template
-        .replace("{server}", server.unwrap_or("<server>"))
-        .replace(
-            "{endpoint}",
-            endpoint.map(|e| e.target.as_str()).unwrap_or("<endpoint>"),
-        )
-        .replace("{host}", endpoint.map(|e| e.host.as_str()).unwrap_or("<host>"));
-    match cert {
-        Some(cert) => {
-            out = out
-                .replace("{thumbprint}", &cert.thumbprint)
-                .replace("{subject}", &cert.details.subject)
-                .replace("{not_after}", &cert.details.not_after.format("%Y-%m-%d").to_string());
-        }
-        None => {
-            out = out
-                .replace("{thumbprint}", "<thumbprint>")
-                .replace("{subject}", "<subject>")
-                .replace("{not_after}", "<date>");
+/// Fills a remediation template in one pass: each `{key}` takes `known(key)`, or `<key>` (with
+/// spaces for underscores) when the value is not known. Inserted values are never scanned
+/// again, so a name that contains braces stays as it is.
+pub fn render_template(template: &str, known: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let key_len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        if key_len > 0 && after[key_len..].starts_with('}') {
+            let key = &after[..key_len];
+            match known(key) {
+                Some(value) => out.push_str(&value),
+                None => {
+                    out.push('<');
+                    out.push_str(&key.replace('_', " "));
+                    out.push('>');
+                }
+            }
+            rest = &after[key_len + 1..];
+        } else {
+            out.push('{');
+            rest = after;
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -586,6 +733,18 @@ pub(crate) fn uncovered_names(cert: &Certificate, wanted: &[String]) -> Vec<Stri
         .filter(|n| !crate::x509::names_cover(&cert.details.dns_names, n))
         .cloned()
         .collect()
+}
+
+/// The certificate's DNS names followed by `extra` (each once), comma-separated: the
+/// `-DomainName` list of a replacement request.
+pub(crate) fn names_plus(cert: &Certificate, extra: &[String]) -> String {
+    let mut names: Vec<String> = cert.details.dns_names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    for n in extra {
+        if !names.contains(n) {
+            names.push(n.clone());
+        }
+    }
+    names.join(",")
 }
 
 /// The hit for an endpoint whose certificate lacks `missing` of the names listed as `key`.
@@ -649,6 +808,45 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), rules.len());
+    }
+
+    #[test]
+    fn no_remediation_tells_an_edge_server_to_use_iis() {
+        // What an Edge Transport server does not have: IIS, client access, virtual directories.
+        const NOT_ON_EDGE: [&str; 5] = [
+            "iisreset",
+            "VirtualDirectory",
+            "-Services IIS",
+            "Set-ClientAccessService",
+            "IIS,",
+        ];
+        for rule in registry() {
+            let m = rule.meta();
+            if NOT_ON_EDGE.iter().any(|w| m.remediation.contains(w)) {
+                let edge = m
+                    .edge_remediation
+                    .unwrap_or_else(|| panic!("{} speaks of IIS but has no Edge remediation", m.id));
+                for w in NOT_ON_EDGE {
+                    assert!(!edge.contains(w), "{}: Edge remediation mentions {w}", m.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn templates_are_filled_once() {
+        let known = |k: &str| match k {
+            "server" => Some("EX01".to_string()),
+            "connector" => Some("{server} & {evil}".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            render_template(
+                "Set-ReceiveConnector '{connector}' on {server}; {new_thumbprint}; $c = @{a=1}",
+                known
+            ),
+            "Set-ReceiveConnector '{server} & {evil}' on EX01; <new thumbprint>; $c = @{a=1}"
+        );
     }
 
     #[test]

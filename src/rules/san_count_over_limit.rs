@@ -10,7 +10,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "SAN certificates beyond about 50 names grow every TLS handshake, cost more, and tie many services to one renewal; Exchange needs only its client namespaces and autodiscover names.",
-    remediation: "Consolidate on shared namespaces (mail.<domain>, autodiscover.<domain>) instead of per-server names, then request a smaller certificate with New-ExchangeCertificate -GenerateRequest -DomainName <names> and bind it with Enable-ExchangeCertificate; remove {thumbprint} once it is replaced.",
+    remediation: "Consolidate on shared namespaces ({namespace}, autodiscover.{domain}) instead of per-server names, then request a smaller certificate with New-ExchangeCertificate -GenerateRequest -DomainName <names> and bind it with Enable-ExchangeCertificate; remove {thumbprint} once it is replaced.",
+    edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/certificates",
         "https://learn.microsoft.com/en-us/exchange/plan-and-deploy/deployment-ref/network-ports",

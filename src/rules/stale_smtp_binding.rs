@@ -1,13 +1,20 @@
 //! `stale-smtp-binding`: a certificate still bound to SMTP that is expired, or superseded on
-//! the same server by a newer certificate for the same names that is bound to SMTP or IIS.
-//! The Auth certificate is never stale, and no certificate is stale merely for being
-//! self-signed (the setup certificate serves internal transport by design).
+//! the same server by a real successor bound to SMTP or IIS. The Auth certificate is never
+//! stale, and no certificate is stale merely for being self-signed (the setup certificate
+//! serves internal transport by design).
+//!
+//! A successor is real only when it was issued later *and* expires later, carries every name
+//! of the old certificate, and is itself usable: inside its validity, not weak (RSA of 2048
+//! bits or more, EC of 256 or more, no SHA-1/MD5 signature), and trusted — or self-signed like
+//! the certificate it replaces. A newer RSA-1024/SHA-1 certificate for the same names does not
+//! make a sound certificate stale.
 
 use std::collections::BTreeSet;
 
 use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::{Certificate, Endpoint, Services};
 use crate::probe::Protocol;
+use crate::x509::is_weak_signature_algorithm;
 
 static META: RuleMeta = RuleMeta {
     id: "stale-smtp-binding",
@@ -16,7 +23,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Renewals leave the old certificate behind with its SMTP binding; transport may keep presenting it to partners (expired or superseded), which breaks TLS-enforced connectors and confuses audits.",
-    remediation: "Make sure the new certificate holds SMTP on {server} (Enable-ExchangeCertificate -Server {server} -Thumbprint <new thumbprint> -Services SMTP; answer no to replacing the default SMTP certificate only if it is the internal transport one), check connectors that name it (TlsCertificateName), then remove the old one: Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}.",
+    remediation: "Make sure the new certificate holds SMTP on {server} (Enable-ExchangeCertificate -Server {server} -Thumbprint {new_thumbprint} -Services SMTP; answer no to replacing the default SMTP certificate only if it is the internal transport one), check connectors that name it (TlsCertificateName), then remove the old one: Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}.",
+    edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",
         "https://learn.microsoft.com/en-us/powershell/module/exchange/remove-exchangecertificate",
@@ -35,6 +43,24 @@ fn names(cert: &Certificate) -> BTreeSet<String> {
         &cert.details.dns_names
     };
     source.iter().map(|n| n.to_ascii_lowercase()).collect()
+}
+
+/// True when `new` really replaces `old` (see the module documentation).
+fn supersedes(new: &Certificate, old: &Certificate, ctx: &Context<'_>) -> bool {
+    let (n, o) = (&new.details, &old.details);
+    let old_names = names(old);
+    let usable_now = n.not_before <= ctx.at && ctx.at <= n.not_after;
+    let trusted = new.trust.status.is_trusted() || (n.self_signed && o.self_signed);
+    new.sha256 != old.sha256
+        && n.not_before > o.not_before
+        && n.not_after > o.not_after
+        && !old_names.is_empty()
+        && names(new).is_superset(&old_names)
+        && usable_now
+        && !n.is_ca
+        && !n.key.is_weak_by_default()
+        && !is_weak_signature_algorithm(&n.signature_algorithm)
+        && trusted
 }
 
 impl Rule for StaleSmtpBinding {
@@ -72,14 +98,8 @@ impl Rule for StaleSmtpBinding {
                 continue;
             }
             let newer = ctx.bindings_on(&b.server).iter().find(|(i, other)| {
-                let c = &certs[*i];
-                c.sha256 != cert.sha256
-                    && other.services.is_some_and(|s| s.any(Services::SMTP | Services::IIS))
-                    && c.details.not_before > cert.details.not_before
-                    && c.details.not_before <= ctx.at
-                    && ctx.at <= c.details.not_after
-                    && !mine.is_empty()
-                    && names(c).is_superset(&mine)
+                other.services.is_some_and(|s| s.any(Services::SMTP | Services::IIS))
+                    && supersedes(&certs[*i], cert, ctx)
             });
             if let Some((i, _)) = newer {
                 let n = &certs[*i];
@@ -93,7 +113,8 @@ impl Rule for StaleSmtpBinding {
                     .with("reason", "superseded")
                     .with("newer_thumbprint", n.thumbprint.clone())
                     .with("names", mine.iter().cloned().collect::<Vec<_>>())
-                    .on(&b.server, service_names(b)),
+                    .on(&b.server, service_names(b))
+                    .fill("new_thumbprint", n.thumbprint.clone()),
                 );
             }
         }
@@ -127,11 +148,7 @@ impl Rule for StaleSmtpBinding {
                 return None;
             }
             let (_, c) = ctx.leaf(other)?;
-            let fresher = c.sha256 != cert.sha256
-                && c.details.not_before > cert.details.not_before
-                && c.details.not_before <= ctx.at
-                && ctx.at <= c.details.not_after;
-            fresher.then_some((other, c))
+            supersedes(c, cert, ctx).then_some((other, c))
         });
         match newer {
             Some((https, n)) => vec![Hit::new(format!(
@@ -146,7 +163,8 @@ impl Rule for StaleSmtpBinding {
             .with("reason", "superseded")
             .with("newer_thumbprint", n.thumbprint.clone())
             .with("https_endpoint", https.target.clone())
-            .at_endpoint(index, endpoint)],
+            .at_endpoint(index, endpoint)
+            .fill("new_thumbprint", n.thumbprint.clone())],
             None => Vec::new(),
         }
     }

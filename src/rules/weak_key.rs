@@ -10,7 +10,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "RSA keys under 2048 bits and EC keys under 256 bits are below NIST SP 800-131A and the CA/Browser Forum minimums; modern clients reject them.",
-    remediation: "Request a new certificate with a stronger key: New-ExchangeCertificate -GenerateRequest -KeySize 2048 (or 4096) -SubjectName '{subject}' -DomainName <names>, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services>, then Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    remediation: "Request a new certificate with a stronger key: New-ExchangeCertificate -GenerateRequest -KeySize 2048 (or 4096) -SubjectName '{subject}' -DomainName <names>, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, then Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    edge_remediation: None,
     references: &[
         "https://csrc.nist.gov/pubs/sp/800/131/a/r2/final",
         "https://cabforum.org/working-groups/server/baseline-requirements/requirements/",

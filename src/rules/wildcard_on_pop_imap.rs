@@ -10,7 +10,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "POP and IMAP pick their certificate by X509CertificateName; with a wildcard certificate bound, Exchange cannot match the name and clients may be served the wrong certificate. Microsoft advises against binding wildcards to POP/IMAP.",
-    remediation: "Name the certificate explicitly: Set-ImapSettings -Server {server} -X509CertificateName mail.<domain> and Set-PopSettings -Server {server} -X509CertificateName mail.<domain> (a name the certificate carries), then restart the MSExchangeIMAP4/MSExchangePOP3 services; or bind a certificate with that explicit name using Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services POP,IMAP.",
+    remediation: "Name the certificate explicitly: Set-ImapSettings -Server {server} -X509CertificateName {pop_imap_name} and Set-PopSettings -Server {server} -X509CertificateName {pop_imap_name} (a name the certificate carries), then restart the MSExchangeIMAP4/MSExchangePOP3 services; or bind a certificate with that explicit name using Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services POP,IMAP.",
+    edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/clients/pop3-and-imap4/configure-imap4",
         "https://learn.microsoft.com/en-us/powershell/module/exchange/set-imapsettings",
@@ -25,7 +26,7 @@ impl Rule for WildcardOnPopImap {
         &META
     }
 
-    fn check_certificate(&self, cert: &Certificate, _ctx: &Context<'_>) -> Vec<Hit> {
+    fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {
         if cert.bindings.is_empty() {
             return Vec::new();
         }
@@ -33,9 +34,10 @@ impl Rule for WildcardOnPopImap {
         if wildcards.is_empty() {
             return Vec::new();
         }
+        let name = pop_imap_name(&wildcards, ctx);
         cert.bindings
             .iter()
-            .filter(|b| b.services.is_some_and(|s| s.any(Services::POP | Services::IMAP)))
+            .filter(|b| b.services.is_some_and(|s| s.any(Services::POP | Services::IMAP)) && !ctx.is_edge(&b.server))
             .map(|b| {
                 Hit::new(format!(
                     "Wildcard certificate ({}) bound to POP/IMAP on {}.",
@@ -44,6 +46,7 @@ impl Rule for WildcardOnPopImap {
                 ))
                 .with("wildcard_names", wildcards.clone())
                 .on(&b.server, service_names(b))
+                .fill("pop_imap_name", name.clone())
             })
             .collect()
     }
@@ -64,9 +67,26 @@ impl Rule for WildcardOnPopImap {
             endpoint.target,
             wildcards.join(", ")
         ))
+        .fill("pop_imap_name", pop_imap_name(&wildcards, ctx))
         .with("wildcard_names", wildcards)
         .at_endpoint(index, endpoint)]
     }
+}
+
+/// An explicit name for X509CertificateName: the client namespace the wildcard covers (the
+/// first, by name), else `mail.` under the wildcard's domain.
+fn pop_imap_name(wildcards: &[String], ctx: &Context<'_>) -> String {
+    ctx.organisation()
+        .namespaces
+        .iter()
+        .map(|n| n.name.clone())
+        .find(|n| wildcards.iter().any(|w| crate::x509::dns_name_matches(w, n)))
+        .or_else(|| {
+            wildcards
+                .first()
+                .map(|w| format!("mail.{}", w.trim_start_matches("*.")))
+        })
+        .unwrap_or_else(|| "<name on the certificate>".into())
 }
 
 /// The certificate's wildcard names (SAN and CN), lowercase, sorted.

@@ -1,7 +1,10 @@
 //! Writes Exchange exports the way `Export-Clixml` does, for tests and for the sample
 //! organisation's generator: CliXML documents, and the MS-NRBF `SerializationData` of
 //! `ExchangeCertificate` objects with the record layout real exports use (a class with
-//! members and types, enum objects with `value__`, a byte array referenced by `CertData`).
+//! members and types, enum objects with `value__`, a byte array referenced by `CertData`),
+//! bare or signed the way servers patched since November 2023 write it (`#sig#`, a 32-bit
+//! little-endian length, the stream, a 32-byte signature); IIS web bindings, the transport
+//! service, connectors with their TLS settings, servers with their versions.
 #![allow(dead_code)]
 
 use base64::Engine;
@@ -15,6 +18,8 @@ pub struct ExportCert<'a> {
     pub status: i32,
     pub self_signed: bool,
     pub root_ca_type: i32,
+    /// Write the SerializationData signed (`#sig#` envelope), as current builds do.
+    pub signed: bool,
 }
 
 impl<'a> ExportCert<'a> {
@@ -27,8 +32,26 @@ impl<'a> ExportCert<'a> {
             status: 1,
             self_signed: false,
             root_ca_type: 1,
+            signed: false,
         }
     }
+
+    /// The same object, its SerializationData signed.
+    pub fn signed(mut self) -> Self {
+        self.signed = true;
+        self
+    }
+}
+
+/// Wraps an MS-NRBF stream the way Exchange signs serialization payloads: `#sig#`, the
+/// stream's length (u32, little-endian), the stream, then a 32-byte signature (here a SHA-256
+/// of the stream: certaudit never reads it).
+pub fn signed_payload(stream: &[u8]) -> Vec<u8> {
+    let mut out = b"#sig#".to_vec();
+    out.extend_from_slice(&(stream.len() as u32).to_le_bytes());
+    out.extend_from_slice(stream);
+    out.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, stream).as_ref());
+    out
 }
 
 fn b64(data: &[u8]) -> String {
@@ -159,6 +182,8 @@ pub enum P {
     B(bool),
     BA(Vec<u8>),
     Uri(String),
+    /// A `<DT>` date.
+    Dt(String),
     Nil,
     /// A nested object: type names, ToString, props.
     Obj(Vec<String>, String, Vec<(String, P)>),
@@ -174,6 +199,7 @@ fn prop(out: &mut String, name: &str, value: &P, refid: &mut usize) {
         P::B(v) => out.push_str(&format!("<B N=\"{n}\">{v}</B>")),
         P::BA(bytes) => out.push_str(&format!("<BA N=\"{n}\">{}</BA>", b64(bytes))),
         P::Uri(u) => out.push_str(&format!("<URI N=\"{n}\">{}</URI>", xml_text(u))),
+        P::Dt(d) => out.push_str(&format!("<DT N=\"{n}\">{}</DT>", xml_text(d))),
         P::Nil => out.push_str(&format!("<Nil N=\"{n}\" />")),
         P::List(items) => {
             *refid += 1;
@@ -255,9 +281,10 @@ pub fn exchange_certificates(certs: &[ExportCert<'_>]) -> String {
         .map(|c| {
             let mut ms = vec![("PSComputerName".to_string(), P::S(c.server.to_string()))];
             if c.services.is_some() {
+                let stream = serialization_data(c, &thumbprint(c.der));
                 ms.push((
                     "SerializationData".into(),
-                    P::BA(serialization_data(c, &thumbprint(c.der))),
+                    P::BA(if c.signed { signed_payload(&stream) } else { stream }),
                 ));
             }
             Obj {
@@ -276,12 +303,23 @@ pub fn exchange_certificates(certs: &[ExportCert<'_>]) -> String {
 
 /// `Get-AuthConfig | Export-Clixml`.
 pub fn auth_config(current: &str, next: Option<&str>, previous: Option<&str>) -> String {
+    auth_config_staged(current, next.map(|n| (n, "")), previous)
+}
+
+/// `Get-AuthConfig | Export-Clixml` with a staged next certificate and its
+/// `NextCertificateEffectiveDate` (a CliXML date such as `2026-05-01T00:00:00+00:00`; "" for none).
+pub fn auth_config_staged(current: &str, next: Option<(&str, &str)>, previous: Option<&str>) -> String {
     let t = |v: Option<&str>| P::S(v.unwrap_or("").to_string());
+    let effective = match next {
+        Some((_, date)) if !date.is_empty() => P::Dt(date.to_string()),
+        _ => P::Nil,
+    };
     clixml(&[Obj {
         types: vec!["Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthConfig".into()],
         props: vec![
             ("CurrentCertificateThumbprint".into(), P::S(current.into())),
-            ("NextCertificateThumbprint".into(), t(next)),
+            ("NextCertificateThumbprint".into(), t(next.map(|(n, _)| n))),
+            ("NextCertificateEffectiveDate".into(), effective),
             ("PreviousCertificateThumbprint".into(), t(previous)),
             ("Name".into(), P::S("Auth Configuration".into())),
         ],
@@ -408,9 +446,18 @@ pub fn protocol_settings(imap: bool, server: &str, certificate_name: Option<&str
 
 /// `Get-ExchangeServer | Export-Clixml`: (name, FQDN, Edge Transport server).
 pub fn exchange_servers(servers: &[(&str, &str, bool)]) -> String {
+    let with_versions: Vec<(&str, &str, bool, &str)> = servers
+        .iter()
+        .map(|(n, f, e)| (*n, *f, *e, "Version 15.2 (Build 1544.4)"))
+        .collect();
+    exchange_servers_with_versions(&with_versions)
+}
+
+/// `Get-ExchangeServer | Export-Clixml`: (name, FQDN, Edge, AdminDisplayVersion).
+pub fn exchange_servers_with_versions(servers: &[(&str, &str, bool, &str)]) -> String {
     let objects: Vec<Obj> = servers
         .iter()
-        .map(|(name, fqdn, edge)| Obj {
+        .map(|(name, fqdn, edge, version)| Obj {
             types: vec!["Deserialized.Microsoft.Exchange.Data.Directory.Management.ExchangeServer".into()],
             props: vec![
                 ("Name".into(), P::S(name.to_string())),
@@ -422,8 +469,256 @@ pub fn exchange_servers(servers: &[(&str, &str, bool)]) -> String {
                     "ServerRole".into(),
                     P::S(if *edge { "Edge" } else { "Mailbox, ClientAccess" }.into()),
                 ),
+                (
+                    "AdminDisplayVersion".into(),
+                    P::Obj(
+                        vec!["Deserialized.Microsoft.Exchange.Data.ServerVersion".into()],
+                        version.to_string(),
+                        vec![],
+                    ),
+                ),
             ],
             ms: vec![],
+        })
+        .collect();
+    clixml(&objects)
+}
+
+/// One IIS binding as `Get-WebBinding` exports it.
+pub struct WebBindingSpec<'a> {
+    pub site: &'a str,
+    pub site_id: u32,
+    pub protocol: &'a str,
+    pub binding_information: &'a str,
+    /// Thumbprint for https bindings ("" for none).
+    pub certificate_hash: &'a str,
+    /// `PSComputerName`, when the cmdlet ran remotely (Invoke-Command).
+    pub computer: Option<&'a str>,
+}
+
+/// `Get-WebBinding | Export-Clixml`: the IIS type names, the attributes in `<MS>` with the
+/// lowercase names IIS uses, and `ItemXPath` naming the site.
+pub fn web_bindings(bindings: &[WebBindingSpec<'_>]) -> String {
+    let objects: Vec<Obj> = bindings
+        .iter()
+        .map(|b| {
+            let mut ms = vec![
+                ("protocol".to_string(), P::S(b.protocol.into())),
+                ("bindingInformation".to_string(), P::S(b.binding_information.into())),
+                ("sslFlags".to_string(), P::I32(0)),
+                ("isDsMapperEnabled".to_string(), P::B(false)),
+                ("certificateHash".to_string(), P::S(b.certificate_hash.into())),
+                (
+                    "certificateStoreName".to_string(),
+                    P::S(if b.certificate_hash.is_empty() { "" } else { "My" }.into()),
+                ),
+                (
+                    "ItemXPath".to_string(),
+                    P::S(format!(
+                        "/system.applicationHost/sites/site[@name='{}' and @id='{}']",
+                        b.site, b.site_id
+                    )),
+                ),
+            ];
+            if let Some(c) = b.computer {
+                ms.push(("PSComputerName".into(), P::S(c.into())));
+            }
+            Obj {
+                types: vec![
+                    "Microsoft.IIs.PowerShell.Framework.ConfigurationElement#bindings#binding".into(),
+                    "Microsoft.IIs.PowerShell.Framework.ConfigurationElement".into(),
+                    "System.Object".into(),
+                ],
+                props: vec![("ElementTagName".into(), P::S("binding".into()))],
+                ms,
+            }
+        })
+        .collect();
+    clixml(&objects)
+}
+
+/// The two https bindings of a server: Default Web Site on 443, Exchange Back End on 444.
+pub fn exchange_sites<'a>(front_end: &'a str, back_end: &'a str) -> Vec<WebBindingSpec<'a>> {
+    vec![
+        WebBindingSpec {
+            site: "Default Web Site",
+            site_id: 1,
+            protocol: "http",
+            binding_information: "*:80:",
+            certificate_hash: "",
+            computer: None,
+        },
+        WebBindingSpec {
+            site: "Default Web Site",
+            site_id: 1,
+            protocol: "https",
+            binding_information: ":443:",
+            certificate_hash: front_end,
+            computer: None,
+        },
+        WebBindingSpec {
+            site: "Default Web Site",
+            site_id: 1,
+            protocol: "https",
+            binding_information: "127.0.0.1:443:",
+            certificate_hash: front_end,
+            computer: None,
+        },
+        WebBindingSpec {
+            site: "Exchange Back End",
+            site_id: 2,
+            protocol: "https",
+            binding_information: "*:444:",
+            certificate_hash: back_end,
+            computer: None,
+        },
+    ]
+}
+
+/// `Get-TransportService | Export-Clixml` for one server.
+pub fn transport_service(server: &str, internal_certificate: &str) -> String {
+    clixml(&[Obj {
+        types: vec![
+            "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.TransportServerPresentationObject"
+                .into(),
+            "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.TransportServer".into(),
+        ],
+        props: vec![
+            ("Name".into(), P::S(server.into())),
+            (
+                "InternalTransportCertificateThumbprint".into(),
+                P::S(internal_certificate.into()),
+            ),
+        ],
+        ms: vec![],
+    }])
+}
+
+/// A receive connector as `Get-ReceiveConnector` exports it, with what decides its
+/// STARTTLS certificate.
+pub struct ReceiveSpec<'a> {
+    pub server: &'a str,
+    pub name: &'a str,
+    pub fqdn: &'a str,
+    pub bindings: &'a [&'a str],
+    /// `AnonymousUsers, ExchangeServers` …
+    pub permission_groups: &'a str,
+    /// `Tls, Integrated, BasicAuth` …
+    pub auth_mechanism: &'a str,
+    /// `FrontendTransport` or `HubTransport`.
+    pub role: &'a str,
+    pub tls_certificate_name: Option<&'a str>,
+}
+
+impl<'a> ReceiveSpec<'a> {
+    /// Exchange's `Default Frontend <server>` connector: port 25, anonymous, front end.
+    pub fn default_frontend(server: &'a str, fqdn: &'a str) -> Self {
+        Self {
+            server,
+            name: "Default Frontend",
+            fqdn,
+            bindings: &["0.0.0.0:25", "[::]:25"],
+            permission_groups: "AnonymousUsers, ExchangeServers, ExchangeLegacyServers",
+            auth_mechanism: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
+            role: "FrontendTransport",
+            tls_certificate_name: None,
+        }
+    }
+
+    /// Exchange's `Client Frontend <server>` connector: port 587, users, front end.
+    pub fn client_frontend(server: &'a str, fqdn: &'a str) -> Self {
+        Self {
+            server,
+            name: "Client Frontend",
+            fqdn,
+            bindings: &["0.0.0.0:587", "[::]:587"],
+            permission_groups: "ExchangeUsers",
+            auth_mechanism: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS",
+            role: "FrontendTransport",
+            tls_certificate_name: None,
+        }
+    }
+}
+
+fn flags_enum(ty: &str, text: &str) -> P {
+    P::Obj(vec![format!("Deserialized.{ty}")], text.to_string(), vec![])
+}
+
+/// `Get-ReceiveConnector | Export-Clixml` objects.
+pub fn receive_connector(c: &ReceiveSpec<'_>) -> Obj {
+    let name = format!("{} {}", c.name, c.server);
+    let tls = match c.tls_certificate_name {
+        Some(t) => P::Obj(
+            vec!["Deserialized.Microsoft.Exchange.Data.SmtpX509Identifier".into()],
+            t.to_string(),
+            vec![],
+        ),
+        None => P::Nil,
+    };
+    Obj {
+        types: vec!["Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ReceiveConnector".into()],
+        props: vec![
+            (
+                "AuthMechanism".into(),
+                flags_enum(
+                    "Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthMechanisms",
+                    c.auth_mechanism,
+                ),
+            ),
+            (
+                "Bindings".into(),
+                P::List(c.bindings.iter().map(|b| b.to_string()).collect()),
+            ),
+            ("Fqdn".into(), flags_enum("Microsoft.Exchange.Data.Fqdn", c.fqdn)),
+            ("TlsCertificateName".into(), tls),
+            ("Enabled".into(), P::B(true)),
+            (
+                "PermissionGroups".into(),
+                flags_enum("Microsoft.Exchange.Data.PermissionGroups", c.permission_groups),
+            ),
+            ("RequireTLS".into(), P::B(false)),
+            (
+                "Server".into(),
+                flags_enum("Microsoft.Exchange.Data.Directory.ADObjectId", c.server),
+            ),
+            (
+                "TransportRole".into(),
+                flags_enum(
+                    "Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole",
+                    c.role,
+                ),
+            ),
+            ("Name".into(), P::S(name.clone())),
+            (
+                "Identity".into(),
+                flags_enum(
+                    "Microsoft.Exchange.Data.Directory.ADObjectId",
+                    &format!("{}\\{name}", c.server),
+                ),
+            ),
+        ],
+        ms: vec![("PSComputerName".into(), P::S(c.server.to_ascii_lowercase()))],
+    }
+}
+
+/// Bare certificates from a server's store (`Get-ChildItem Cert:\LocalMachine\My |
+/// Export-Clixml`): X509Certificate2 objects with RawData, `PSComputerName` when remote.
+pub fn store_certificates(certs: &[&[u8]], computer: Option<&str>) -> String {
+    let objects: Vec<Obj> = certs
+        .iter()
+        .map(|der| Obj {
+            types: vec![
+                "Deserialized.System.Security.Cryptography.X509Certificates.X509Certificate2".into(),
+                "Deserialized.System.Security.Cryptography.X509Certificates.X509Certificate".into(),
+                "Deserialized.System.Object".into(),
+            ],
+            props: vec![
+                ("RawData".into(), P::BA(der.to_vec())),
+                ("Thumbprint".into(), P::S(thumbprint(der))),
+            ],
+            ms: computer
+                .map(|c| vec![("PSComputerName".to_string(), P::S(c.into()))])
+                .unwrap_or_default(),
         })
         .collect();
     clixml(&objects)
