@@ -1,5 +1,7 @@
 //! `certaudit check`: the scan's verdict as a Nagios/Icinga plugin — one status line with
-//! performance data, a few detail lines, and the plugin exit codes.
+//! performance data, a few detail lines, and the plugin exit codes. UNKNOWN when nothing in
+//! scope was audited or the scan was interrupted; at least WARNING when part of the scope
+//! could not be audited.
 
 use std::fmt::Write;
 
@@ -33,13 +35,13 @@ const DETAIL_LINES: usize = 10;
 pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (State, String) {
     let open: Vec<_> = report.findings.iter().filter(|f| f.waiver.is_none()).collect();
     let worst = open.iter().map(|f| f.severity).max();
-    let read_nothing = report.summary.certificates == 0 && report.summary.endpoints == 0;
+    let read_nothing = crate::outcome::nothing_audited(report);
     let mut state = match worst {
         Some(s) if s >= critical => State::Critical,
         Some(s) if s >= warning => State::Warning,
         _ => State::Ok,
     };
-    if report.summary.input_errors > 0 {
+    if report.summary.not_audited > 0 {
         state = state.max(State::Warning);
     }
     if report.scan.interrupted || read_nothing {
@@ -48,7 +50,10 @@ pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (Stat
     let c = &report.summary.findings;
     let mut parts = Vec::new();
     if read_nothing {
-        parts.push("no certificate could be read and no endpoint was probed".to_string());
+        parts.push(format!(
+            "nothing in scope could be audited ({} item(s) not audited)",
+            report.summary.not_audited
+        ));
     } else if report.scan.interrupted {
         parts.push("the scan was interrupted".to_string());
     }
@@ -62,8 +67,11 @@ pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (Stat
     } else {
         format!("{} unwaived finding(s)", counted.join(", "))
     });
-    if report.summary.input_errors > 0 {
-        parts.push(format!("{} input(s) could not be read", report.summary.input_errors));
+    if report.summary.not_audited > 0 && !read_nothing {
+        parts.push(format!(
+            "incomplete: {} item(s) in scope not audited",
+            report.summary.not_audited
+        ));
     }
     // Certificates in use: bound on a server, or presented by an endpoint.
     let in_use = report
@@ -85,7 +93,7 @@ pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (Stat
     let mut out = format!("CERTAUDIT {} - {}", state.label(), parts.join("; "));
     let _ = write!(
         out,
-        " | critical={} high={} medium={} low={} info={} waived={} certificates={} endpoints={} endpoint_errors={} input_errors={}",
+        " | critical={} high={} medium={} low={} info={} waived={} certificates={} endpoints={} endpoint_errors={} input_errors={} not_audited={}",
         c.critical,
         c.high,
         c.medium,
@@ -95,17 +103,31 @@ pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (Stat
         report.summary.certificates,
         report.summary.endpoints,
         report.summary.endpoint_errors,
-        report.summary.input_errors
+        report.summary.input_errors,
+        report.summary.not_audited
     );
     if let Some(s) = soonest {
         let _ = write!(out, " min_days_left={}", s.days_left);
     }
     out.push('\n');
+    for n in report.not_audited.iter().take(DETAIL_LINES) {
+        let _ = writeln!(out, "not audited: {}: {}", plain(&n.subject), plain(&n.reason));
+    }
     let mut sorted = open.clone();
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let certs = report.certificates_by_sha256();
     for f in sorted.iter().take(DETAIL_LINES) {
-        let on = f.server.as_deref().or(f.endpoint.as_deref()).unwrap_or("-");
-        let _ = writeln!(out, "{} {} {}: {}", f.severity, f.rule, plain(on), plain(&f.message));
+        let subject = f
+            .certificate
+            .as_deref()
+            .and_then(|sha| certs.get(sha))
+            .map(|c| c.subject.as_str());
+        let on: Vec<&str> = [f.server.as_deref(), f.endpoint.as_deref(), subject]
+            .into_iter()
+            .flatten()
+            .collect();
+        let on = if on.is_empty() { "-".to_string() } else { on.join(" ") };
+        let _ = writeln!(out, "{} {} {}: {}", f.severity, f.rule, plain(&on), plain(&f.message));
     }
     if sorted.len() > DETAIL_LINES {
         let _ = writeln!(
@@ -117,9 +139,8 @@ pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (Stat
     (state, out)
 }
 
-/// Text safe in plugin output: no `|` (it starts the performance data) and no line breaks.
+/// Text safe in plugin output: no `|` (it starts the performance data), control characters
+/// shown escaped (no line break, no terminal escape sequence).
 fn plain(s: &str) -> String {
-    s.chars()
-        .map(|c| if c == '|' || c.is_control() { ' ' } else { c })
-        .collect()
+    crate::terminal::printable(&s.replace('|', " "))
 }

@@ -76,7 +76,7 @@ pub struct CheckArgs {
     pub critical: Severity,
 
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -86,12 +86,52 @@ pub struct ChecklistArgs {
     #[arg(long, value_name = "DATE", value_parser = crate::time::parse_instant)]
     pub before: Option<chrono::DateTime<chrono::Utc>>,
 
+    /// Folder for checklist.html, checklist.md and checklist.json (default: reports/<UTC
+    /// timestamp>/).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub scope: ScopeArgs,
 }
 
+/// `scan`: what to audit, plus the reports, the verdict threshold and the history.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// Report formats, comma-separated: html, csv, json, prometheus [default: html,csv,json].
+    #[arg(short = 'f', long = "format", value_name = "LIST", value_delimiter = ',')]
+    pub formats: Option<Vec<Format>>,
+
+    /// Report folder [default: reports/<UTC timestamp>/, made unique when a scan in the same
+    /// second took it].
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 1 if a finding at or above this severity remains [default: high].
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Scan history database (SQLite) [default: history.sqlite in the folder above the report
+    /// folder, i.e. reports/history.sqlite for the default report folder].
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+
+    /// Do not record this scan in the history (and do not compare with the last one).
+    #[arg(long = "no-history", conflicts_with = "history")]
+    pub no_history: bool,
+
+    /// The audit this scan belongs to: the history compares scans of one audit only [default:
+    /// a fingerprint of the inputs, targets and pack].
+    #[arg(long, value_name = "NAME")]
+    pub audit: Option<String>,
+}
+
+/// What to audit and how: shared by `scan`, `checklist` and `check`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
     /// Files or folders (read recursively): .pem .crt .cer .der .p7b .p7c .pfx .p12, and
     /// Exchange exports (.xml from Export-Clixml, .json from ConvertTo-Json).
     #[arg(value_name = "INPUT")]
@@ -155,18 +195,6 @@ pub struct ScanArgs {
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_instant)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 
-    /// Report formats, comma-separated: html, csv, json, prometheus [default: html,csv,json].
-    #[arg(short = 'f', long = "format", value_name = "LIST", value_delimiter = ',')]
-    pub formats: Option<Vec<Format>>,
-
-    /// Report folder (default: reports/<UTC timestamp>/).
-    #[arg(short = 'o', long = "out", value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Exit 1 if a finding at or above this severity remains [default: high].
-    #[arg(long = "fail-on", value_name = "SEVERITY")]
-    pub fail_on: Option<Severity>,
-
     /// Environment variable holding the PKCS#12 password (the empty password is tried first).
     #[arg(long = "pfx-password-env", value_name = "VAR", conflicts_with = "pfx_password_file")]
     pub pfx_password_env: Option<String>,
@@ -174,14 +202,6 @@ pub struct ScanArgs {
     /// File whose first line is the PKCS#12 password.
     #[arg(long = "pfx-password-file", value_name = "FILE")]
     pub pfx_password_file: Option<PathBuf>,
-
-    /// Scan history database (SQLite) [default: reports/history.sqlite].
-    #[arg(long, value_name = "PATH")]
-    pub history: Option<PathBuf>,
-
-    /// Do not record this scan in the history (and do not compare with the last one).
-    #[arg(long = "no-history", conflicts_with = "history")]
-    pub no_history: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::ScanArgs;
+use crate::cli::{ScanArgs, ScopeArgs};
 use crate::report::Format;
 use crate::rules::pack::{line_col, toml_error_place};
 use crate::rules::Severity;
@@ -37,6 +37,8 @@ pub struct AuditConfig {
     pub pfx_password_file: Option<PathBuf>,
     pub history: Option<PathBuf>,
     pub no_history: Option<bool>,
+    /// The audit's name (see `--audit`).
+    pub audit: Option<String>,
 }
 
 /// The file could not be used.
@@ -53,10 +55,19 @@ pub enum ConfigFileError {
     },
 }
 
-/// Reads `path` and applies it under `args`: a value given on the command line is kept, a
-/// value only in the file is taken from it (paths made relative to the file's folder).
-pub fn apply(path: &Path, args: &mut ScanArgs) -> Result<(), ConfigFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Unreadable {
+/// A configuration file, read and validated: paths made relative to its folder, numbers and
+/// times checked. Apply it under the command line with [`Loaded::apply_scope`] and friends.
+#[derive(Debug)]
+pub struct Loaded {
+    config: AuditConfig,
+    concurrency: Option<u16>,
+    timeout: Option<std::time::Duration>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Reads and validates the file at `path`.
+pub fn load(path: &Path) -> Result<Loaded, ConfigFileError> {
+    let text = crate::files::read_option_text(path).map_err(|source| ConfigFileError::Unreadable {
         path: path.to_path_buf(),
         source,
     })?;
@@ -69,7 +80,7 @@ pub fn apply(path: &Path, args: &mut ScanArgs) -> Result<(), ConfigFileError> {
             message,
         }
     };
-    let config: AuditConfig = toml::from_str(&text).map_err(|e| {
+    let mut config: AuditConfig = toml::from_str(&text).map_err(|e| {
         let (line, column) = toml_error_place(&text, &e);
         ConfigFileError::Invalid {
             path: path.to_path_buf(),
@@ -78,50 +89,93 @@ pub fn apply(path: &Path, args: &mut ScanArgs) -> Result<(), ConfigFileError> {
             message: e.message().to_string(),
         }
     })?;
+    let concurrency = match config.concurrency.take() {
+        Some(c) => {
+            let span = c.span();
+            let n = *c.get_ref();
+            Some(
+                u16::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=4096).contains(n))
+                    .ok_or_else(|| invalid(Some(span.start), format!("concurrency {n}: must be 1 to 4096")))?,
+            )
+        }
+        None => None,
+    };
+    let timeout = match config.timeout.take() {
+        Some(t) => {
+            let span = t.span();
+            Some(crate::cli::timeout_seconds(*t.get_ref()).map_err(|m| invalid(Some(span.start), m))?)
+        }
+        None => None,
+    };
+    let at = match config.at.take() {
+        Some(at) => {
+            let span = at.span();
+            Some(crate::time::parse_instant(at.get_ref()).map_err(|m| invalid(Some(span.start), m))?)
+        }
+        None => None,
+    };
     let base = path.parent().unwrap_or(Path::new("."));
     let rel = |p: PathBuf| if p.is_absolute() { p } else { lexical_join(base, &p) };
     let rel_all = |v: Vec<PathBuf>| v.into_iter().map(rel).collect::<Vec<_>>();
+    let c = &mut config;
+    c.inputs = c.inputs.take().map(rel_all);
+    c.targets = c.targets.take().map(rel);
+    c.trust_anchors = c.trust_anchors.take().map(rel_all);
+    c.pack = c.pack.take().map(rel);
+    c.waivers = c.waivers.take().map(rel);
+    c.out = c.out.take().map(rel);
+    c.pfx_password_file = c.pfx_password_file.take().map(rel);
+    c.history = c.history.take().map(rel);
+    Ok(Loaded {
+        config,
+        concurrency,
+        timeout,
+        at,
+    })
+}
 
-    fill_list(&mut args.inputs, config.inputs.map(rel_all));
-    fill_list(&mut args.probe, config.probe);
-    fill(&mut args.targets, config.targets.map(rel));
-    fill_list(&mut args.resolve, config.resolve);
-    args.all_addresses |= config.all_addresses.unwrap_or(false);
-    if let Some(c) = config.concurrency {
-        let span = c.span();
-        let n = *c.get_ref();
-        let n = u16::try_from(n)
-            .ok()
-            .filter(|n| (1..=4096).contains(n))
-            .ok_or_else(|| invalid(Some(span.start), format!("concurrency {n}: must be 1 to 4096")))?;
-        fill(&mut args.concurrency, Some(n));
+impl Loaded {
+    /// Fills what the command line left unset of the scope (what to audit and how).
+    pub fn apply_scope(&self, args: &mut ScopeArgs) {
+        let c = &self.config;
+        fill_list(&mut args.inputs, c.inputs.clone());
+        fill_list(&mut args.probe, c.probe.clone());
+        fill(&mut args.targets, c.targets.clone());
+        fill_list(&mut args.resolve, c.resolve.clone());
+        args.all_addresses |= c.all_addresses.unwrap_or(false);
+        fill(&mut args.concurrency, self.concurrency);
+        fill(&mut args.timeout, self.timeout);
+        fill_list(&mut args.domains, c.domain.clone());
+        fill_list(&mut args.namespaces, c.namespace.clone());
+        fill_list(&mut args.trust_anchors, c.trust_anchors.clone());
+        args.no_public_roots |= c.no_public_roots.unwrap_or(false);
+        fill(&mut args.pack, c.pack.clone());
+        fill(&mut args.waivers, c.waivers.clone());
+        fill(&mut args.at, self.at);
+        if args.pfx_password_env.is_none() && args.pfx_password_file.is_none() {
+            args.pfx_password_env = c.pfx_password_env.clone();
+            args.pfx_password_file = c.pfx_password_file.clone();
+        }
     }
-    if let Some(t) = config.timeout {
-        let span = t.span();
-        let d = crate::cli::timeout_seconds(*t.get_ref()).map_err(|m| invalid(Some(span.start), m))?;
-        fill(&mut args.timeout, Some(d));
+
+    /// Fills what the command line left unset of `scan`'s own options (reports, verdict
+    /// threshold, history, audit name).
+    pub fn apply_scan(&self, args: &mut ScanArgs) {
+        let c = &self.config;
+        fill(&mut args.formats, c.format.clone());
+        fill(&mut args.out, c.out.clone());
+        fill(&mut args.fail_on, c.fail_on);
+        fill(&mut args.history, c.history.clone());
+        args.no_history |= c.no_history.unwrap_or(false);
+        fill(&mut args.audit, c.audit.clone());
     }
-    fill_list(&mut args.domains, config.domain);
-    fill_list(&mut args.namespaces, config.namespace);
-    fill_list(&mut args.trust_anchors, config.trust_anchors.map(rel_all));
-    args.no_public_roots |= config.no_public_roots.unwrap_or(false);
-    fill(&mut args.pack, config.pack.map(rel));
-    fill(&mut args.waivers, config.waivers.map(rel));
-    if let Some(at) = config.at {
-        let span = at.span();
-        let instant = crate::time::parse_instant(at.get_ref()).map_err(|m| invalid(Some(span.start), m))?;
-        fill(&mut args.at, Some(instant));
+
+    /// The report folder the file names, if any (`checklist` writes there).
+    pub fn out(&self) -> Option<PathBuf> {
+        self.config.out.clone()
     }
-    fill(&mut args.formats, config.format);
-    fill(&mut args.out, config.out.map(rel));
-    fill(&mut args.fail_on, config.fail_on);
-    if args.pfx_password_env.is_none() && args.pfx_password_file.is_none() {
-        args.pfx_password_env = config.pfx_password_env;
-        args.pfx_password_file = config.pfx_password_file.map(rel);
-    }
-    fill(&mut args.history, config.history.map(rel));
-    args.no_history |= config.no_history.unwrap_or(false);
-    Ok(())
 }
 
 /// `base/p` with `.` and `..` folded where the path allows it (`samples/contoso/../../reports`

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::history::{History, Snapshot};
 use crate::inputs::{self, Password, ReadOptions};
 use crate::probe::{self, ProbeOptions, Target, TargetError};
-use crate::report::model::{ProbeSettings, RunInfo};
+use crate::report::model::{AuditRef, ProbeSettings, RunInfo};
 use crate::report::{self, Format, Report, ReportError};
 use crate::rules::{self, PackError, RuleSet, Severity};
 use crate::trust::{self, AnchorError, TrustAnchors};
@@ -40,6 +40,8 @@ pub struct ScanOptions {
     pub command_line: Vec<String>,
     /// The history database (None: `--no-history`).
     pub history: Option<PathBuf>,
+    /// `--audit NAME`: the audit this scan belongs to (default: a fingerprint of the scope).
+    pub audit: Option<String>,
 }
 
 /// A configuration problem: nothing was scanned (exit code 2).
@@ -116,13 +118,33 @@ pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target
     Ok((targets, texts))
 }
 
+/// The scope of a scan, one line per input (as an absolute path), target (as given) and the
+/// pack: what identifies an audit when it has no name.
+pub fn scope(options: &ScanOptions, rules: &RuleSet) -> Vec<String> {
+    let mut lines: Vec<String> = options
+        .inputs
+        .iter()
+        .map(|p| {
+            let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+            format!("input {}", abs.display())
+        })
+        .collect();
+    lines.extend(options.target_texts.iter().map(|t| format!("target {t}")));
+    lines.sort();
+    lines.dedup();
+    lines.push(format!("pack {} {}", rules.pack.id, rules.pack.sha256));
+    lines
+}
+
 /// Runs the whole pipeline and writes the reports.
 pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     // Opened first: a bad history path fails before a long probe, not after it.
     let mut history = options.history.as_deref().map(History::open).transpose()?;
     let mut report = evaluate(options)?;
-    if let Some(h) = &history {
-        if let Some(previous) = h.last_complete()? {
+    // An incomplete scan is not compared: what it did not audit would look resolved.
+    let comparable = report.summary.result != crate::outcome::Verdict::Incomplete && !report.scan.interrupted;
+    if let (Some(h), true) = (&history, comparable) {
+        if let Some(previous) = h.last_complete(&report.scan.audit.id)? {
             let before = h.snapshot(previous.id)?;
             report.changes = Some(crate::history::diff(&before, &Snapshot::from_report(&report)));
         }
@@ -139,6 +161,7 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
 /// Collects, probes, judges trust and evaluates the rules: the report, not yet written.
 pub fn evaluate(options: &ScanOptions) -> Result<Report, ScanError> {
     let started_at = Utc::now();
+    let clock = std::time::Instant::now();
     let at = options.at.unwrap_or(started_at);
     let rule_set = load_rule_set(options.pack.as_ref())?;
     let waivers = match &options.waivers {
@@ -191,6 +214,8 @@ pub fn evaluate(options: &ScanOptions) -> Result<Report, ScanError> {
         &RunInfo {
             started_at,
             finished_at: Utc::now(),
+            duration_seconds: clock.elapsed().as_secs_f64(),
+            audit: AuditRef::new(options.audit.as_deref(), scope(options, &rule_set)),
             evaluated_at: at,
             pack: &rule_set.pack,
             fail_on: options.fail_on,

@@ -206,9 +206,18 @@ fn malformed_files_each_give_a_per_file_error() {
     assert_eq!(input(&run, "good.pem")["certificates"], 1);
     assert_eq!(run.report()["summary"]["input_errors"], 7);
     assert_eq!(
-        run.code, 0,
-        "a clean certificate and broken files: errors are recorded, not fatal"
+        run.code, 3,
+        "a clean certificate and broken files: errors are recorded, not fatal, and the verdict is incomplete"
     );
+    assert_eq!(run.report()["summary"]["result"], "incomplete");
+    assert_eq!(run.report()["summary"]["not_audited"], 7);
+    let kinds: Vec<&str> = run.report()["not_audited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["input"; 7]);
 }
 
 #[test]
@@ -253,12 +262,17 @@ fn folders_are_walked_recursively_and_other_files_skipped() {
 }
 
 #[test]
-fn a_missing_input_is_recorded_and_nothing_read_exits_2() {
+fn a_missing_input_is_recorded_and_nothing_read_is_incomplete() {
     let s = Scratch::new();
     let missing = s.dir.path().join("no-such-file.pem");
     let run = scan_path(&s, &missing, &["--format", "json"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.code, 3, "{}", run.stderr);
     let i = input(&run, "no-such-file.pem");
     assert!(i["error"].as_str().unwrap().contains("cannot read"));
-    assert!(run.stderr.contains("no certificate could be read"));
+    assert_eq!(run.report()["summary"]["result"], "incomplete");
+    assert!(
+        run.stderr.contains("nothing in scope could be audited"),
+        "{}",
+        run.stderr
+    );
 }

@@ -367,8 +367,12 @@ fn an_older_schema_is_migrated_and_its_scans_kept() {
     );
     assert!(o.status.code().is_some_and(|c| c <= 1), "{}", text(&o));
     let report = json(&out.join("report.json"));
-    assert_eq!(report["changes"]["since_scan"], 1, "compared with the migrated scan");
-    assert_eq!(report["changes"]["disappeared_certificates"][0]["subject"], "CN=old");
+    // The migrated scan belongs to no audit: it is kept, never compared with automatically.
+    assert!(report["changes"].is_null(), "{}", report["changes"]);
+    let o = bin(s.dir.path(), &["diff", "1", "2", "--history", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("different audits"), "{}", text(&o));
+    assert!(text(&o).contains("- certificate AA CN=old"), "{}", text(&o));
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v, certaudit::history::schema::CURRENT);
@@ -392,21 +396,40 @@ fn an_interrupted_scan_is_recorded_as_such_and_never_a_baseline() {
     let scan = |n: usize, extra: &[&str]| {
         let out = s.dir.path().join(format!("r{n}"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_certaudit"));
-        cmd.args(["scan", "store", "--at", AT, "--history", h, "-f", "json", "--out"])
-            .arg(&out)
-            .args(extra)
-            .current_dir(s.dir.path());
+        // One audit for the three scans, although the second has more in scope.
+        cmd.args([
+            "scan",
+            "store",
+            "--at",
+            AT,
+            "--history",
+            h,
+            "-f",
+            "json",
+            "--audit",
+            "nightly",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("--trust-anchors")
+        .arg(fixture("root.pem"))
+        .args(extra)
+        .current_dir(s.dir.path());
         (cmd, out)
     };
     let (mut first, _) = scan(1, &[]);
-    assert!(first.status().unwrap().code().is_some_and(|c| c <= 1));
+    assert_eq!(
+        first.status().unwrap().code(),
+        Some(0),
+        "a clean certificate, trusted: pass"
+    );
     // Listeners that accept and never answer; one probe at a time, so Ctrl-C during the first
     // leaves the second unprobed (the first ends at its deadline).
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let target = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let target2 = format!("https://127.0.0.1:{}", unused.local_addr().unwrap().port());
-    let (mut second, _) = scan(
+    let (mut second, out2) = scan(
         2,
         &[
             "--probe",
@@ -431,8 +454,14 @@ fn an_interrupted_scan_is_recorded_as_such_and_never_a_baseline() {
     }
     let status = child.wait_with_output().unwrap().status;
     assert_eq!(status.code(), Some(130));
+    let interrupted = json(&out2.join("report.json"));
+    assert_eq!(interrupted["summary"]["result"], "incomplete", "never a pass");
+    assert!(
+        interrupted["changes"].is_null(),
+        "an interrupted scan is not compared either"
+    );
     let (mut third, out3) = scan(3, &[]);
-    assert!(third.status().unwrap().code().is_some_and(|c| c <= 1));
+    assert_eq!(third.status().unwrap().code(), Some(0));
     let o = bin(s.dir.path(), &["history", "--history", h, "--format", "json"]);
     let scans: Value = serde_json::from_slice(&o.stdout).unwrap();
     let flags: Vec<bool> = scans
@@ -442,6 +471,14 @@ fn an_interrupted_scan_is_recorded_as_such_and_never_a_baseline() {
         .map(|s| s["interrupted"].as_bool().unwrap())
         .collect();
     assert_eq!(flags, [false, true, false]);
+    let results: Vec<&str> = scans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results[1], "incomplete");
+    assert!(scans.as_array().unwrap().iter().all(|s| s["audit"] == "nightly"));
     assert_eq!(
         json(&out3.join("report.json"))["changes"]["since_scan"],
         1,
@@ -618,9 +655,32 @@ fn the_prometheus_textfile_parses_back_to_the_report() {
         );
     }
     let one = |name: &str| samples.iter().find(|(n, _, _)| n == name).unwrap().2;
-    assert_eq!(one("certaudit_scan_success"), 1.0);
+    // The sample fails, and EX03's services are unknown: not everything in scope was audited.
+    assert_eq!(one("certaudit_scan_success"), 0.0);
     assert_eq!(one("certaudit_scan_passed"), 0.0);
-    assert!(one("certaudit_scan_duration_seconds") >= 0.0);
+    assert_eq!(
+        one("certaudit_not_audited") as i64,
+        report["summary"]["not_audited"].as_i64().unwrap()
+    );
+    assert!(one("certaudit_not_audited") >= 1.0);
+    let verdicts: Vec<(String, f64)> = samples
+        .iter()
+        .filter(|(n, _, _)| n == "certaudit_scan_verdict")
+        .map(|(_, l, v)| (l["verdict"].as_str().to_string(), *v))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("pass".to_string(), 0.0),
+            ("fail".to_string(), 1.0),
+            ("incomplete".to_string(), 0.0)
+        ]
+    );
+    let duration = one("certaudit_scan_duration_seconds");
+    assert!(
+        duration > 0.0 && duration.fract() != 0.0,
+        "fractions of a second: {duration}"
+    );
     assert!(one("certaudit_scan_timestamp_seconds") > 1.7e9);
     assert!(
         !out.join(".report.prom.partial").exists(),
@@ -686,7 +746,7 @@ fn check_prints_one_status_line_and_exits_with_the_plugin_codes() {
     let (code, out) = check(None, &[]);
     assert_eq!(code, 3, "{out}");
     assert!(
-        out.starts_with("CERTAUDIT UNKNOWN - no certificate could be read"),
+        out.starts_with("CERTAUDIT UNKNOWN - nothing in scope could be audited"),
         "{out}"
     );
     let (code, _) = check(Some((2027, 1, 1)), &["--bogus"]);

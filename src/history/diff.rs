@@ -2,7 +2,7 @@
 //! or endpoint, server), never by position or message, so a daily countdown of days left
 //! does not make a finding look new.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -89,16 +89,16 @@ impl Snapshot {
             })
             .collect();
         let mut bindings: Vec<BindingRow> = Vec::new();
+        let mut seen: HashSet<(&str, String, &str)> = HashSet::new();
         for c in &report.certificates {
             for b in &c.bindings {
                 for s in &b.services {
-                    let row = BindingRow {
-                        sha256: c.sha256.clone(),
-                        server: server_key(&b.server),
-                        service: s.clone(),
-                    };
-                    if !bindings.contains(&row) {
-                        bindings.push(row);
+                    if seen.insert((c.sha256.as_str(), server_key(&b.server), s.as_str())) {
+                        bindings.push(BindingRow {
+                            sha256: c.sha256.clone(),
+                            server: server_key(&b.server),
+                            service: s.clone(),
+                        });
                     }
                 }
             }
@@ -218,6 +218,9 @@ pub struct Changes {
     pub renewed_certificates: Vec<Renewal>,
     pub binding_moves: Vec<BindingMove>,
     pub endpoint_changes: Vec<EndpointChange>,
+    /// Why the two scans are not strictly comparable (different audits or packs), if so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Changes {
@@ -233,17 +236,25 @@ impl Changes {
     }
 }
 
-/// What changed from `before` to `after`.
+/// Certificates of a snapshot by SHA-256.
+fn index(snap: &Snapshot) -> HashMap<&str, &CertRow> {
+    snap.certificates.iter().map(|c| (c.sha256.as_str(), c)).collect()
+}
+
+fn cert_ref(by_sha: &HashMap<&str, &CertRow>, sha: &str) -> Option<CertRef> {
+    by_sha.get(sha).map(|c| CertRef {
+        thumbprint: c.thumbprint.clone(),
+        subject: c.subject.clone(),
+        not_after: c.not_after.clone(),
+    })
+}
+
+/// What changed from `before` to `after`. Every lookup goes through a map, so the work grows
+/// with the size of the two scans, not with their product.
 pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
-    let cert_ref = |snap: &Snapshot, sha: &str| {
-        snap.certificates.iter().find(|c| c.sha256 == sha).map(|c| CertRef {
-            thumbprint: c.thumbprint.clone(),
-            subject: c.subject.clone(),
-            not_after: c.not_after.clone(),
-        })
-    };
-    let finding_change = |snap: &Snapshot, f: &FindingRow| {
-        let cert = f.certificate.as_deref().and_then(|s| cert_ref(snap, s));
+    let (old_certs, new_certs) = (index(before), index(after));
+    let finding_change = |certs: &HashMap<&str, &CertRow>, f: &FindingRow| {
+        let cert = f.certificate.as_deref().and_then(|s| cert_ref(certs, s));
         FindingChange {
             rule: f.rule.clone(),
             severity: f.severity.clone(),
@@ -254,7 +265,9 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
             message: f.message.clone(),
         }
     };
-    let keys = |s: &Snapshot| s.findings.iter().map(|f| f.key.clone()).collect::<BTreeSet<_>>();
+    fn keys(s: &Snapshot) -> HashSet<&str> {
+        s.findings.iter().map(|f| f.key.as_str()).collect()
+    }
     let (old_keys, new_keys) = (keys(before), keys(after));
     let mut changes = Changes {
         since_scan: before.scan_id,
@@ -262,61 +275,88 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
         since_evaluated_at: before.evaluated_at.clone(),
         ..Changes::default()
     };
-    let mut seen = BTreeSet::new();
-    for f in after.findings.iter().filter(|f| !old_keys.contains(&f.key)) {
-        if seen.insert(f.key.clone()) {
-            changes.new_findings.push(finding_change(after, f));
+    let mut seen = HashSet::new();
+    for f in after.findings.iter().filter(|f| !old_keys.contains(f.key.as_str())) {
+        if seen.insert(f.key.as_str()) {
+            changes.new_findings.push(finding_change(&new_certs, f));
         }
     }
-    for f in before.findings.iter().filter(|f| !new_keys.contains(&f.key)) {
-        if seen.insert(f.key.clone()) {
-            changes.resolved_findings.push(finding_change(before, f));
+    for f in before.findings.iter().filter(|f| !new_keys.contains(f.key.as_str())) {
+        if seen.insert(f.key.as_str()) {
+            changes.resolved_findings.push(finding_change(&old_certs, f));
         }
     }
 
-    let shas = |s: &Snapshot| s.certificates.iter().map(|c| c.sha256.clone()).collect::<BTreeSet<_>>();
-    let (old_shas, new_shas) = (shas(before), shas(after));
-    let mut appeared: Vec<&CertRow> = after
+    let appeared: Vec<&CertRow> = after
         .certificates
         .iter()
-        .filter(|c| !old_shas.contains(&c.sha256))
+        .filter(|c| !old_certs.contains_key(c.sha256.as_str()))
         .collect();
-    let mut disappeared: Vec<&CertRow> = before
+    let disappeared: Vec<&CertRow> = before
         .certificates
         .iter()
-        .filter(|c| !new_shas.contains(&c.sha256))
+        .filter(|c| !new_certs.contains_key(c.sha256.as_str()))
         .collect();
     // A renewal: a certificate gone and one come with the same subject or the same names.
-    let mut i = 0;
-    while i < disappeared.len() {
-        let old = disappeared[i];
-        let same = |c: &&CertRow| {
-            normalise_dn(&c.subject) == normalise_dn(&old.subject) || (!old.names.is_empty() && c.names == old.names)
-        };
-        if let Some(pos) = appeared.iter().position(same) {
-            let new = appeared.remove(pos);
-            let mut what = Vec::new();
-            if new.serial != old.serial {
-                what.push("new serial");
-            }
-            if new.names != old.names {
-                what.push("names changed");
-            }
-            if normalise_dn(&new.issuer) != normalise_dn(&old.issuer) {
-                what.push("new issuer");
-            }
-            changes.renewed_certificates.push(Renewal {
-                old: cert_ref(before, &old.sha256).unwrap_or_else(|| unknown(&old.sha256)),
-                new: cert_ref(after, &new.sha256).unwrap_or_else(|| unknown(&new.sha256)),
-                note: format!("until {} (was {}); {}", new.not_after, old.not_after, what.join(", ")),
-            });
-            disappeared.remove(i);
-        } else {
-            i += 1;
+    // Appeared certificates are indexed by both, and each is used once, in order.
+    let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_names: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in appeared.iter().enumerate().rev() {
+        by_subject.entry(normalise_dn(&c.subject)).or_default().push(i);
+        if !c.names.is_empty() {
+            by_names.entry(c.names.join(",")).or_default().push(i);
         }
     }
-    changes.appeared_certificates = appeared.iter().filter_map(|c| cert_ref(after, &c.sha256)).collect();
-    changes.disappeared_certificates = disappeared.iter().filter_map(|c| cert_ref(before, &c.sha256)).collect();
+    let mut used = vec![false; appeared.len()];
+    let take = |slot: Option<&mut Vec<usize>>, used: &mut Vec<bool>| -> Option<usize> {
+        let v = slot?;
+        while let Some(&i) = v.last() {
+            if used[i] {
+                v.pop();
+            } else {
+                return Some(i);
+            }
+        }
+        None
+    };
+    let mut gone = Vec::new();
+    for old in disappeared {
+        let by_dn = take(by_subject.get_mut(&normalise_dn(&old.subject)), &mut used);
+        let by_name = if old.names.is_empty() {
+            None
+        } else {
+            take(by_names.get_mut(&old.names.join(",")), &mut used)
+        };
+        // The earlier of the two in the appeared order, as a scan in order would find it.
+        let Some(i) = [by_dn, by_name].into_iter().flatten().min() else {
+            gone.push(old);
+            continue;
+        };
+        used[i] = true;
+        let new = appeared[i];
+        let mut what = Vec::new();
+        if new.serial != old.serial {
+            what.push("new serial");
+        }
+        if new.names != old.names {
+            what.push("names changed");
+        }
+        if normalise_dn(&new.issuer) != normalise_dn(&old.issuer) {
+            what.push("new issuer");
+        }
+        changes.renewed_certificates.push(Renewal {
+            old: cert_ref(&old_certs, &old.sha256).unwrap_or_else(|| unknown(&old.sha256)),
+            new: cert_ref(&new_certs, &new.sha256).unwrap_or_else(|| unknown(&new.sha256)),
+            note: format!("until {} (was {}); {}", new.not_after, old.not_after, what.join(", ")),
+        });
+    }
+    changes.appeared_certificates = appeared
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| !**used)
+        .filter_map(|(c, _)| cert_ref(&new_certs, &c.sha256))
+        .collect();
+    changes.disappeared_certificates = gone.iter().filter_map(|c| cert_ref(&old_certs, &c.sha256)).collect();
 
     // Bindings: per (server, service), the set of certificates holding it.
     let holders = |s: &Snapshot| {
@@ -339,25 +379,26 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
         changes.binding_moves.push(BindingMove {
             server: slot.0.clone(),
             service: slot.1.clone(),
-            from: was.difference(now).filter_map(|s| cert_ref(before, s)).collect(),
-            to: now.difference(was).filter_map(|s| cert_ref(after, s)).collect(),
+            from: was.difference(now).filter_map(|s| cert_ref(&old_certs, s)).collect(),
+            to: now.difference(was).filter_map(|s| cert_ref(&new_certs, s)).collect(),
         });
     }
 
+    let old_endpoints: HashMap<(&str, Option<&str>), &EndpointRow> = before
+        .endpoints
+        .iter()
+        .map(|e| ((e.target.as_str(), e.address.as_deref()), e))
+        .collect();
     for e in &after.endpoints {
-        let Some(old) = before
-            .endpoints
-            .iter()
-            .find(|o| o.target == e.target && o.address == e.address)
-        else {
+        let Some(old) = old_endpoints.get(&(e.target.as_str(), e.address.as_deref())) else {
             continue;
         };
         if old.leaf != e.leaf && old.leaf.is_some() && e.leaf.is_some() {
             changes.endpoint_changes.push(EndpointChange {
                 target: e.target.clone(),
                 address: e.address.clone(),
-                from: old.leaf.as_deref().and_then(|s| cert_ref(before, s)),
-                to: e.leaf.as_deref().and_then(|s| cert_ref(after, s)),
+                from: old.leaf.as_deref().and_then(|s| cert_ref(&old_certs, s)),
+                to: e.leaf.as_deref().and_then(|s| cert_ref(&new_certs, s)),
             });
         }
     }

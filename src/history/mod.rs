@@ -41,6 +41,10 @@ pub enum HistoryError {
     NoScan { path: PathBuf, id: i64 },
     #[error("history {path}: {what}")]
     NotEnough { path: PathBuf, what: String },
+    #[error("history {path}: not a certaudit history ({what}): refusing to use it")]
+    Foreign { path: PathBuf, what: String },
+    #[error("history {path}: does not exist (scans record into it unless --no-history)")]
+    Missing { path: PathBuf },
 }
 
 /// Maps an SQLite error at `step` to a [`HistoryError`] naming the database.
@@ -58,7 +62,17 @@ pub struct ScanRow {
     pub id: i64,
     pub started_at: String,
     pub evaluated_at: String,
+    /// The audit it belongs to (empty for scans recorded before audits were kept).
+    pub audit: String,
+    /// True when the audit was named (`--audit`), false for a scope fingerprint.
+    pub audit_named: bool,
+    /// The scope: one line per input and target, and the pack.
+    pub scope: Vec<String>,
+    pub pack_id: String,
+    pub pack_sha256: String,
+    /// `pass`, `fail` or `incomplete`.
     pub result: String,
+    pub not_audited: i64,
     pub interrupted: bool,
     pub certificates: i64,
     pub endpoints: i64,
@@ -75,8 +89,16 @@ pub struct History {
     path: PathBuf,
 }
 
+impl ScanRow {
+    /// A complete scan can be a baseline: it ran to the end and audited all it had in scope.
+    pub fn is_baseline(&self) -> bool {
+        !self.interrupted && self.result != "incomplete"
+    }
+}
+
 impl History {
-    /// Opens (creating when needed) the database at `path` and migrates it forward.
+    /// Opens (creating when needed) the database at `path` to record into, and migrates it
+    /// forward. A file that is not a certaudit history is refused, never converted.
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| HistoryError::Folder {
@@ -84,9 +106,45 @@ impl History {
                 source,
             })?;
         }
+        Self::connect(path, true)
+    }
+
+    /// Opens an existing history to read it (`history`, `diff`): a missing file is not
+    /// created, and a file that is not a certaudit history is refused.
+    pub fn open_existing(path: &Path) -> Result<Self, HistoryError> {
+        if !path.is_file() {
+            return Err(HistoryError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Self::connect(path, false)
+    }
+
+    fn connect(path: &Path, create: bool) -> Result<Self, HistoryError> {
         let err = |step| sqlite_error(path, step);
-        let mut conn = Connection::open(path).map_err(err("open"))?;
+        let flags = if create {
+            rusqlite::OpenFlags::default()
+        } else {
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let mut conn = Connection::open_with_flags(path, flags).map_err(err("open"))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err("set the busy timeout"))?;
+        let foreign = |what: String| HistoryError::Foreign {
+            path: path.to_path_buf(),
+            what,
+        };
+        match schema::kind(&conn) {
+            Ok(schema::Kind::History) => {}
+            Ok(schema::Kind::Empty) if create => {}
+            Ok(schema::Kind::Empty) => return Err(foreign("an empty database".into())),
+            Ok(schema::Kind::Foreign(tables)) => {
+                return Err(foreign(format!("it holds the tables {}", tables.join(", "))))
+            }
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                return Err(foreign("not an SQLite database".into()))
+            }
+            Err(e) => return Err(err("read the schema")(e)),
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err("enable WAL"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -121,8 +179,9 @@ impl History {
         let c = &report.summary.findings;
         tx.execute(
             "INSERT INTO scans (started_at, finished_at, evaluated_at, tool_version, command_line, host, result,
-                certificates, critical, high, medium, low, info, interrupted, endpoints)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                certificates, critical, high, medium, low, info, interrupted, endpoints,
+                audit, audit_named, scope, pack_id, pack_sha256, not_audited, duration_seconds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             params![
                 report.scan.started_at,
                 report.scan.finished_at,
@@ -130,7 +189,7 @@ impl History {
                 report.tool.version,
                 report.scan.command_line.join(" "),
                 report.scan.host,
-                report.summary.result,
+                report.summary.result.as_str(),
                 report.summary.certificates as i64,
                 c.critical as i64,
                 c.high as i64,
@@ -139,6 +198,13 @@ impl History {
                 c.info as i64,
                 report.scan.interrupted,
                 report.summary.endpoints as i64,
+                report.scan.audit.id,
+                report.scan.audit.named,
+                report.scan.audit.scope.join("\n"),
+                report.scan.pack.id,
+                report.scan.pack.sha256,
+                report.summary.not_audited as i64,
+                report.scan.duration_seconds,
             ],
         )
         .map_err(err("insert the scan"))?;
@@ -210,7 +276,8 @@ impl History {
             .conn
             .prepare(
                 "SELECT id, started_at, evaluated_at, result, interrupted, certificates, endpoints,
-                        critical, high, medium, low, info FROM scans ORDER BY id",
+                        critical, high, medium, low, info, audit, audit_named, scope, pack_id, pack_sha256,
+                        not_audited FROM scans ORDER BY id",
             )
             .map_err(self.err("list scans"))?;
         let rows = stmt
@@ -228,18 +295,30 @@ impl History {
                     medium: r.get(9)?,
                     low: r.get(10)?,
                     info: r.get(11)?,
+                    audit: r.get(12)?,
+                    audit_named: r.get(13)?,
+                    scope: r.get::<_, String>(14)?.lines().map(String::from).collect(),
+                    pack_id: r.get(15)?,
+                    pack_sha256: r.get(16)?,
+                    not_audited: r.get(17)?,
                 })
             })
             .map_err(self.err("list scans"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.err("read a scan"))
     }
 
-    /// The newest scan that ran to the end (an interrupted scan is never a baseline).
-    pub fn last_complete(&self) -> Result<Option<ScanRow>, HistoryError> {
-        Ok(self.scans()?.into_iter().rev().find(|s| !s.interrupted))
+    /// The newest baseline of `audit`: a scan of the same audit that ran to the end and was
+    /// not incomplete.
+    pub fn last_complete(&self, audit: &str) -> Result<Option<ScanRow>, HistoryError> {
+        Ok(self
+            .scans()?
+            .into_iter()
+            .rev()
+            .find(|s| s.is_baseline() && !s.audit.is_empty() && s.audit == audit))
     }
 
-    /// The two scans `certaudit diff` compares: the given ids, or the last two complete scans.
+    /// The two scans `certaudit diff` compares: the given ids; or `a` and the newest baseline
+    /// of its audit after it; or the last two baselines of the newest scan's audit.
     pub fn pair(&self, a: Option<i64>, b: Option<i64>) -> Result<(ScanRow, ScanRow), HistoryError> {
         let scans = self.scans()?;
         let find = |id: i64| {
@@ -251,17 +330,35 @@ impl History {
         match (a, b) {
             (Some(a), Some(b)) => Ok((find(a)?, find(b)?)),
             (Some(a), None) => {
-                let last = scans.iter().rev().find(|s| !s.interrupted && s.id != a).cloned();
-                let last = last.ok_or_else(|| self.not_enough("no other complete scan to compare with"))?;
-                Ok((find(a)?, last))
+                let first = find(a)?;
+                let last = scans
+                    .iter()
+                    .rev()
+                    .find(|s| s.is_baseline() && s.id != a && s.audit == first.audit)
+                    .cloned();
+                let last = last.ok_or_else(|| {
+                    self.not_enough(&format!(
+                        "no other complete scan of audit {} to compare scan #{a} with",
+                        display_audit(&first.audit)
+                    ))
+                })?;
+                Ok((first, last))
             }
             _ => {
-                let complete: Vec<&ScanRow> = scans.iter().filter(|s| !s.interrupted).collect();
-                match complete.as_slice() {
+                let newest =
+                    scans.iter().rev().find(|s| s.is_baseline()).ok_or_else(|| {
+                        self.not_enough("no complete scan recorded: a diff needs two of the same audit")
+                    })?;
+                let same: Vec<&ScanRow> = scans
+                    .iter()
+                    .filter(|s| s.is_baseline() && s.audit == newest.audit)
+                    .collect();
+                match same.as_slice() {
                     [.., a, b] => Ok(((*a).clone(), (*b).clone())),
                     _ => Err(self.not_enough(&format!(
-                        "{} complete scan(s) recorded: a diff needs two",
-                        complete.len()
+                        "{} complete scan(s) of audit {} recorded: a diff needs two (name two scans to compare across audits)",
+                        same.len(),
+                        display_audit(&newest.audit)
                     ))),
                 }
             }
@@ -363,8 +460,45 @@ impl History {
     }
 }
 
-/// `certaudit diff` as text: one line per change.
+/// An audit id as the text output shows it (older scans have none).
+pub fn display_audit(audit: &str) -> &str {
+    if audit.is_empty() {
+        "(none: recorded before audits were kept)"
+    } else {
+        audit
+    }
+}
+
+/// Why two scans are not the same audit, when they are not: printed before a `diff` that
+/// compares them anyway.
+pub fn comparability(a: &ScanRow, b: &ScanRow) -> Vec<String> {
+    let mut notes = Vec::new();
+    if a.audit != b.audit {
+        notes.push(format!(
+            "scans #{} and #{} belong to different audits ({} and {}): their changes mix two scopes",
+            a.id,
+            b.id,
+            display_audit(&a.audit),
+            display_audit(&b.audit)
+        ));
+    }
+    if a.pack_sha256 != b.pack_sha256 {
+        notes.push(format!(
+            "scans #{} and #{} used different rule packs ({} and {}): findings may differ because the rules did",
+            a.id,
+            b.id,
+            if a.pack_id.is_empty() { "unknown" } else { &a.pack_id },
+            if b.pack_id.is_empty() { "unknown" } else { &b.pack_id }
+        ));
+    }
+    notes
+}
+
+/// `certaudit diff` as text: one line per change, each naming the certificate (subject and
+/// thumbprint), endpoint or server it is about. Names are shown with control characters
+/// escaped.
 pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
+    use crate::terminal::printable as p;
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(
@@ -372,17 +506,22 @@ pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
         "changes from scan #{} ({}) to scan #{} ({})",
         a.id, a.started_at, b.id, b.started_at
     );
+    for w in &c.warnings {
+        let _ = writeln!(out, "note: {}", p(w));
+    }
     if c.is_empty() {
         out.push_str("no changes\n");
         return out;
     }
+    let cert = |r: &diff::CertRef| format!("{} {}", r.thumbprint, p(&r.subject));
     let finding = |f: &diff::FindingChange| {
-        let on = [f.subject.as_deref(), f.endpoint.as_deref(), f.server.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!("{} {} ({on}): {}", f.severity, f.rule, f.message)
+        let mut on: Vec<String> = Vec::new();
+        if let (Some(t), Some(s)) = (&f.thumbprint, &f.subject) {
+            on.push(format!("{t} {}", p(s)));
+        }
+        on.extend(f.endpoint.iter().map(|e| p(e)));
+        on.extend(f.server.iter().map(|s| format!("on {}", p(s))));
+        format!("{} {} ({}): {}", f.severity, f.rule, on.join(", "), p(&f.message))
     };
     for f in &c.new_findings {
         let _ = writeln!(out, "+ finding {}", finding(f));
@@ -394,42 +533,38 @@ pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
         let _ = writeln!(
             out,
             "~ renewed {}: {} -> {} ({})",
-            r.old.subject, r.old.thumbprint, r.new.thumbprint, r.note
+            p(&r.old.subject),
+            r.old.thumbprint,
+            r.new.thumbprint,
+            p(&r.note)
         );
     }
     let list = |v: &[diff::CertRef]| {
         if v.is_empty() {
             "nothing".to_string()
         } else {
-            v.iter()
-                .map(|c| format!("{} {}", c.thumbprint, c.subject))
-                .collect::<Vec<_>>()
-                .join(", ")
+            v.iter().map(cert).collect::<Vec<_>>().join(", ")
         }
     };
     for m in &c.binding_moves {
         let _ = writeln!(
             out,
             "~ binding {} on {}: {} -> {}",
-            m.service,
-            m.server,
+            p(&m.service),
+            p(&m.server),
             list(&m.from),
             list(&m.to)
         );
     }
     for e in &c.endpoint_changes {
-        let name = |c: &Option<diff::CertRef>| c.as_ref().map(|c| c.thumbprint.clone()).unwrap_or_default();
-        let _ = writeln!(out, "~ endpoint {}: {} -> {}", e.target, name(&e.from), name(&e.to));
+        let name = |c: &Option<diff::CertRef>| c.as_ref().map(cert).unwrap_or_default();
+        let _ = writeln!(out, "~ endpoint {}: {} -> {}", p(&e.target), name(&e.from), name(&e.to));
     }
-    for cert in &c.appeared_certificates {
-        let _ = writeln!(
-            out,
-            "+ certificate {} {} (until {})",
-            cert.thumbprint, cert.subject, cert.not_after
-        );
+    for c in &c.appeared_certificates {
+        let _ = writeln!(out, "+ certificate {} (until {})", cert(c), c.not_after);
     }
-    for cert in &c.disappeared_certificates {
-        let _ = writeln!(out, "- certificate {} {}", cert.thumbprint, cert.subject);
+    for c in &c.disappeared_certificates {
+        let _ = writeln!(out, "- certificate {}", cert(c));
     }
     out
 }

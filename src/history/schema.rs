@@ -61,10 +61,63 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE findings ADD COLUMN waived INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE scans ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE scans ADD COLUMN endpoints INTEGER NOT NULL DEFAULT 0;",
+    // 3: one history per audit (its id, whether it was named, its scope), the pack, what was
+    // not audited, the duration; the database is marked as a certaudit history. Scans recorded
+    // before keep an empty audit: they are never compared with new ones unless named by id.
+    "ALTER TABLE scans ADD COLUMN audit TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scans ADD COLUMN audit_named INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE scans ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scans ADD COLUMN pack_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scans ADD COLUMN pack_sha256 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scans ADD COLUMN not_audited INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE scans ADD COLUMN duration_seconds REAL NOT NULL DEFAULT 0;
+    CREATE INDEX scans_audit ON scans(audit);
+    CREATE INDEX certificates_scan ON certificates(scan_id);
+    PRAGMA application_id = 1667592820;",
 ];
+
+/// `PRAGMA application_id` of a certaudit history (the ASCII bytes `cert`).
+pub const APPLICATION_ID: i64 = 0x6365_7274;
 
 /// The version this build writes.
 pub const CURRENT: u32 = MIGRATIONS.len() as u32;
+
+/// What a database file is, before certaudit writes to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// No table at all: a new database.
+    Empty,
+    /// A certaudit history (marked, or an older one with certaudit's tables).
+    History,
+    /// Something else, with the tables it holds.
+    Foreign(Vec<String>),
+}
+
+/// Tells a certaudit history from an empty database and from any other SQLite file.
+pub fn kind(conn: &Connection) -> rusqlite::Result<Kind> {
+    let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+    let tables: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    if app == APPLICATION_ID {
+        return Ok(Kind::History);
+    }
+    if tables.is_empty() && app == 0 && version(conn)? == 0 {
+        return Ok(Kind::Empty);
+    }
+    // Histories written before version 3 carry no application_id: recognise their tables.
+    let ours = ["certificates", "findings", "scans"];
+    let looks_ours = app == 0
+        && version(conn)? >= 1
+        && ours.iter().all(|t| tables.iter().any(|x| x == t))
+        && tables
+            .iter()
+            .all(|t| ["bindings", "certificates", "endpoints", "findings", "scans"].contains(&t.as_str()));
+    if looks_ours {
+        Ok(Kind::History)
+    } else {
+        Ok(Kind::Foreign(tables))
+    }
+}
 
 /// The database's schema version.
 pub fn version(conn: &Connection) -> rusqlite::Result<u32> {

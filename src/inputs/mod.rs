@@ -76,7 +76,7 @@ pub enum InputError {
     Pkcs7(String),
     #[error("PKCS#7 bundle holds no certificates")]
     Pkcs7Empty,
-    #[error("PKCS#12 integrity check failed: wrong or missing password (tried {tried})")]
+    #[error("PKCS#12 integrity check failed: wrong or missing password (tried {tried}); give the right one with --pfx-password-env VAR or --pfx-password-file FILE")]
     Pkcs12Password { tried: String },
     #[error("malformed or unsupported PKCS#12: {0}")]
     Pkcs12(String),

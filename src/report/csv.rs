@@ -1,5 +1,7 @@
-//! `report.csv`: one row per finding, RFC 4180, UTF-8 with a byte-order mark so that Excel
-//! opens it as UTF-8. Text cells a spreadsheet would evaluate as a formula are neutralised.
+//! `report.csv`: a first row with the scan's verdict (severity `verdict`), one row per
+//! finding, and one row per item in scope that was not audited (severity `not-audited`);
+//! RFC 4180, UTF-8 with a byte-order mark so that Excel opens it as UTF-8. Text cells a
+//! spreadsheet would evaluate as a formula are neutralised.
 
 use std::io::Write;
 
@@ -33,6 +35,27 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
     writer.write_record(COLUMNS)?;
+    let row = |severity: &str, rule: &str, title: &str, server: &str, endpoint: &str, subject: &str, message: &str| {
+        let mut cells = vec![String::new(); COLUMNS.len()];
+        cells[0] = severity.to_string();
+        cells[1] = neutralise(rule);
+        cells[2] = neutralise(title);
+        cells[3] = neutralise(server);
+        cells[5] = neutralise(endpoint);
+        cells[6] = neutralise(subject);
+        cells[10] = neutralise(message);
+        cells[12] = "no".to_string();
+        cells
+    };
+    writer.write_record(row(
+        "verdict",
+        report.summary.result.as_str(),
+        "Scan verdict",
+        "",
+        "",
+        "",
+        &report.summary.result_detail,
+    ))?;
     for f in &report.findings {
         let cert = f.certificate.as_deref().and_then(|s| certs.get(s));
         let text = |s: &str| neutralise(s);
@@ -54,6 +77,18 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
             text(f.waiver.as_ref().map(|w| w.owner.as_str()).unwrap_or("")),
             text(f.waiver.as_ref().map(|w| w.expires.as_str()).unwrap_or("")),
         ])?;
+    }
+    for n in &report.not_audited {
+        let endpoint = if n.kind == "endpoint" { n.subject.as_str() } else { "" };
+        writer.write_record(row(
+            "not-audited",
+            n.rule.as_deref().unwrap_or(&n.kind),
+            "Not audited",
+            n.server.as_deref().unwrap_or(""),
+            endpoint,
+            &n.subject,
+            &n.reason,
+        ))?;
     }
     writer.flush()?;
     Ok(())

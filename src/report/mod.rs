@@ -1,5 +1,6 @@
 //! Report: one plain data structure built once ([`model`]), and presenters that only format it.
 
+pub mod coverage;
 pub mod csv;
 pub mod html;
 pub mod json;

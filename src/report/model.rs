@@ -11,8 +11,11 @@ use crate::inventory::{
     AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, Inventory, ProtocolSetting,
     Source, TransportService, WebBinding,
 };
+use crate::outcome::{self, Verdict};
 use crate::probe::{AutodiscoverCheck, ErrorKind, Protocol};
 use crate::rules::{days_between, Evaluation, PackInfo, Severity};
+
+pub use super::coverage::NotAuditedEntry;
 use crate::time::rfc3339 as timestamp;
 use crate::trust::{ServedChain, Trust};
 use crate::waivers::{WaiverSet, WaiverStatus};
@@ -33,7 +36,7 @@ pub struct Report {
     /// Autodiscover reachability per accepted domain (only when probing).
     pub autodiscover: Vec<AutodiscoverCheck>,
     pub findings: Vec<FindingEntry>,
-    /// What a rule could not judge because an export it needs was not among the inputs.
+    /// What in scope was not audited, and why (inputs, endpoints, unknown services, rules).
     #[serde(default)]
     pub not_audited: Vec<NotAuditedEntry>,
     /// Every waiver of `--waivers` and what became of it (applied, expired, unused).
@@ -55,6 +58,12 @@ pub struct Scan {
     pub started_at: String,
     pub finished_at: String,
     pub evaluated_at: String,
+    /// How long the scan took, in seconds (with fractions).
+    #[serde(default)]
+    pub duration_seconds: f64,
+    /// Which audit this scan belongs to: the history compares scans of one audit only.
+    #[serde(default)]
+    pub audit: AuditRef,
     pub pack: PackRef,
     /// The severity at or above which the scan fails (`--fail-on`).
     pub fail_on: Severity,
@@ -70,6 +79,39 @@ pub struct Scan {
     pub command_line: Vec<String>,
     /// The host the scan ran on.
     pub host: String,
+}
+
+/// The audit a scan belongs to: a name given with `--audit` / `audit =`, or a fingerprint of
+/// its scope (the inputs, the targets and the pack).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditRef {
+    /// The name, or `scope-` and 16 hex digits of the scope's SHA-256.
+    pub id: String,
+    /// True when the id was given (`--audit`), false for a scope fingerprint.
+    pub named: bool,
+    /// The scope, one line per input, target and the pack.
+    pub scope: Vec<String>,
+}
+
+impl AuditRef {
+    /// The audit for `scope`: `name` when given, else the scope's fingerprint.
+    pub fn new(name: Option<&str>, scope: Vec<String>) -> Self {
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Self {
+                id: n.to_string(),
+                named: true,
+                scope,
+            },
+            None => {
+                let digest = crate::digest::sha256_hex(scope.join("\n").as_bytes());
+                Self {
+                    id: format!("scope-{}", &digest[..16]),
+                    named: false,
+                    scope,
+                }
+            }
+        }
+    }
 }
 
 /// A file the scan was configured with, identified by its SHA-256.
@@ -106,8 +148,22 @@ pub struct Summary {
     pub input_errors: usize,
     /// Endpoints that could not be audited (status `error`).
     pub endpoint_errors: usize,
-    /// `pass` when no unwaived finding is at or above `fail_on`, else `fail`.
-    pub result: String,
+    /// Certificates read from the inputs (not counting those only presented by endpoints).
+    #[serde(default)]
+    pub certificates_read: usize,
+    /// Endpoints audited (status `ok`).
+    #[serde(default)]
+    pub endpoints_audited: usize,
+    /// Items in scope that could not be audited (see `not_audited`).
+    #[serde(default)]
+    pub not_audited: usize,
+    /// `fail` when an unwaived finding is at or above `fail_on`; `incomplete` when nothing in
+    /// scope was audited, or (without a failing finding) something in scope was not or the
+    /// scan was interrupted; `pass` otherwise.
+    pub result: Verdict,
+    /// The verdict in words.
+    #[serde(default)]
+    pub result_detail: String,
 }
 
 /// Unwaived findings per severity.
@@ -256,16 +312,6 @@ pub struct FindingEntry {
     pub waiver: Option<WaiverEntry>,
 }
 
-/// Something in scope that was not audited, and why.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct NotAuditedEntry {
-    /// The rule that could not judge it.
-    pub rule: String,
-    pub subject: String,
-    pub reason: String,
-    pub server: Option<String>,
-}
-
 /// The accepted-risk waiver that covers a finding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverEntry {
@@ -278,6 +324,8 @@ pub struct WaiverEntry {
 pub struct RunInfo<'a> {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
+    pub duration_seconds: f64,
+    pub audit: AuditRef,
     pub evaluated_at: DateTime<Utc>,
     pub pack: &'a PackInfo,
     pub fail_on: Severity,
@@ -422,6 +470,22 @@ impl Report {
             })
             .collect();
         let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
+        let not_audited = super::coverage::not_audited(inventory, &evaluation.gaps);
+        let certificates_read = inventory.inputs.iter().map(|i| i.certificates).sum::<usize>();
+        let endpoints_audited = endpoints.iter().filter(|e| e.status == EndpointStatus::Ok).count();
+        let result = outcome::verdict(outcome::Facts {
+            audited_anything: certificates_read > 0 || endpoints_audited > 0,
+            failing,
+            interrupted: run.interrupted,
+            not_audited: not_audited.len(),
+        });
+        let result_detail = describe_verdict(
+            result,
+            &counts,
+            run,
+            &not_audited,
+            certificates_read + endpoints_audited,
+        );
         Report {
             schema: SCHEMA.to_string(),
             tool: Tool {
@@ -432,6 +496,8 @@ impl Report {
                 started_at: timestamp(run.started_at),
                 finished_at: timestamp(run.finished_at),
                 evaluated_at: timestamp(run.evaluated_at),
+                duration_seconds: run.duration_seconds,
+                audit: run.audit.clone(),
                 pack: PackRef {
                     id: run.pack.id.clone(),
                     sha256: run.pack.sha256.clone(),
@@ -454,7 +520,11 @@ impl Report {
                 waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
                 input_errors: inventory.inputs.iter().filter(|i| i.error.is_some()).count(),
                 endpoint_errors: endpoints.iter().filter(|e| e.status == EndpointStatus::Error).count(),
-                result: if failing { "fail" } else { "pass" }.to_string(),
+                certificates_read,
+                endpoints_audited,
+                not_audited: not_audited.len(),
+                result,
+                result_detail,
             },
             organisation: OrganisationEntry {
                 domains: inventory.organisation.domains.clone(),
@@ -471,19 +541,19 @@ impl Report {
             endpoints,
             autodiscover: inventory.autodiscover.clone(),
             findings,
-            not_audited: evaluation
-                .gaps
-                .iter()
-                .map(|g| NotAuditedEntry {
-                    rule: g.rule.to_string(),
-                    subject: g.subject.clone(),
-                    reason: g.reason.clone(),
-                    server: g.server.clone(),
-                })
-                .collect(),
+            not_audited,
             waivers: waiver_statuses,
             changes: None,
         }
+    }
+
+    /// Unwaived findings at or above the scan's `--fail-on`.
+    pub fn failing_findings(&self) -> usize {
+        Severity::DESCENDING
+            .iter()
+            .filter(|s| **s >= self.scan.fail_on)
+            .map(|s| self.summary.findings.get(*s))
+            .sum()
     }
 
     /// Certificates by SHA-256, for presenters that join findings to certificates.
@@ -496,5 +566,75 @@ impl Report {
         self.endpoints
             .iter()
             .filter(move |e| e.chain.first().map(String::as_str) == Some(sha256))
+    }
+}
+
+/// The verdict in words: what fails, or what was not audited.
+fn describe_verdict(
+    result: Verdict,
+    counts: &SeverityCounts,
+    run: &RunInfo<'_>,
+    not_audited: &[NotAuditedEntry],
+    audited: usize,
+) -> String {
+    match result {
+        Verdict::Pass => format!(
+            "pass: no unwaived finding at or above {}, and everything in scope was audited",
+            run.fail_on
+        ),
+        Verdict::Fail => {
+            let failing: Vec<String> = Severity::DESCENDING
+                .iter()
+                .filter(|s| **s >= run.fail_on && counts.get(**s) > 0)
+                .map(|s| format!("{} {s}", counts.get(*s)))
+                .collect();
+            let mut text = format!(
+                "fail: {} unwaived finding(s) remain at or above {}",
+                join_and(&failing),
+                run.fail_on
+            );
+            if !not_audited.is_empty() || run.interrupted {
+                text.push_str(&format!(
+                    "; besides, {} item(s) in scope could not be audited",
+                    not_audited.len()
+                ));
+            }
+            text
+        }
+        Verdict::Incomplete => {
+            let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+            for n in not_audited {
+                *kinds.entry(n.kind.as_str()).or_default() += 1;
+            }
+            let mut parts: Vec<String> = kinds
+                .iter()
+                .map(|(kind, n)| {
+                    let what = match *kind {
+                        "input" => "input(s) could not be read",
+                        "endpoint" => "endpoint(s) could not be audited",
+                        "target" => "host(s) answered on no port",
+                        "services" => "certificate binding(s) with unknown services",
+                        _ => "item(s) a rule could not judge",
+                    };
+                    format!("{n} {what}")
+                })
+                .collect();
+            if run.interrupted {
+                parts.insert(0, "the scan was interrupted".into());
+            }
+            if audited == 0 {
+                parts.insert(0, "nothing in scope could be audited".into());
+            }
+            format!("incomplete: {}", parts.join("; "))
+        }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

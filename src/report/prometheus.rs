@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::model::Report;
+use crate::outcome::{self, Verdict};
 use crate::rules::Severity;
 
 /// Renders the textfile.
@@ -69,32 +70,62 @@ pub fn render(report: &Report) -> String {
     metric_header(
         &mut out,
         "certaudit_scan_success",
-        "1 when the scan ran to the end and read something; 0 when interrupted or nothing could be read.",
+        "1 when everything in scope was audited and the scan ran to the end; 0 when it is incomplete (nothing read, an input or endpoint not audited, interrupted).",
     );
-    let read_something = report.summary.certificates > 0 || report.summary.endpoints > 0;
-    let _ = writeln!(
-        out,
-        "certaudit_scan_success {}",
-        u8::from(!report.scan.interrupted && read_something)
-    );
+    let complete = !report.scan.interrupted && report.summary.not_audited == 0 && !outcome::nothing_audited(report);
+    let _ = writeln!(out, "certaudit_scan_success {}", u8::from(complete));
     metric_header(
         &mut out,
         "certaudit_scan_passed",
-        "1 when no unwaived finding is at or above --fail-on.",
+        "1 when the verdict is pass: everything in scope audited and no unwaived finding at or above --fail-on.",
     );
     let _ = writeln!(
         out,
         "certaudit_scan_passed {}",
-        u8::from(report.summary.result == "pass")
+        u8::from(report.summary.result == Verdict::Pass)
     );
+    metric_header(
+        &mut out,
+        "certaudit_scan_verdict",
+        "The scan's verdict: 1 for the one that holds (pass, fail or incomplete), 0 for the others.",
+    );
+    for v in [Verdict::Pass, Verdict::Fail, Verdict::Incomplete] {
+        let _ = writeln!(
+            out,
+            "certaudit_scan_verdict{{verdict=\"{}\"}} {}",
+            v.as_str(),
+            u8::from(report.summary.result == v)
+        );
+    }
+    metric_header(
+        &mut out,
+        "certaudit_inputs_unreadable",
+        "Inputs that could not be read, wholly or in part.",
+    );
+    let _ = writeln!(out, "certaudit_inputs_unreadable {}", report.summary.input_errors);
+    metric_header(
+        &mut out,
+        "certaudit_endpoints_not_audited",
+        "Probed endpoints that could not be audited (status error).",
+    );
+    let _ = writeln!(
+        out,
+        "certaudit_endpoints_not_audited {}",
+        report.summary.endpoint_errors
+    );
+    metric_header(
+        &mut out,
+        "certaudit_not_audited",
+        "Items in scope that were not audited: inputs, endpoints, hosts, unknown services, what rules could not judge.",
+    );
+    let _ = writeln!(out, "certaudit_not_audited {}", report.summary.not_audited);
     metric_header(&mut out, "certaudit_scan_duration_seconds", "How long the scan took.");
-    let parse = |t: &str| crate::time::parse_instant(t).ok();
-    let (start, end) = (parse(&report.scan.started_at), parse(&report.scan.finished_at));
-    let duration = match (start, end) {
-        (Some(s), Some(e)) => (e - s).num_milliseconds() as f64 / 1000.0,
-        _ => 0.0,
-    };
-    let _ = writeln!(out, "certaudit_scan_duration_seconds {duration}");
+    let _ = writeln!(
+        out,
+        "certaudit_scan_duration_seconds {:.3}",
+        report.scan.duration_seconds
+    );
+    let end = crate::time::parse_instant(&report.scan.finished_at).ok();
     metric_header(
         &mut out,
         "certaudit_scan_timestamp_seconds",
