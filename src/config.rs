@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use crate::cli::{ScanArgs, ScopeArgs};
 use crate::report::Format;
-use crate::rules::pack::{line_col, toml_error_place};
 use crate::rules::Severity;
+use crate::text_position::LineIndex;
 
 /// The audit description as written in the file.
 #[derive(Debug, Default, Deserialize)]
@@ -71,8 +71,16 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigFileError> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse(path, &text)
+}
+
+/// Validates the text of a configuration file; `path` names it in errors and anchors its
+/// relative paths.
+pub fn parse(path: &Path, text: &str) -> Result<Loaded, ConfigFileError> {
+    let text = text.to_string();
+    let lines = LineIndex::new(&text);
     let invalid = |offset: Option<usize>, message: String| {
-        let (line, column) = offset.map(|o| line_col(&text, o)).unwrap_or((0, 0));
+        let (line, column) = offset.map(|o| lines.position(o)).unwrap_or((0, 0));
         ConfigFileError::Invalid {
             path: path.to_path_buf(),
             line,
@@ -81,7 +89,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigFileError> {
         }
     };
     let mut config: AuditConfig = toml::from_str(&text).map_err(|e| {
-        let (line, column) = toml_error_place(&text, &e);
+        let (line, column) = lines.toml_error(&e);
         ConfigFileError::Invalid {
             path: path.to_path_buf(),
             line,

@@ -52,10 +52,14 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     }
     let file = std::fs::File::open(path)?;
     // Checked again on the handle, in case the path was swapped in between.
-    if let Some(what) = not_regular(&file.metadata()?) {
+    let meta = file.metadata()?;
+    if let Some(what) = not_regular(&meta) {
         return Err(not_a_file(what));
     }
-    let mut bytes = Vec::new();
+    // The metadata length sizes the buffer (one allocation, not a doubling series); the cap
+    // is enforced on what is actually read.
+    let hint = usize::try_from(meta.len().min(limit)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint.saturating_add(1));
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(too_large(limit));

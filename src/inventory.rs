@@ -1,7 +1,7 @@
 //! The one model every input meets in: certificates keyed by the SHA-256 of their DER,
 //! each with every place it was seen, plus a record of every input read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ pub struct Certificate {
 
 /// `Get-ExchangeCertificate` service flags (IMAP 1, POP 2, UM 4, IIS 8, SMTP 16,
 /// Federation 32, UMCallRouter 64).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Services(pub u32);
 
 impl Services {
@@ -98,7 +98,7 @@ pub const CERTIFICATE_STATUS: [&str; 8] = [
 pub const ROOT_CA_TYPE: [&str; 6] = ["None", "ThirdParty", "Enterprise", "Registry", "GroupPolicy", "Unknown"];
 
 /// A certificate as one Exchange server reports it (`Get-ExchangeCertificate`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Binding {
     pub server: String,
     /// None when the export does not say (e.g. taken without SerializationData): unknown, never guessed.
@@ -128,6 +128,8 @@ pub struct Organisation {
     pub web_bindings: Vec<WebBinding>,
     /// `Get-TransportService`: the internal transport certificate per server.
     pub transport_services: Vec<TransportService>,
+    domain_index: HashMap<String, usize>,
+    namespace_index: HashMap<String, usize>,
 }
 
 /// How the server of an object was known.
@@ -213,6 +215,9 @@ pub struct ExchangeServer {
 pub struct ContextItem {
     pub name: String,
     pub sources: Vec<String>,
+    /// `sources` as a set, so that a name seen in many exports is merged in linear time.
+    #[serde(skip)]
+    seen: HashSet<String>,
 }
 
 /// `Get-AuthConfig`: the Auth certificate thumbprints.
@@ -356,12 +361,12 @@ pub struct ProtocolSetting {
 impl Organisation {
     /// Adds an accepted domain (lowercase, deduplicated) seen at `source`.
     pub fn add_domain(&mut self, name: &str, source: &str) {
-        add_item(&mut self.domains, name, source);
+        add_item(&mut self.domains, &mut self.domain_index, name, source);
     }
 
     /// Adds a client namespace (lowercase, deduplicated) seen at `source`.
     pub fn add_namespace(&mut self, name: &str, source: &str) {
-        add_item(&mut self.namespaces, name, source);
+        add_item(&mut self.namespaces, &mut self.namespace_index, name, source);
     }
 
     /// Merges another set of facts into this one.
@@ -451,26 +456,32 @@ pub fn needs_autodiscover(domain: &str) -> bool {
     !domain.ends_with(".onmicrosoft.com") && !domain.ends_with(".onmicrosoft.us")
 }
 
-fn add_item(items: &mut Vec<ContextItem>, name: &str, source: &str) {
+/// Adds `name` seen at `source` to `items`, looking names up through `index` (name → position).
+fn add_item(items: &mut Vec<ContextItem>, index: &mut HashMap<String, usize>, name: &str, source: &str) {
     let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
     if name.is_empty() {
         return;
     }
-    match items.iter_mut().find(|i| i.name == name) {
-        Some(item) => {
-            if !item.sources.iter().any(|s| s == source) {
+    match index.get(&name) {
+        Some(&at) => {
+            let item = &mut items[at];
+            if item.seen.insert(source.to_string()) {
                 item.sources.push(source.to_string());
             }
         }
-        None => items.push(ContextItem {
-            name,
-            sources: vec![source.to_string()],
-        }),
+        None => {
+            index.insert(name.clone(), items.len());
+            items.push(ContextItem {
+                name,
+                sources: vec![source.to_string()],
+                seen: HashSet::from([source.to_string()]),
+            });
+        }
     }
 }
 
 /// Where a certificate was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Source {
     /// `file` for certificate stores.
     pub kind: String,
@@ -600,6 +611,10 @@ pub struct Inventory {
     /// Autodiscover reachability per accepted domain (when probing).
     pub autodiscover: Vec<AutodiscoverCheck>,
     by_sha256: HashMap<String, usize>,
+    /// Sightings and bindings already recorded, per certificate index: merging stays linear
+    /// however many times a certificate is seen.
+    seen_sources: HashSet<(usize, Source)>,
+    seen_bindings: HashSet<(usize, Binding)>,
 }
 
 impl Certificate {
@@ -620,24 +635,28 @@ impl Certificate {
 impl Inventory {
     /// Adds a certificate, merging its sightings into an earlier record of the same DER.
     /// Returns the index of the record.
-    pub fn add(&mut self, cert: Certificate) -> usize {
-        if let Some(&i) = self.by_sha256.get(&cert.sha256) {
-            let existing = &mut self.certificates[i];
-            for source in cert.sources {
-                if !existing.sources.contains(&source) {
-                    existing.sources.push(source);
-                }
+    pub fn add(&mut self, mut cert: Certificate) -> usize {
+        let (i, sources, bindings) = match self.by_sha256.get(&cert.sha256) {
+            Some(&i) => (i, std::mem::take(&mut cert.sources), std::mem::take(&mut cert.bindings)),
+            None => {
+                let i = self.certificates.len();
+                self.by_sha256.insert(cert.sha256.clone(), i);
+                let sources = std::mem::take(&mut cert.sources);
+                let bindings = std::mem::take(&mut cert.bindings);
+                self.certificates.push(cert);
+                (i, sources, bindings)
             }
-            for binding in cert.bindings {
-                if !existing.bindings.contains(&binding) {
-                    existing.bindings.push(binding);
-                }
+        };
+        for source in sources {
+            if self.seen_sources.insert((i, source.clone())) {
+                self.certificates[i].sources.push(source);
             }
-            return i;
         }
-        let i = self.certificates.len();
-        self.by_sha256.insert(cert.sha256.clone(), i);
-        self.certificates.push(cert);
+        for binding in bindings {
+            if self.seen_bindings.insert((i, binding.clone())) {
+                self.certificates[i].bindings.push(binding);
+            }
+        }
         i
     }
 

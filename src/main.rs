@@ -147,24 +147,38 @@ fn run_scan(args: ScanArgs) -> u8 {
     outcome::exit_code(report)
 }
 
-/// Warnings for inputs that could not be read and endpoints that could not be audited.
+/// Warnings shown on stderr at most; the reports list them all.
+const MAX_WARNINGS: usize = 20;
+
+/// Warnings for inputs that could not be read and endpoints that could not be audited (the
+/// first [`MAX_WARNINGS`], then how many more the reports list).
 fn print_input_warnings(report: &Report) {
-    for input in &report.scan.inputs {
-        if let Some(error) = &input.error {
-            say(&format!("warning: {}: {}", printable(&input.path), printable(error)));
+    let inputs = report.scan.inputs.iter().filter_map(|i| {
+        i.error
+            .as_ref()
+            .map(|e| format!("warning: {}: {}", printable(&i.path), printable(e)))
+    });
+    let endpoints = report.endpoints.iter().filter_map(|e| match (&e.error_kind, &e.error) {
+        (Some(kind), Some(error)) if e.status == EndpointStatus::Error => Some(format!(
+            "warning: {}: {}: {}",
+            printable(&e.target),
+            kind.as_str(),
+            printable(error)
+        )),
+        _ => None,
+    });
+    let mut total = 0usize;
+    for line in inputs.chain(endpoints) {
+        total += 1;
+        if total <= MAX_WARNINGS {
+            say(&line);
         }
     }
-    for endpoint in &report.endpoints {
-        if let (Some(kind), Some(error)) = (&endpoint.error_kind, &endpoint.error) {
-            if endpoint.status == EndpointStatus::Error {
-                say(&format!(
-                    "warning: {}: {}: {}",
-                    printable(&endpoint.target),
-                    kind.as_str(),
-                    printable(error)
-                ));
-            }
-        }
+    if total > MAX_WARNINGS {
+        say(&format!(
+            "warning: … and {} more input or endpoint error(s): see the reports",
+            total - MAX_WARNINGS
+        ));
     }
 }
 

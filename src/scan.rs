@@ -89,7 +89,7 @@ pub fn load_rule_set(pack: Option<&PathBuf>) -> Result<RuleSet, ConfigError> {
     match pack {
         None => Ok(RuleSet::baseline()?),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::PackUnreadable {
+            let text = crate::files::read_option_text(path).map_err(|source| ConfigError::PackUnreadable {
                 path: path.clone(),
                 source,
             })?;
@@ -108,7 +108,7 @@ pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target
         texts.push(p.trim().to_string());
     }
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+        let text = crate::files::read_option_text(path).map_err(|e| ConfigError::Invalid {
             what: format!("--targets {}", path.display()),
             message: format!("cannot read: {e}"),
         })?;

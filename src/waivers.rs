@@ -21,8 +21,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::rules::pack::{line_col, toml_error_place};
 use crate::rules::{registry, server_key};
+use crate::text_position::LineIndex;
 
 /// A waiver file that cannot be used, with the place that is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +116,7 @@ impl Waiver {
 /// Reads and checks a waiver file.
 pub fn load(path: &Path) -> Result<WaiverSet, WaiverError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| WaiverError {
+    let text = crate::files::read_option_text(path).map_err(|e| WaiverError {
         file: file.clone(),
         line: 0,
         column: 0,
@@ -127,8 +127,9 @@ pub fn load(path: &Path) -> Result<WaiverSet, WaiverError> {
 
 /// Parses waivers from `text`; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<WaiverSet, WaiverError> {
+    let lines = LineIndex::new(text);
     let at = |span: Range<usize>, message: String| {
-        let (line, column) = line_col(text, span.start);
+        let (line, column) = lines.position(span.start);
         WaiverError {
             file: file.to_string(),
             line,
@@ -137,7 +138,7 @@ pub fn parse(file: &str, text: &str) -> Result<WaiverSet, WaiverError> {
         }
     };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let (line, column) = toml_error_place(text, &e);
+        let (line, column) = lines.toml_error(&e);
         WaiverError {
             file: file.to_string(),
             line,
@@ -196,7 +197,7 @@ pub fn parse(file: &str, text: &str) -> Result<WaiverSet, WaiverError> {
         };
         let ends_at = expiry(w.expires.get_ref()).map_err(|m| at(w.expires.span(), m))?;
         waivers.push(Waiver {
-            line: line_col(text, table.start).0,
+            line: lines.position(table.start).0,
             rule: w.rule.into_inner(),
             thumbprint,
             endpoint,

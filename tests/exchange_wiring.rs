@@ -288,7 +288,7 @@ fn real_signed_payloads_parse() {
                     .decode(p.split("</BA>").next().unwrap())
                     .unwrap();
                 let (v, e) = parse_serialization_data(&blob).unwrap_or_else(|e| panic!("{name}: {e}"));
-                (v.as_object().unwrap().class.clone(), e, v)
+                (v.as_object().unwrap().class.to_string(), e, v)
             })
             .collect()
     };

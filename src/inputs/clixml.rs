@@ -6,6 +6,7 @@
 //! the five predefined entities and character references, nesting depth and object count are
 //! limited, and `SecureString` values are never decoded.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -17,6 +18,8 @@ use quick_xml::Reader;
 const MAX_DEPTH: usize = 64;
 /// Most objects in one document.
 const MAX_OBJECTS: usize = 2_000_000;
+/// Most type names in one `<TN>` list (PowerShell writes an object's class chain: a handful).
+const MAX_TYPE_NAMES: usize = 64;
 
 /// Why a document could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,8 @@ pub enum ClixmlError {
     TooDeep,
     #[error("more than {MAX_OBJECTS} objects")]
     TooManyObjects,
+    #[error("a type-name list of more than {MAX_TYPE_NAMES} names")]
+    TooManyTypeNames,
     #[error("not a CliXML document (the root element is <{0}>, not <Objs>)")]
     NotClixml(String),
     #[error("bad base64 in <BA N=\"{name}\">")]
@@ -49,13 +54,17 @@ pub enum PsValue {
     Text(String),
     Obj(Rc<PsObject>),
     List(Vec<PsValue>),
+    /// A top-level object that could not be read (too deep, bad base64 …), with why: the
+    /// others are still read.
+    Unreadable(String),
 }
 
 /// A deserialised PowerShell object.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PsObject {
-    /// Type names, most derived first, without the `Deserialized.` prefix.
-    pub types: Vec<String>,
+    /// Type names, most derived first, without the `Deserialized.` prefix; shared by every
+    /// object that names the same `<TN>` through `<TNRef>`.
+    pub types: Rc<[String]>,
     pub to_string: Option<String>,
     /// Adapted properties (`<Props>`) and extended members (`<MS>`), in document order.
     pub props: Vec<(String, PsValue)>,
@@ -114,8 +123,9 @@ impl PsValue {
 }
 
 /// Decodes the bytes of a CliXML file to text, detecting UTF-8 and UTF-16 with or without BOM.
-pub fn decode_text(bytes: &[u8]) -> Result<String, ClixmlError> {
-    let utf16 = |data: &[u8], little: bool| -> Result<String, ClixmlError> {
+/// UTF-8 is borrowed, not copied.
+pub fn decode_text<'a>(bytes: &'a [u8]) -> Result<Cow<'a, str>, ClixmlError> {
+    let utf16 = |data: &[u8], little: bool| -> Result<Cow<'_, str>, ClixmlError> {
         if data.len() % 2 != 0 {
             return Err(ClixmlError::Encoding("UTF-16 text with an odd number of bytes".into()));
         }
@@ -129,18 +139,23 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, ClixmlError> {
                 }
             })
             .collect();
-        String::from_utf16(&units).map_err(|_| ClixmlError::Encoding("invalid UTF-16".into()))
+        String::from_utf16(&units)
+            .map(Cow::Owned)
+            .map_err(|_| ClixmlError::Encoding("invalid UTF-16".into()))
+    };
+    let utf8 = |data: &'a [u8]| -> Result<Cow<'a, str>, ClixmlError> {
+        std::str::from_utf8(data)
+            .map(Cow::Borrowed)
+            .map_err(|_| ClixmlError::Encoding("invalid UTF-8".into()))
     };
     match bytes {
-        [0xef, 0xbb, 0xbf, rest @ ..] => {
-            String::from_utf8(rest.to_vec()).map_err(|_| ClixmlError::Encoding("invalid UTF-8".into()))
-        }
+        [0xef, 0xbb, 0xbf, rest @ ..] => utf8(rest),
         [0xff, 0xfe, rest @ ..] => utf16(rest, true),
         [0xfe, 0xff, rest @ ..] => utf16(rest, false),
         // No BOM: '<' followed or preceded by a zero byte is UTF-16.
         [b'<', 0, ..] => utf16(bytes, true),
         [0, b'<', ..] => utf16(bytes, false),
-        _ => String::from_utf8(bytes.to_vec()).map_err(|_| ClixmlError::Encoding("invalid UTF-8".into())),
+        _ => utf8(bytes),
     }
 }
 
@@ -186,6 +201,7 @@ pub fn unescape_clixml(s: &str) -> String {
 /// Parses a CliXML document into its top-level objects.
 pub fn parse(text: &str) -> Result<Vec<PsValue>, ClixmlError> {
     let mut p = Parser {
+        level: 0,
         reader: Reader::from_str(text),
         type_names: HashMap::new(),
         objects: HashMap::new(),
@@ -200,7 +216,7 @@ pub fn parse(text: &str) -> Result<Vec<PsValue>, ClixmlError> {
                 if name != "Objs" {
                     return Err(ClixmlError::NotClixml(name));
                 }
-                return p.children(b"Objs", 1).map(|c| c.into_iter().map(|(_, v)| v).collect());
+                return p.top_level();
             }
             Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
@@ -217,9 +233,11 @@ pub fn parse(text: &str) -> Result<Vec<PsValue>, ClixmlError> {
 }
 
 struct Parser<'a> {
+    /// Elements open at the reader's position (1 inside `<Objs>`).
+    level: usize,
     reader: Reader<&'a [u8]>,
-    /// `<TN RefId>` → type names, for `<TNRef>`.
-    type_names: HashMap<String, Vec<String>>,
+    /// `<TN RefId>` → type names, for `<TNRef>` (shared, never copied).
+    type_names: HashMap<String, Rc<[String]>>,
     /// `<Obj RefId>` → object, for `<Ref>`.
     objects: HashMap<String, Rc<PsObject>>,
     count: usize,
@@ -237,7 +255,14 @@ impl Parser<'_> {
         let position = self.reader.buffer_position();
         match self.reader.read_event() {
             Ok(Event::DocType(_)) => Err(ClixmlError::Doctype),
-            Ok(e) => Ok(e.into_owned()),
+            Ok(e) => {
+                match &e {
+                    Event::Start(_) => self.level += 1,
+                    Event::End(_) => self.level = self.level.saturating_sub(1),
+                    _ => {}
+                }
+                Ok(e.into_owned())
+            }
             Err(e) => Err(ClixmlError::Xml {
                 position,
                 message: e.to_string(),
@@ -292,6 +317,43 @@ impl Parser<'_> {
                 }
                 Event::Eof => return Err(self.xml_error("unexpected end of document")),
                 _ => {}
+            }
+        }
+    }
+
+    /// The top-level values of `<Objs>`. An object that hits a limit (nesting, type names,
+    /// bad base64) becomes [`PsValue::Unreadable`] and reading goes on with the next one;
+    /// past [`MAX_OBJECTS`] the rest of the document is not read, and the last value says so.
+    fn top_level(&mut self) -> Result<Vec<PsValue>, ClixmlError> {
+        let mut out = Vec::new();
+        loop {
+            let (e, empty) = match self.next()? {
+                Event::Start(e) => (e, false),
+                Event::Empty(e) => (e, true),
+                Event::End(e) if e.name().as_ref() == b"Objs" => return Ok(out),
+                Event::End(_) => return Err(self.xml_error("mismatched end tag")),
+                Event::Eof => return Err(self.xml_error("unexpected end of document")),
+                _ => continue,
+            };
+            match self.value(&e, empty, 2) {
+                Ok(v) => out.push(v),
+                Err(ClixmlError::TooManyObjects) => {
+                    out.push(PsValue::Unreadable(format!(
+                        "more than {MAX_OBJECTS} objects: the rest of the document is not read"
+                    )));
+                    return Ok(out);
+                }
+                Err(err @ (ClixmlError::TooDeep | ClixmlError::TooManyTypeNames | ClixmlError::Base64 { .. })) => {
+                    // Skip what is left of this object, back to the level of `<Objs>`.
+                    while self.level > 1 {
+                        // A document that ends inside the object: the limit is the news.
+                        if matches!(self.next(), Ok(Event::Eof) | Err(_)) {
+                            return Err(err);
+                        }
+                    }
+                    out.push(PsValue::Unreadable(err.to_string()));
+                }
+                Err(other) => return Err(other),
             }
         }
     }
@@ -407,6 +469,10 @@ impl Parser<'_> {
                                 names.push(t.strip_prefix("Deserialized.").map(str::to_string).unwrap_or(t));
                             }
                         }
+                        if names.len() > MAX_TYPE_NAMES {
+                            return Err(ClixmlError::TooManyTypeNames);
+                        }
+                        let names: Rc<[String]> = names.into();
                         if let Some(id) = id {
                             self.type_names.insert(id, names.clone());
                         }
@@ -517,11 +583,16 @@ mod tests {
     #[test]
     fn deep_nesting_and_garbage_are_errors() {
         let deep = format!(
-            "<Objs>{}{}</Objs>",
+            "<Objs>{}{}<Obj RefId=\"9\"><TN RefId=\"9\"><T>Next</T></TN></Obj></Objs>",
             "<Obj RefId=\"0\"><Props>".repeat(200),
             "</Props></Obj>".repeat(200)
         );
-        assert!(matches!(parse(&deep), Err(ClixmlError::TooDeep)));
+        // The too-deep object is unreadable; the next one is still read.
+        let objs = parse(&deep).unwrap();
+        assert!(matches!(&objs[0], PsValue::Unreadable(why) if why.contains("nested deeper")));
+        assert!(matches!(&objs[1], PsValue::Obj(o) if o.is("Next")));
+        let unclosed = format!("<Objs>{}", "<Obj RefId=\"0\"><Props>".repeat(200));
+        assert!(matches!(parse(&unclosed), Err(ClixmlError::TooDeep)));
         assert!(parse("<Objs><Obj RefId=\"0\"><Props><S N=\"x\">unterminated").is_err());
         assert!(matches!(parse("<html></html>"), Err(ClixmlError::NotClixml(_))));
         assert!(looks_like_clixml(

@@ -30,9 +30,21 @@ pub fn read_json(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputError
         kind: Some(InputKind::ExchangeJson),
         ..Decoded::default()
     };
+    // The same RawData (one certificate on many servers) is decoded once.
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, obj) in objects.iter().enumerate() {
+        if let Some(at) = obj.get("RawData").and_then(Value::as_str).and_then(|r| first_of.get(r)) {
+            match binding(obj, file) {
+                Ok(binding) => out.bindings.push((*at, binding)),
+                Err(e) => out.errors.push(format!("object #{}: {e}", i + 1)),
+            }
+            continue;
+        }
         match certificate(obj, file) {
             Ok((der, binding)) => {
+                if let Some(raw) = obj.get("RawData").and_then(Value::as_str) {
+                    first_of.insert(raw, out.certificates.len());
+                }
                 out.bindings.push((out.certificates.len(), binding));
                 out.certificates.push(der);
             }
@@ -68,6 +80,11 @@ fn certificate(obj: &Value, file: ExportFile<'_>) -> Result<(Vec<u8>, Binding), 
             .ok_or("RawData array holds values that are not bytes")?,
         _ => return Err("no RawData".into()),
     };
+    Ok((der, binding(obj, file)?))
+}
+
+/// The binding an object describes (server, services, status).
+fn binding(obj: &Value, file: ExportFile<'_>) -> Result<Binding, String> {
     let identity_server = text(obj.get("Identity")).and_then(|id| id.split_once('\\').map(|(s, _)| s.to_string()));
     let server = text(obj.get("PSComputerName"))
         .or_else(|| text(obj.get("ServerName")))
@@ -88,15 +105,12 @@ fn certificate(obj: &Value, file: ExportFile<'_>) -> Result<(Vec<u8>, Binding), 
         Ok(n) => super::exchange::root_ca_name(n),
         Err(_) => s,
     });
-    Ok((
-        der,
-        Binding {
-            server,
-            services,
-            status,
-            self_signed: obj.get("IsSelfSigned").and_then(Value::as_bool),
-            root_ca_type,
-            source: file.path.to_string(),
-        },
-    ))
+    Ok(Binding {
+        server,
+        services,
+        status,
+        self_signed: obj.get("IsSelfSigned").and_then(Value::as_bool),
+        root_ca_type,
+        source: file.path.to_string(),
+    })
 }

@@ -11,6 +11,7 @@ pub mod pem_der;
 pub mod pkcs12;
 pub mod pkcs7;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,64 @@ use crate::x509::CertDetails;
 
 /// Largest input file read (a bundle of 100,000 certificates is well below it).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Errors and notes listed in full per input; the rest are counted.
+pub const MAX_LISTED: usize = 20;
+
+/// Longest single error text kept (characters).
+pub const MAX_ERROR_CHARS: usize = 500;
+
+/// The errors of one input: the first [`MAX_LISTED`] in full (each at most
+/// [`MAX_ERROR_CHARS`]), the others counted, so that a file with a million bad blocks makes
+/// one short error, not a hundred megabytes of them.
+#[derive(Debug, Default, Clone)]
+pub struct Errors {
+    listed: Vec<String>,
+    total: usize,
+}
+
+impl Errors {
+    /// Records one error.
+    pub fn push(&mut self, error: impl Into<String>) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED {
+            let mut e: String = error.into();
+            if e.chars().count() > MAX_ERROR_CHARS {
+                e = e.chars().take(MAX_ERROR_CHARS).collect::<String>() + "…";
+            }
+            self.listed.push(e);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many errors were recorded.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    /// Takes the only error out (for a file with exactly one).
+    pub fn take_single(&mut self) -> Option<String> {
+        (self.total == 1).then(|| {
+            self.total = 0;
+            self.listed.remove(0)
+        })
+    }
+
+    /// The errors as one text: those listed, then how many more.
+    pub fn summary(&self) -> Option<String> {
+        if self.total == 0 {
+            return None;
+        }
+        let mut text = self.listed.join("; ");
+        if self.total > self.listed.len() {
+            text.push_str(&format!("; … and {} more error(s)", self.total - self.listed.len()));
+        }
+        Some(text)
+    }
+}
 
 /// File name endings that announce a certificate store.
 pub const CERTIFICATE_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "der", "p7b", "p7c", "pfx", "p12"];
@@ -62,8 +121,6 @@ pub enum InputError {
     Io(#[from] std::io::Error),
     #[error("empty file (0 bytes)")]
     Empty,
-    #[error("file is {size} bytes, larger than the {max} byte limit")]
-    TooLarge { size: u64, max: u64 },
     #[error("content is neither PEM nor DER certificate data")]
     Unrecognised,
     #[error("malformed PEM: {0}")]
@@ -80,6 +137,8 @@ pub enum InputError {
     Pkcs12Password { tried: String },
     #[error("malformed or unsupported PKCS#12: {0}")]
     Pkcs12(String),
+    #[error("PKCS#12 refused before decryption: {0}")]
+    Pkcs12Budget(String),
     #[error("unreadable CliXML: {0}")]
     Clixml(String),
     #[error("unreadable JSON export: {0}")]
@@ -95,7 +154,7 @@ pub struct Decoded {
     /// Something worth telling that is not an error (e.g. a private key was ignored).
     pub note: Option<String>,
     /// Parts of the input that could not be read while the rest could.
-    pub errors: Vec<String>,
+    pub errors: Errors,
     /// Exchange bindings, by index into `certificates`.
     pub bindings: Vec<(usize, Binding)>,
     /// Organisation facts found in an export.
@@ -160,7 +219,21 @@ fn expand(input: &Path, files: &mut Vec<(PathBuf, bool)>, records: &mut Vec<Inpu
     for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_file() => files.push((e.into_path(), false)),
-            Ok(_) => {}
+            Ok(e) if e.file_type().is_dir() => {}
+            // A FIFO, socket or device in the folder: never opened, but recorded.
+            Ok(e) => records.push(InputRecord {
+                path: e.path().display().to_string(),
+                sha256: None,
+                kind: InputKind::Unknown,
+                certificates: 0,
+                error: Some(
+                    crate::files::read_bounded(e.path(), 0)
+                        .err()
+                        .map(|err| format!("cannot read: {err}"))
+                        .unwrap_or_else(|| "not a regular file: not read".into()),
+                ),
+                note: None,
+            }),
             Err(err) => {
                 let path = err
                     .path()
@@ -254,7 +327,23 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
         }
     }
     let multiple = decoded.certificates.len() > 1;
-    for (i, der) in decoded.certificates.into_iter().enumerate() {
+    // The same certificate many times in one file (one certificate bound on many servers, or
+    // a flood of copies) is parsed once; its bindings gather on it, each once.
+    let mut first_of: HashMap<&[u8], usize> = HashMap::new();
+    let mut seen_bindings: HashSet<(usize, Binding)> = HashSet::new();
+    let mut copies = 0usize;
+    let ders = decoded.certificates;
+    for (i, der) in ders.iter().enumerate() {
+        let slot = std::mem::take(&mut bindings[i]);
+        if let Some(&at) = first_of.get(der.as_slice()) {
+            copies += 1;
+            for b in slot {
+                if seen_bindings.insert((at, b.clone())) {
+                    result.certificates[at].bindings.push(b);
+                }
+            }
+            continue;
+        }
         let location = if multiple {
             format!("{}#{}", record.path, i + 1)
         } else {
@@ -264,32 +353,37 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
             kind: source_kind.into(),
             location,
         };
-        match CertDetails::parse(&der) {
+        match CertDetails::parse(der) {
             Ok(details) => {
-                let mut cert = Certificate::new(der, details, source);
-                cert.bindings = std::mem::take(&mut bindings[i]);
+                let index = result.certificates.len();
+                first_of.insert(der.as_slice(), index);
+                let mut cert = Certificate::new(der.clone(), details, source);
+                for b in slot {
+                    if seen_bindings.insert((index, b.clone())) {
+                        cert.bindings.push(b);
+                    }
+                }
                 result.certificates.push(cert);
             }
             Err(e) => errors.push(format!("certificate #{}: {e}", i + 1)),
         }
     }
     record.certificates = result.certificates.len();
-    if !errors.is_empty() {
-        record.error = Some(errors.join("; "));
+    if copies > 0 {
+        let note = format!("{copies} more copies of certificates already read in this file: read once");
+        record.note = Some(match record.note.take() {
+            Some(n) => format!("{n}; {note}"),
+            None => note,
+        });
     }
+    record.error = errors.summary();
     result.organisation = decoded.organisation;
     result
 }
 
+/// Reads a regular file of at most [`MAX_INPUT_BYTES`] (whatever its metadata says).
 fn read_bounded(path: &Path) -> Result<Vec<u8>, InputError> {
-    let size = std::fs::metadata(path)?.len();
-    if size > MAX_INPUT_BYTES {
-        return Err(InputError::TooLarge {
-            size,
-            max: MAX_INPUT_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path)?;
+    let bytes = crate::files::read_bounded(path, MAX_INPUT_BYTES)?;
     if bytes.is_empty() {
         return Err(InputError::Empty);
     }

@@ -7,9 +7,15 @@
 //! bounds-checked, record counts, lengths and nesting depth are limited, and malformed input
 //! gives an [`NrbfError`], never a panic.
 //!
+//! References are resolved by sharing, never by copying: each object, array and string of the
+//! stream is materialised once (behind an `Rc`), and every member reference to it shares that
+//! one value, so a stream whose references all point at one large value costs that value
+//! once. The limits count values and bytes materialised.
+//!
 //! [MS-NRBF]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nrbf/
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Largest number of records read from one stream.
 const MAX_RECORDS: usize = 100_000;
@@ -17,6 +23,11 @@ const MAX_RECORDS: usize = 100_000;
 const MAX_DEPTH: usize = 64;
 /// Most values (array elements and members) materialised while resolving one stream.
 const MAX_VALUES: usize = 1_000_000;
+/// Most bytes of strings and byte arrays materialised from one stream.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// A class's member names, shared by every object of the class.
+type MemberNames = Rc<[Rc<str>]>;
 
 /// Why a stream could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +52,8 @@ pub enum NrbfError {
     TooDeep,
     #[error("more than {MAX_VALUES} values")]
     TooManyValues,
+    #[error("more than {MAX_BYTES} bytes of strings and arrays")]
+    TooManyBytes,
     #[error("no root object")]
     NoRoot,
     #[error("signed payload of {0} bytes ends inside its `#sig#` header (9 bytes)")]
@@ -92,7 +105,8 @@ pub fn parse_serialization_data(blob: &[u8]) -> Result<(Value, Envelope), NrbfEr
     Ok((parse(stream)?, envelope))
 }
 
-/// A value read from the stream, with references resolved.
+/// A value read from the stream, with references resolved. Cloning is cheap: strings,
+/// arrays and objects are shared.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -101,26 +115,26 @@ pub enum Value {
     UInt(u64),
     Float(f64),
     Char(char),
-    String(String),
+    String(Rc<str>),
     /// Ticks (100 ns since 0001-01-01) with the kind bits, as stored.
     DateTime(u64),
     /// A byte array (`Byte[]`).
-    Bytes(Vec<u8>),
-    Array(Vec<Value>),
-    Object(Object),
+    Bytes(Rc<[u8]>),
+    Array(Rc<[Value]>),
+    Object(Rc<Object>),
 }
 
 /// A class instance: its type name and members in declaration order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object {
-    pub class: String,
-    pub members: Vec<(String, Value)>,
+    pub class: Rc<str>,
+    pub members: Vec<(Rc<str>, Value)>,
 }
 
 impl Object {
     /// The member called `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.members.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.members.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
     }
 }
 
@@ -172,8 +186,8 @@ enum MemberType {
 
 #[derive(Debug, Clone)]
 struct ClassMeta {
-    name: String,
-    members: Vec<String>,
+    name: Rc<str>,
+    members: Rc<[Rc<str>]>,
     /// None for classes whose member types are not given (values are all records).
     types: Option<Vec<MemberType>>,
 }
@@ -186,8 +200,8 @@ enum Raw {
     /// `count` nulls in an array.
     Nulls(usize),
     Object {
-        class: String,
-        members: Vec<(String, Raw)>,
+        class: Rc<str>,
+        members: Vec<(Rc<str>, Raw)>,
     },
     Array(Vec<Raw>),
 }
@@ -243,47 +257,100 @@ pub fn parse(data: &[u8]) -> Result<Value, NrbfError> {
             }
         }
     }
-    let root = match r.root_id.and_then(|id| r.objects.get(&id)).cloned() {
-        Some(raw) => raw,
-        None => r.first_object.clone().ok_or(NrbfError::NoRoot)?,
+    let mut resolver = Resolver {
+        objects: &r.objects,
+        done: HashMap::new(),
+        in_progress: Vec::new(),
+        values: MAX_VALUES,
+        bytes: MAX_BYTES,
     };
-    let mut budget = MAX_VALUES;
-    resolve(&root, &r.objects, 0, &mut budget)
+    match r.root_id.filter(|id| r.objects.contains_key(id)) {
+        Some(id) => resolver.reference(id, 0),
+        None => {
+            let first = r.first_object.take().ok_or(NrbfError::NoRoot)?;
+            resolver.resolve(&first, 0)
+        }
+    }
 }
 
-fn resolve(raw: &Raw, objects: &HashMap<i32, Raw>, depth: usize, budget: &mut usize) -> Result<Value, NrbfError> {
-    if depth > MAX_DEPTH {
-        return Err(NrbfError::TooDeep);
+/// Turns the records into values, each referenced object once (`done`), shared after that.
+struct Resolver<'a> {
+    objects: &'a HashMap<i32, Raw>,
+    done: HashMap<i32, Value>,
+    /// Objects being resolved: met again, they are a reference cycle.
+    in_progress: Vec<i32>,
+    /// What may still be materialised.
+    values: usize,
+    bytes: usize,
+}
+
+impl Resolver<'_> {
+    fn count(&mut self, values: usize, bytes: usize) -> Result<(), NrbfError> {
+        self.values = self.values.checked_sub(values).ok_or(NrbfError::TooManyValues)?;
+        self.bytes = self.bytes.checked_sub(bytes).ok_or(NrbfError::TooManyBytes)?;
+        Ok(())
     }
-    *budget = budget.checked_sub(1).ok_or(NrbfError::TooManyValues)?;
-    Ok(match raw {
-        Raw::Value(v) => v.clone(),
-        Raw::Nulls(_) => Value::Null,
-        Raw::Ref(id) => match objects.get(id) {
-            Some(target) => resolve(target, objects, depth + 1, budget)?,
-            None => Value::Null,
-        },
-        Raw::Object { class, members } => Value::Object(Object {
-            class: class.clone(),
-            members: members
-                .iter()
-                .map(|(n, v)| Ok((n.clone(), resolve(v, objects, depth + 1, budget)?)))
-                .collect::<Result<_, NrbfError>>()?,
-        }),
-        Raw::Array(items) => {
-            let mut out = Vec::with_capacity(items.len().min(4096));
-            for item in items {
-                match item {
-                    Raw::Nulls(n) => {
-                        *budget = budget.checked_sub(*n).ok_or(NrbfError::TooManyValues)?;
-                        out.extend(std::iter::repeat_n(Value::Null, *n));
-                    }
-                    other => out.push(resolve(other, objects, depth + 1, budget)?),
-                }
-            }
-            Value::Array(out)
+
+    fn reference(&mut self, id: i32, depth: usize) -> Result<Value, NrbfError> {
+        if let Some(v) = self.done.get(&id) {
+            return Ok(v.clone());
         }
-    })
+        let Some(raw) = self.objects.get(&id) else {
+            return Ok(Value::Null);
+        };
+        if self.in_progress.contains(&id) {
+            return Err(NrbfError::TooDeep);
+        }
+        self.in_progress.push(id);
+        let value = self.resolve(raw, depth + 1);
+        self.in_progress.pop();
+        let value = value?;
+        self.done.insert(id, value.clone());
+        Ok(value)
+    }
+
+    fn resolve(&mut self, raw: &Raw, depth: usize) -> Result<Value, NrbfError> {
+        if depth > MAX_DEPTH {
+            return Err(NrbfError::TooDeep);
+        }
+        self.count(1, 0)?;
+        Ok(match raw {
+            Raw::Value(v) => {
+                let bytes = match v {
+                    Value::String(s) => s.len(),
+                    Value::Bytes(b) => b.len(),
+                    _ => 0,
+                };
+                self.count(0, bytes)?;
+                v.clone()
+            }
+            Raw::Nulls(_) => Value::Null,
+            Raw::Ref(id) => self.reference(*id, depth)?,
+            Raw::Object { class, members } => {
+                let mut resolved = Vec::with_capacity(members.len());
+                for (n, v) in members {
+                    resolved.push((n.clone(), self.resolve(v, depth + 1)?));
+                }
+                Value::Object(Rc::new(Object {
+                    class: class.clone(),
+                    members: resolved,
+                }))
+            }
+            Raw::Array(items) => {
+                let mut out = Vec::with_capacity(items.len().min(4096));
+                for item in items {
+                    match item {
+                        Raw::Nulls(n) => {
+                            self.count(*n, 0)?;
+                            out.extend(std::iter::repeat_n(Value::Null, *n));
+                        }
+                        other => out.push(self.resolve(other, depth + 1)?),
+                    }
+                }
+                Value::Array(out.into())
+            }
+        })
+    }
 }
 
 impl Reader<'_> {
@@ -370,7 +437,7 @@ impl Reader<'_> {
                     .ok_or(NrbfError::Invalid { what: "char", offset })?;
                 Value::Char(c)
             }
-            5 => Value::String(self.string()?), // Decimal, as text
+            5 => Value::String(self.string()?.into()), // Decimal, as text
             6 => Value::Float(f64::from_le_bytes(self.array()?)),
             7 => Value::Int(i64::from(i16::from_le_bytes(self.array()?))),
             8 => Value::Int(i64::from(self.i32()?)),
@@ -383,7 +450,7 @@ impl Reader<'_> {
             15 => Value::UInt(u64::from(u32::from_le_bytes(self.array()?))),
             16 => Value::UInt(u64::from_le_bytes(self.array()?)),
             17 => Value::Null,
-            18 => Value::String(self.string()?),
+            18 => Value::String(self.string()?.into()),
             other => {
                 return Err(NrbfError::Unsupported {
                     what: "primitive type",
@@ -394,12 +461,15 @@ impl Reader<'_> {
         })
     }
 
-    fn class_info(&mut self) -> Result<(i32, String, Vec<String>), NrbfError> {
+    /// A record's ClassInfo: object id, class name and member names.
+    fn class_info(&mut self) -> Result<(i32, Rc<str>, MemberNames), NrbfError> {
         let id = self.i32()?;
-        let name = self.string()?;
+        let name: Rc<str> = self.string()?.into();
         let n = self.count("member count", 1)?;
-        let members = (0..n).map(|_| self.string()).collect::<Result<_, _>>()?;
-        Ok((id, name, members))
+        let members = (0..n)
+            .map(|_| self.string().map(Rc::from))
+            .collect::<Result<Vec<Rc<str>>, _>>()?;
+        Ok((id, name, members.into()))
     }
 
     fn member_types(&mut self, n: usize) -> Result<Vec<MemberType>, NrbfError> {
@@ -453,7 +523,7 @@ impl Reader<'_> {
             class: meta.name.clone(),
             members,
         };
-        self.objects.insert(id, raw.clone());
+        self.objects.insert(id, raw);
         Ok(Raw::Ref(id))
     }
 
@@ -520,7 +590,7 @@ impl Reader<'_> {
             6 => {
                 let id = self.i32()?;
                 let s = self.string()?;
-                self.objects.insert(id, Raw::Value(Value::String(s)));
+                self.objects.insert(id, Raw::Value(Value::String(s.into())));
                 Ok(Raw::Ref(id))
             }
             // BinaryArray
@@ -576,7 +646,7 @@ impl Reader<'_> {
                 let n = self.count("array length", 1)?;
                 let p = self.u8()?;
                 let value = if p == 2 {
-                    Raw::Value(Value::Bytes(self.take(n)?.to_vec()))
+                    Raw::Value(Value::Bytes(self.take(n)?.into()))
                 } else {
                     Raw::Array(
                         (0..n)
@@ -722,10 +792,10 @@ mod tests {
     fn reads_members_strings_and_forward_references() {
         let v = parse(&sample()).unwrap();
         let o = v.as_object().unwrap();
-        assert_eq!(o.class, "Demo");
+        assert_eq!(&*o.class, "Demo");
         assert_eq!(o.get("Name").and_then(Value::as_str), Some("hello"));
         assert_eq!(o.get("Count").and_then(Value::as_int), Some(42));
-        assert_eq!(o.get("Data"), Some(&Value::Bytes(vec![0xde, 0xad, 0xbf])));
+        assert_eq!(o.get("Data"), Some(&Value::Bytes(vec![0xde, 0xad, 0xbf].into())));
     }
 
     #[test]
@@ -784,6 +854,46 @@ mod tests {
         b.push(10);
         b.push(11);
         assert_eq!(parse(&b), Err(NrbfError::TooDeep));
+    }
+
+    /// class Many { m0 … m9999: object } whose members all refer to one 1 MiB byte array:
+    /// copied per reference this is 10 GiB; shared, it is 1 MiB.
+    #[test]
+    fn references_share_the_value_they_point_at() {
+        let mut b = vec![0];
+        for v in [1i32, -1, 1, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        let members = 10_000;
+        b.push(4);
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend(lps("Many"));
+        b.extend_from_slice(&(members as i32).to_le_bytes());
+        for i in 0..members {
+            b.extend(lps(&format!("m{i}")));
+        }
+        b.extend(std::iter::repeat_n(2u8, members)); // every member: object
+        for _ in 0..members {
+            b.push(9);
+            b.extend_from_slice(&2i32.to_le_bytes());
+        }
+        b.push(15);
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.extend_from_slice(&(1i32 << 20).to_le_bytes());
+        b.push(2);
+        b.extend(std::iter::repeat_n(0x41, 1 << 20));
+        b.push(11);
+        let v = parse(&b).unwrap();
+        let o = v.as_object().unwrap();
+        assert_eq!(o.members.len(), members);
+        let Some(Value::Bytes(first)) = o.get("m0") else {
+            panic!()
+        };
+        let Some(Value::Bytes(last)) = o.get("m9999") else {
+            panic!()
+        };
+        assert_eq!(first.len(), 1 << 20);
+        assert!(Rc::ptr_eq(first, last), "one shared array, not a copy per reference");
     }
 
     #[test]

@@ -20,7 +20,17 @@ pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
     let mut private_keys = 0usize;
     let mut pkcs7_blocks = 0usize;
     let mut iter = SliceIter::<(SectionKind, Vec<u8>)>::new(bytes);
-    for _ in 0..MAX_SECTIONS {
+    let mut sections = 0usize;
+    loop {
+        if sections == MAX_SECTIONS {
+            if iter.next().is_some() {
+                out.errors.push(format!(
+                    "more than {MAX_SECTIONS} PEM blocks: the rest of the file is not read"
+                ));
+            }
+            break;
+        }
+        sections += 1;
         match iter.next() {
             None => break,
             Some(Ok((SectionKind::Certificate, der))) => {
@@ -53,7 +63,7 @@ pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
         return Err(InputError::NoCertificateBlock);
     }
     if out.certificates.is_empty() && out.errors.len() == 1 && pkcs7_blocks == 0 {
-        let only = out.errors.remove(0);
+        let only = out.errors.take_single().unwrap_or_default();
         return Err(InputError::Pem(
             only.trim_start_matches("malformed PEM block: ").to_string(),
         ));

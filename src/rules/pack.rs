@@ -18,6 +18,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{registry, Rule, Severity};
+use crate::text_position::LineIndex;
 
 /// The default pack, compiled into the binary.
 pub const BASELINE: &str = include_str!("../../rules/exchange-baseline.toml");
@@ -95,8 +96,9 @@ struct RawPack {
 
 /// Parses and applies a pack. `file` names it in errors.
 pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
+    let lines = LineIndex::new(text);
     let at = |span: Range<usize>, message: String| {
-        let (line, column) = line_col(text, span.start);
+        let (line, column) = lines.position(span.start);
         PackError {
             file: file.to_string(),
             line,
@@ -105,7 +107,7 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
         }
     };
     let raw: RawPack = toml::from_str(text).map_err(|e| {
-        let (line, column) = toml_error_place(text, &e);
+        let (line, column) = lines.toml_error(&e);
         PackError {
             file: file.to_string(),
             line,
@@ -166,20 +168,6 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
         },
         rules,
     })
-}
-
-/// 1-based line and column of a byte offset.
-/// Line and column of a TOML syntax or schema error ((0, 0) when it has no place).
-pub(crate) fn toml_error_place(text: &str, e: &toml::de::Error) -> (usize, usize) {
-    e.span().map(|span| line_col(text, span.start)).unwrap_or((0, 0))
-}
-
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    (line, column)
 }
 
 #[cfg(test)]

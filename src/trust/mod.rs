@@ -164,10 +164,11 @@ impl TrustAnchors {
 }
 
 fn load_anchor_file(path: &Path) -> Result<Vec<TrustAnchor<'static>>, AnchorError> {
-    let bytes = std::fs::read(path).map_err(|source| AnchorError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::files::read_bounded(path, crate::files::MAX_OPTION_FILE_BYTES).map_err(|source| AnchorError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let invalid = |message: String| AnchorError::Invalid {
         path: path.to_path_buf(),
         message,

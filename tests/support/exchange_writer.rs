@@ -54,11 +54,13 @@ pub fn signed_payload(stream: &[u8]) -> Vec<u8> {
     out
 }
 
-fn b64(data: &[u8]) -> String {
+/// Standard base64, as `Export-Clixml` writes byte arrays.
+pub fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-fn lps(out: &mut Vec<u8>, s: &str) {
+/// An MS-NRBF LengthPrefixedString (7-bit encoded length, then UTF-8).
+pub fn lps(out: &mut Vec<u8>, s: &str) {
     let mut n = s.len();
     loop {
         let b = (n & 0x7f) as u8;
@@ -72,7 +74,8 @@ fn lps(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn i32le(out: &mut Vec<u8>, v: i32) {
+/// A little-endian Int32.
+pub fn i32le(out: &mut Vec<u8>, v: i32) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 

@@ -22,7 +22,7 @@ pub use organisation::product_of_version;
 mod transport;
 mod web_binding;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::clixml::{self, PsObject, PsValue};
 use super::{Decoded, InputError};
@@ -74,8 +74,19 @@ pub fn read_clixml(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputErr
     };
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut notes: Vec<String> = Vec::new();
+    // A top-level `<Ref>` to an object already read is that object again: read once.
+    let mut seen: HashSet<*const PsObject> = HashSet::new();
+    let mut repeated = 0usize;
     for (i, value) in values.iter().enumerate() {
+        if let PsValue::Unreadable(why) = value {
+            out.errors.push(format!("object #{}: {why}", i + 1));
+            continue;
+        }
         let PsValue::Obj(obj) = value else { continue };
+        if !seen.insert(std::rc::Rc::as_ptr(obj)) {
+            repeated += 1;
+            continue;
+        }
         let label = || format!("object #{} ({})", i + 1, type_label(obj));
         match read_object(obj, file, &mut out) {
             Ok(read) => {
@@ -99,7 +110,16 @@ pub fn read_clixml(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputErr
             "{unknown_bindings} certificate object(s) whose Exchange services are unknown (no readable SerializationData, or a store export)"
         ));
     }
-    parts.extend(notes);
+    if repeated > 0 {
+        parts.push(format!(
+            "{repeated} repeated reference(s) to objects already read: each object is read once"
+        ));
+    }
+    let more = notes.len().saturating_sub(super::MAX_LISTED);
+    parts.extend(notes.into_iter().take(super::MAX_LISTED));
+    if more > 0 {
+        parts.push(format!("… and {more} more object note(s)"));
+    }
     out.note = Some(parts.join("; "));
     Ok(out)
 }
