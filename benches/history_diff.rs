@@ -11,10 +11,10 @@
 use std::time::Instant;
 
 use certaudit::history::{self, History, Snapshot};
+use certaudit::inventory::Trust;
 use certaudit::report::model::{BindingEntry, CertificateEntry, FindingEntry, KeyEntry};
 use certaudit::report::Report;
 use certaudit::rules::Severity;
-use certaudit::trust::Trust;
 
 fn main() {
     let count: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);

@@ -1,15 +1,16 @@
-//! `--config audit.toml`: every scan option in one file. Keys are the long option names with
-//! `_` for `-`; repeatable options take lists; relative paths are relative to the file. The
-//! command line wins over the file. Unknown keys and bad values are errors naming file:line.
+//! `--config audit.toml`: every scan option in one file, read into a [`Settings`] value that
+//! the command line's settings go over. Keys are the long option names with `_` for `-`;
+//! repeatable options take lists; relative paths are relative to the file. Unknown keys and
+//! bad values are errors naming file:line:column.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::{ScanArgs, ScopeArgs};
 use crate::report::Format;
 use crate::rules::Severity;
+use crate::settings::{PasswordSource, Settings};
 use crate::text_position::LineIndex;
 
 /// The audit description as written in the file.
@@ -55,18 +56,8 @@ pub enum ConfigFileError {
     },
 }
 
-/// A configuration file, read and validated: paths made relative to its folder, numbers and
-/// times checked. Apply it under the command line with [`Loaded::apply_scope`] and friends.
-#[derive(Debug)]
-pub struct Loaded {
-    config: AuditConfig,
-    concurrency: Option<u16>,
-    timeout: Option<std::time::Duration>,
-    at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
 /// Reads and validates the file at `path`.
-pub fn load(path: &Path) -> Result<Loaded, ConfigFileError> {
+pub fn load(path: &Path) -> Result<Settings, ConfigFileError> {
     let text = crate::files::read_option_text(path).map_err(|source| ConfigFileError::Unreadable {
         path: path.to_path_buf(),
         source,
@@ -76,9 +67,8 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigFileError> {
 
 /// Validates the text of a configuration file; `path` names it in errors and anchors its
 /// relative paths.
-pub fn parse(path: &Path, text: &str) -> Result<Loaded, ConfigFileError> {
-    let text = text.to_string();
-    let lines = LineIndex::new(&text);
+pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigFileError> {
+    let lines = LineIndex::new(text);
     let invalid = |offset: Option<usize>, message: String| {
         let (line, column) = offset.map(|o| lines.position(o)).unwrap_or((0, 0));
         ConfigFileError::Invalid {
@@ -88,7 +78,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, ConfigFileError> {
             message,
         }
     };
-    let mut config: AuditConfig = toml::from_str(&text).map_err(|e| {
+    let config: AuditConfig = toml::from_str(text).map_err(|e| {
         let (line, column) = lines.toml_error(&e);
         ConfigFileError::Invalid {
             path: path.to_path_buf(),
@@ -97,93 +87,51 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, ConfigFileError> {
             message: e.message().to_string(),
         }
     })?;
-    let concurrency = match config.concurrency.take() {
-        Some(c) => {
-            let span = c.span();
-            let n = *c.get_ref();
-            Some(
-                u16::try_from(n)
-                    .ok()
-                    .filter(|n| (1..=4096).contains(n))
-                    .ok_or_else(|| invalid(Some(span.start), format!("concurrency {n}: must be 1 to 4096")))?,
-            )
-        }
-        None => None,
-    };
-    let timeout = match config.timeout.take() {
-        Some(t) => {
-            let span = t.span();
-            Some(crate::cli::timeout_seconds(*t.get_ref()).map_err(|m| invalid(Some(span.start), m))?)
-        }
-        None => None,
-    };
-    let at = match config.at.take() {
-        Some(at) => {
-            let span = at.span();
-            Some(crate::time::parse_instant(at.get_ref()).map_err(|m| invalid(Some(span.start), m))?)
-        }
-        None => None,
-    };
+    let concurrency = config
+        .concurrency
+        .map(|c| crate::probe::concurrency_from(*c.get_ref()).map_err(|e| invalid(Some(c.span().start), e.to_string())))
+        .transpose()?;
+    let timeout = config
+        .timeout
+        .map(|t| {
+            crate::probe::timeout_from_seconds(*t.get_ref()).map_err(|e| invalid(Some(t.span().start), e.to_string()))
+        })
+        .transpose()?;
+    let at = config
+        .at
+        .map(|at| crate::time::parse_instant(at.get_ref()).map_err(|e| invalid(Some(at.span().start), e.to_string())))
+        .transpose()?;
     let base = path.parent().unwrap_or(Path::new("."));
     let rel = |p: PathBuf| if p.is_absolute() { p } else { lexical_join(base, &p) };
     let rel_all = |v: Vec<PathBuf>| v.into_iter().map(rel).collect::<Vec<_>>();
-    let c = &mut config;
-    c.inputs = c.inputs.take().map(rel_all);
-    c.targets = c.targets.take().map(rel);
-    c.trust_anchors = c.trust_anchors.take().map(rel_all);
-    c.pack = c.pack.take().map(rel);
-    c.waivers = c.waivers.take().map(rel);
-    c.out = c.out.take().map(rel);
-    c.pfx_password_file = c.pfx_password_file.take().map(rel);
-    c.history = c.history.take().map(rel);
-    Ok(Loaded {
-        config,
+    let pfx_password = match (config.pfx_password_env, config.pfx_password_file) {
+        (Some(var), _) => Some(PasswordSource::Env(var)),
+        (None, Some(file)) => Some(PasswordSource::File(rel(file))),
+        (None, None) => None,
+    };
+    Ok(Settings {
+        inputs: config.inputs.map(rel_all),
+        probe: config.probe,
+        targets: config.targets.map(rel),
+        resolve: config.resolve,
+        all_addresses: config.all_addresses,
         concurrency,
         timeout,
+        domains: config.domain,
+        namespaces: config.namespace,
+        trust_anchors: config.trust_anchors.map(rel_all),
+        no_public_roots: config.no_public_roots,
+        pack: config.pack.map(rel),
+        waivers: config.waivers.map(rel),
         at,
+        pfx_password,
+        formats: config.format,
+        out: config.out.map(rel),
+        fail_on: config.fail_on,
+        history: config.history.map(rel),
+        no_history: config.no_history,
+        audit: config.audit,
     })
-}
-
-impl Loaded {
-    /// Fills what the command line left unset of the scope (what to audit and how).
-    pub fn apply_scope(&self, args: &mut ScopeArgs) {
-        let c = &self.config;
-        fill_list(&mut args.inputs, c.inputs.clone());
-        fill_list(&mut args.probe, c.probe.clone());
-        fill(&mut args.targets, c.targets.clone());
-        fill_list(&mut args.resolve, c.resolve.clone());
-        args.all_addresses |= c.all_addresses.unwrap_or(false);
-        fill(&mut args.concurrency, self.concurrency);
-        fill(&mut args.timeout, self.timeout);
-        fill_list(&mut args.domains, c.domain.clone());
-        fill_list(&mut args.namespaces, c.namespace.clone());
-        fill_list(&mut args.trust_anchors, c.trust_anchors.clone());
-        args.no_public_roots |= c.no_public_roots.unwrap_or(false);
-        fill(&mut args.pack, c.pack.clone());
-        fill(&mut args.waivers, c.waivers.clone());
-        fill(&mut args.at, self.at);
-        if args.pfx_password_env.is_none() && args.pfx_password_file.is_none() {
-            args.pfx_password_env = c.pfx_password_env.clone();
-            args.pfx_password_file = c.pfx_password_file.clone();
-        }
-    }
-
-    /// Fills what the command line left unset of `scan`'s own options (reports, verdict
-    /// threshold, history, audit name).
-    pub fn apply_scan(&self, args: &mut ScanArgs) {
-        let c = &self.config;
-        fill(&mut args.formats, c.format.clone());
-        fill(&mut args.out, c.out.clone());
-        fill(&mut args.fail_on, c.fail_on);
-        fill(&mut args.history, c.history.clone());
-        args.no_history |= c.no_history.unwrap_or(false);
-        fill(&mut args.audit, c.audit.clone());
-    }
-
-    /// The report folder the file names, if any (`checklist` writes there).
-    pub fn out(&self) -> Option<PathBuf> {
-        self.config.out.clone()
-    }
 }
 
 /// `base/p` with `.` and `..` folded where the path allows it (`samples/contoso/../../reports`
@@ -205,22 +153,6 @@ fn lexical_join(base: &Path, p: &Path) -> PathBuf {
         out.push(".");
     }
     out
-}
-
-/// Keeps the command line's value; takes the file's when the command line had none.
-fn fill<T>(cli: &mut Option<T>, file: Option<T>) {
-    if cli.is_none() {
-        *cli = file;
-    }
-}
-
-/// Keeps the command line's list when it has one; else the file's.
-fn fill_list<T>(cli: &mut Vec<T>, file: Option<Vec<T>>) {
-    if cli.is_empty() {
-        if let Some(v) = file {
-            *cli = v;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 pub mod check;
 pub mod checklist;
-pub mod cli;
 pub mod config;
 pub mod digest;
 pub mod files;
@@ -11,11 +10,13 @@ pub mod fuzzing;
 pub mod history;
 pub mod inputs;
 pub mod inventory;
+pub mod names;
 pub mod outcome;
 pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod settings;
 pub mod terminal;
 pub mod text_position;
 pub mod time;

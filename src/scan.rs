@@ -1,15 +1,15 @@
 //! The pipeline of `certaudit scan`: collect → trust → evaluate → report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
 use crate::history::{History, Snapshot};
 use crate::inputs::{self, Password, ReadOptions};
-use crate::probe::{self, ProbeOptions, Target, TargetError};
+use crate::probe::{self, Hooks, ProbeOptions, Target};
 use crate::report::model::{AuditRef, ProbeSettings, RunInfo};
 use crate::report::{self, Format, Report, ReportError};
-use crate::rules::{self, PackError, RuleSet, Severity};
+use crate::rules::{self, LoadPackError, RuleSet, Severity};
 use crate::trust::{self, AnchorError, TrustAnchors};
 
 /// Everything `scan` needs, already parsed.
@@ -44,30 +44,17 @@ pub struct ScanOptions {
     pub audit: Option<String>,
 }
 
-/// A configuration problem: nothing was scanned (exit code 2).
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error(transparent)]
-    Pack(#[from] PackError),
-    #[error("rule pack {path}: cannot read: {source}")]
-    PackUnreadable { path: PathBuf, source: std::io::Error },
-    #[error(transparent)]
-    Anchors(#[from] AnchorError),
-    #[error("{what}: {message}")]
-    Invalid { what: String, message: String },
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    #[error(transparent)]
-    Waivers(#[from] crate::waivers::WaiverError),
-    #[error(transparent)]
-    ConfigFile(#[from] crate::config::ConfigFileError),
-}
-
-/// Scan failure after configuration: the reports could not be written.
+/// Why a scan stopped before its reports were written (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Pack(#[from] LoadPackError),
+    #[error(transparent)]
+    Anchors(#[from] AnchorError),
+    #[error("--no-public-roots: no trust anchor left: pass at least one --trust-anchors file")]
+    NoAnchors,
+    #[error(transparent)]
+    Waivers(#[from] crate::waivers::WaiverError),
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("cannot start the probe runtime: {0}")]
@@ -82,40 +69,6 @@ pub struct ScanOutcome {
     pub written: Vec<PathBuf>,
     /// The scan's id in the history, when recorded.
     pub history_id: Option<i64>,
-}
-
-/// Loads `--pack FILE`, or the built-in baseline.
-pub fn load_rule_set(pack: Option<&PathBuf>) -> Result<RuleSet, ConfigError> {
-    match pack {
-        None => Ok(RuleSet::baseline()?),
-        Some(path) => {
-            let text = crate::files::read_option_text(path).map_err(|source| ConfigError::PackUnreadable {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(rules::load_pack(&path.display().to_string(), &text)?)
-        }
-    }
-}
-
-/// Parses `--probe` values and the `--targets` file into targets, and returns them with the
-/// targets as given.
-pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target>, Vec<String>), ConfigError> {
-    let mut targets = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    for p in probe {
-        targets.extend(probe::parse_target(p)?);
-        texts.push(p.trim().to_string());
-    }
-    if let Some(path) = file {
-        let text = crate::files::read_option_text(path).map_err(|e| ConfigError::Invalid {
-            what: format!("--targets {}", path.display()),
-            message: format!("cannot read: {e}"),
-        })?;
-        targets.extend(probe::parse_target_list(&path.display().to_string(), &text)?);
-        texts.extend(probe::target_lines(&text).map(|(_, line)| line.to_string()));
-    }
-    Ok((targets, texts))
 }
 
 /// The scope of a scan, one line per input (as an absolute path), target (as given) and the
@@ -137,12 +90,12 @@ pub fn scope(options: &ScanOptions, rules: &RuleSet) -> Vec<String> {
 }
 
 /// Runs the whole pipeline and writes the reports.
-pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
+pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanError> {
     // Opened first: a bad history path fails before a long probe, not after it.
     let mut history = options.history.as_deref().map(History::open).transpose()?;
-    let mut report = evaluate(options)?;
+    let mut report = evaluate(options, hooks)?;
     // An incomplete scan is not compared: what it did not audit would look resolved.
-    let comparable = report.summary.result != crate::outcome::Verdict::Incomplete && !report.scan.interrupted;
+    let comparable = report.summary.result != crate::report::Verdict::Incomplete && !report.scan.interrupted;
     if let (Some(h), true) = (&history, comparable) {
         if let Some(previous) = h.last_complete(&report.scan.audit.id)? {
             let before = h.snapshot(previous.id)?;
@@ -159,22 +112,18 @@ pub fn run(options: &ScanOptions) -> Result<ScanOutcome, ScanError> {
 }
 
 /// Collects, probes, judges trust and evaluates the rules: the report, not yet written.
-pub fn evaluate(options: &ScanOptions) -> Result<Report, ScanError> {
+pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanError> {
     let started_at = Utc::now();
     let clock = std::time::Instant::now();
     let at = options.at.unwrap_or(started_at);
-    let rule_set = load_rule_set(options.pack.as_ref())?;
+    let rule_set = RuleSet::load(options.pack.as_deref())?;
     let waivers = match &options.waivers {
-        Some(path) => Some(crate::waivers::load(path).map_err(ConfigError::from)?),
+        Some(path) => Some(crate::waivers::load(path)?),
         None => None,
     };
-    let anchors = TrustAnchors::load(options.public_roots, &options.trust_anchors).map_err(ConfigError::from)?;
+    let anchors = TrustAnchors::load(options.public_roots, &options.trust_anchors)?;
     if anchors.is_empty() {
-        return Err(ConfigError::Invalid {
-            what: "--no-public-roots".into(),
-            message: "no trust anchor left: pass at least one --trust-anchors file".into(),
-        }
-        .into());
+        return Err(ScanError::NoAnchors);
     }
     let read_options = ReadOptions {
         pfx_password: options.pfx_password.clone(),
@@ -190,8 +139,8 @@ pub fn evaluate(options: &ScanOptions) -> Result<Report, ScanError> {
     let mut probe_settings = None;
     if !options.targets.is_empty() {
         let domains = inventory.organisation.autodiscover_domains();
-        let live =
-            probe::run(&options.targets, &domains, anchors.anchors(), &options.probe).map_err(ScanError::Runtime)?;
+        let live = probe::run(&options.targets, &domains, anchors.anchors(), &options.probe, hooks)
+            .map_err(ScanError::Runtime)?;
         for probed in live.endpoints {
             inventory.add_endpoint(probed.endpoint, probed.chain_der);
         }

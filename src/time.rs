@@ -8,7 +8,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// Parses an instant: RFC 3339, or a date meaning midnight UTC.
-pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, BadInstant> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.to_utc());
     }
@@ -16,8 +16,13 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
-        .ok_or_else(|| format!("`{s}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)"))
+        .ok_or_else(|| BadInstant(s.to_string()))
 }
+
+/// Text that is neither an RFC 3339 instant nor a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is neither RFC 3339 (2026-01-31T12:00:00Z) nor a date (2026-01-31)")]
+pub struct BadInstant(pub String);
 
 /// A CliXML `<DT>` value: RFC 3339 with any fraction of a second (`2023-02-03T14:16:02.1234567+00:00`),
 /// or without an offset (taken as UTC).
@@ -50,9 +55,23 @@ pub mod serde_opt {
     }
 }
 
+/// Whole days from `at` to `until`, rounded down (negative once `until` has passed).
+pub fn days_between(at: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
+    (until - at).num_seconds().div_euclid(86_400)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_round_down() {
+        let at = DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z").unwrap().to_utc();
+        let later = DateTime::parse_from_rfc3339("2026-01-02T11:59:59Z").unwrap().to_utc();
+        assert_eq!(days_between(at, later), 0);
+        let earlier = DateTime::parse_from_rfc3339("2026-01-01T11:00:00Z").unwrap().to_utc();
+        assert_eq!(days_between(at, earlier), -1);
+    }
 
     #[test]
     fn parses_both_forms_and_writes_z() {

@@ -21,7 +21,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::rules::{registry, server_key};
+use crate::inventory::server_key;
+use crate::rules::registry;
 use crate::text_position::LineIndex;
 
 /// A waiver file that cannot be used, with the place that is wrong.

@@ -139,7 +139,7 @@ impl CertDetails {
             issuer: name_to_string(cert.issuer()),
             subject_raw: cert.subject().as_raw().to_vec(),
             issuer_raw: cert.issuer().as_raw().to_vec(),
-            serial: hex_upper(strip_leading_zeros(cert.raw_serial())),
+            serial: hex::encode_upper(strip_leading_zeros(cert.raw_serial())),
             not_before: to_utc(cert.validity().not_before.timestamp()),
             not_after: to_utc(cert.validity().not_after.timestamp()),
             dns_names,
@@ -164,7 +164,7 @@ pub fn name_to_string(name: &X509Name<'_>) -> String {
                 .map(|atv| {
                     let value = match atv.as_str() {
                         Ok(s) => escape_dn_value(s),
-                        Err(_) => format!("#{}", hex_lower(atv.attr_value().data)),
+                        Err(_) => format!("#{}", hex::encode(atv.attr_value().data)),
                     };
                     format!("{}={}", attribute_short_name(atv.attr_type()), value)
                 })
@@ -374,20 +374,9 @@ pub fn is_weak_signature_algorithm(name: &str) -> bool {
     n.contains("sha1") || n.contains("md5") || n.contains("md2")
 }
 
-/// Lowercase hex.
-pub fn hex_lower(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    s
-}
-
-/// Uppercase hex.
-pub fn hex_upper(bytes: &[u8]) -> String {
-    hex_lower(bytes).to_ascii_uppercase()
+/// True when the bytes contain a PEM block header.
+pub fn looks_like_pem(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"-----BEGIN ").is_some()
 }
 
 /// Wraps DER contents in a SEQUENCE header (trust anchors store names and keys unwrapped).

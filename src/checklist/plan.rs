@@ -9,8 +9,9 @@ use super::{
     ServerUse, Step, SCHEMA,
 };
 use crate::inventory::needs_autodiscover;
+use crate::inventory::{parse_tls_certificate_name, server_key};
+use crate::names::internal_name_reason;
 use crate::report::model::{CertificateEntry, FindingEntry, Report};
-use crate::rules::{internal_name_reason, parse_tls_certificate_name, server_key};
 use crate::x509::{names_cover, normalise_dn};
 
 /// SAN count above which Microsoft and CAs discourage a certificate.

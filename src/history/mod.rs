@@ -12,8 +12,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-pub use diff::{diff, Changes, Snapshot};
+pub use diff::{diff, Snapshot};
 
+use crate::report::changes::{CertRef, Changes, FindingChange};
 use crate::report::Report;
 
 /// The default history database.
@@ -513,8 +514,8 @@ pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
         out.push_str("no changes\n");
         return out;
     }
-    let cert = |r: &diff::CertRef| format!("{} {}", r.thumbprint, p(&r.subject));
-    let finding = |f: &diff::FindingChange| {
+    let cert = |r: &CertRef| format!("{} {}", r.thumbprint, p(&r.subject));
+    let finding = |f: &FindingChange| {
         let mut on: Vec<String> = Vec::new();
         if let (Some(t), Some(s)) = (&f.thumbprint, &f.subject) {
             on.push(format!("{t} {}", p(s)));
@@ -539,7 +540,7 @@ pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
             p(&r.note)
         );
     }
-    let list = |v: &[diff::CertRef]| {
+    let list = |v: &[CertRef]| {
         if v.is_empty() {
             "nothing".to_string()
         } else {
@@ -557,7 +558,7 @@ pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
         );
     }
     for e in &c.endpoint_changes {
-        let name = |c: &Option<diff::CertRef>| c.as_ref().map(cert).unwrap_or_default();
+        let name = |c: &Option<CertRef>| c.as_ref().map(cert).unwrap_or_default();
         let _ = writeln!(out, "~ endpoint {}: {} -> {}", p(&e.target), name(&e.from), name(&e.to));
     }
     for c in &c.appeared_certificates {

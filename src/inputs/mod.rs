@@ -409,7 +409,7 @@ pub fn decode(bytes: &[u8], options: &ReadOptions, file: exchange::ExportFile<'_
     if bytes.is_empty() {
         return Err(InputError::Empty);
     }
-    if pem_der::looks_like_pem(bytes) {
+    if crate::x509::looks_like_pem(bytes) {
         return pem_der::decode_pem(bytes);
     }
     match classify_der(bytes) {

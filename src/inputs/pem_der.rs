@@ -9,11 +9,6 @@ use crate::inventory::InputKind;
 /// Upper bound on PEM sections read from one file.
 const MAX_SECTIONS: usize = 1_000_000;
 
-/// True when the bytes contain a PEM block header.
-pub fn looks_like_pem(bytes: &[u8]) -> bool {
-    find(bytes, b"-----BEGIN ").is_some()
-}
-
 /// Decodes every CERTIFICATE and PKCS7 block. A bad block is recorded and the rest still read.
 pub fn decode_pem(bytes: &[u8]) -> Result<Decoded, InputError> {
     let mut out = Decoded::default();

@@ -8,27 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::TrustAnchor;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
-use super::{ErrorKind, ProbeError, ProbeOptions};
+use super::{Hooks, ProbeOptions};
+use crate::inventory::{AutodiscoverCheck, ErrorKind, ProbeError};
 
 /// HTTP answers Exchange gives an anonymous autodiscover GET.
 const NORMAL: [u16; 3] = [200, 401, 405];
-
-/// The outcome for one accepted domain.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AutodiscoverCheck {
-    pub domain: String,
-    pub url: String,
-    /// The address connected to, when known.
-    pub address: Option<String>,
-    /// `ok` or `error`.
-    pub status: String,
-    pub http_status: Option<u16>,
-    pub error: Option<ProbeError>,
-    pub checked_at: String,
-}
 
 /// The URL checked for `domain`.
 pub fn url_for(domain: &str) -> String {
@@ -42,7 +28,7 @@ pub async fn check_all(
     provider: &Arc<CryptoProvider>,
     options: &ProbeOptions,
     semaphore: &Arc<Semaphore>,
-    bar: &indicatif::ProgressBar,
+    hooks: &Hooks,
 ) -> Vec<AutodiscoverCheck> {
     if domains.is_empty() {
         return Vec::new();
@@ -59,12 +45,12 @@ pub async fn check_all(
     let options = Arc::new(options.clone());
     let mut set = tokio::task::JoinSet::new();
     for (i, domain) in domains.iter().enumerate() {
-        let (client, semaphore, options, bar) = (client.clone(), semaphore.clone(), options.clone(), bar.clone());
+        let (client, semaphore, options, hooks) = (client.clone(), semaphore.clone(), options.clone(), hooks.clone());
         let domain = domain.clone();
         set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let check = check(&client, &domain, &options).await;
-            bar.inc(1);
+            hooks.advance();
             (i, check)
         });
     }

@@ -9,112 +9,57 @@ pub mod target;
 mod tls;
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::{ServerName, TrustAnchor};
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::inventory::{Endpoint, EndpointStatus};
-pub use autodiscover::AutodiscoverCheck;
+use crate::inventory::{AutodiscoverCheck, Endpoint, EndpointStatus, ErrorKind, ProbeError, Protocol};
 use conversation::Conversation;
 pub use target::{
-    parse_target, parse_target_list, target_lines, Host, Protocol, ResolveOverrides, Target, TargetError, TlsStart,
+    parse_target, parse_target_list, target_lines, tls_start, Host, ResolveOverrides, Target, TargetError, TlsStart,
 };
 use tls::TlsProber;
 pub use tls::MAX_CHAIN;
 
-/// Why a probe could not audit an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// The name did not resolve.
-    Dns,
-    /// The connection was refused.
-    Refused,
-    /// Any other network failure (unreachable, no route).
-    Network,
-    /// The deadline passed (the message says during which step).
-    Timeout,
-    /// The server closed or reset the connection.
-    ClosedByPeer,
-    /// A line longer than the limit.
-    LineTooLong,
-    /// The server refused the session (SMTP 421/554 greeting, rejected EHLO, IMAP BYE, POP3 -ERR).
-    Rejected,
-    /// A reply that does not follow the protocol.
-    Protocol,
-    /// A mail port that offers no STARTTLS/STLS.
-    StarttlsNotOffered,
-    /// STARTTLS/STLS offered but answered with an error.
-    StarttlsRejected,
-    /// The server sent a TLS alert.
-    TlsAlert,
-    /// The server does not speak TLS where it should.
-    NotTls,
-    /// Any other TLS handshake failure (the message says which).
-    Tls,
-    /// More certificates than [`MAX_CHAIN`].
-    ChainTooLong,
-    /// An HTTP answer that is not what Exchange gives (autodiscover).
-    HttpStatus,
-    /// Not probed: the run was interrupted (Ctrl-C) first.
-    Interrupted,
-    /// A failure inside certaudit (the message says which).
-    Internal,
+/// Probes in flight at once when `--concurrency` is not given.
+pub const DEFAULT_CONCURRENCY: u16 = 64;
+/// Most probes in flight at once.
+pub const MAX_CONCURRENCY: u16 = 4096;
+/// Deadline of one probe when `--timeout` is not given.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest deadline of one probe, in seconds.
+pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+
+/// A probe deadline or concurrency outside its bounds.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LimitError {
+    #[error("`{0}`: the timeout must be more than 0 and at most 3600 seconds")]
+    Timeout(f64),
+    #[error("concurrency {0}: must be 1 to 4096")]
+    Concurrency(i64),
 }
 
-impl ErrorKind {
-    /// The kebab-case name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Dns => "dns",
-            ErrorKind::Refused => "refused",
-            ErrorKind::Network => "network",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::ClosedByPeer => "closed-by-peer",
-            ErrorKind::LineTooLong => "line-too-long",
-            ErrorKind::Rejected => "rejected",
-            ErrorKind::Protocol => "protocol",
-            ErrorKind::StarttlsNotOffered => "starttls-not-offered",
-            ErrorKind::StarttlsRejected => "starttls-rejected",
-            ErrorKind::TlsAlert => "tls-alert",
-            ErrorKind::NotTls => "not-tls",
-            ErrorKind::Tls => "tls",
-            ErrorKind::ChainTooLong => "chain-too-long",
-            ErrorKind::HttpStatus => "http-status",
-            ErrorKind::Interrupted => "interrupted",
-            ErrorKind::Internal => "internal",
-        }
+/// A probe deadline of `secs` seconds: more than 0, at most [`MAX_TIMEOUT_SECONDS`].
+pub fn timeout_from_seconds(secs: f64) -> Result<Duration, LimitError> {
+    if secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT_SECONDS {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(LimitError::Timeout(secs))
     }
 }
 
-/// A probe failure: its kind and a sentence with the server's own words where it gave any.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProbeError {
-    pub kind: ErrorKind,
-    pub message: String,
-}
-
-impl ProbeError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProbeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind.as_str(), self.message)
-    }
+/// A concurrency of `n` probes: 1 to [`MAX_CONCURRENCY`].
+pub fn concurrency_from(n: i64) -> Result<u16, LimitError> {
+    u16::try_from(n)
+        .ok()
+        .filter(|n| (1..=MAX_CONCURRENCY).contains(n))
+        .ok_or(LimitError::Concurrency(n))
 }
 
 /// How to probe.
@@ -127,21 +72,71 @@ pub struct ProbeOptions {
     /// Probe every address a name resolves to (`--all-addresses`).
     pub all_addresses: bool,
     pub resolve: ResolveOverrides,
-    /// Draw a progress bar on stderr (only when it is a terminal).
-    pub progress: bool,
-    /// Stop starting probes on Ctrl-C.
-    pub handle_ctrl_c: bool,
 }
 
 impl Default for ProbeOptions {
     fn default() -> Self {
         Self {
-            concurrency: 64,
-            timeout: Duration::from_secs(10),
+            concurrency: usize::from(DEFAULT_CONCURRENCY),
+            timeout: DEFAULT_TIMEOUT,
             all_addresses: false,
             resolve: ResolveOverrides::default(),
-            progress: false,
-            handle_ctrl_c: false,
+        }
+    }
+}
+
+/// Told how a probe run advances (the binary draws a progress bar with it).
+pub trait Progress: Send + Sync {
+    /// Probing starts: `total` endpoints and autodiscover checks to go.
+    fn start(&self, total: u64);
+    /// One more endpoint or autodiscover check is done.
+    fn advance(&self);
+    /// Probing is over.
+    fn finish(&self);
+}
+
+/// Stops a probe run early: once cancelled, no new probe starts; those in flight run to
+/// their deadline and the rest are reported as `interrupted`. Clones share the state.
+#[derive(Debug, Clone)]
+pub struct Cancel(Arc<watch::Sender<bool>>);
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Self(Arc::new(watch::Sender::new(false)))
+    }
+}
+
+impl Cancel {
+    /// Asks the run to stop starting probes.
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// True once [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once cancelled.
+    async fn cancelled(&self) {
+        let mut rx = self.0.subscribe();
+        if rx.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// What the caller of a probe run hears and how it stops it.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    pub progress: Option<Arc<dyn Progress>>,
+    pub cancel: Cancel,
+}
+
+impl Hooks {
+    fn advance(&self) {
+        if let Some(p) = &self.progress {
+            p.advance();
         }
     }
 }
@@ -175,9 +170,10 @@ pub fn run(
     domains: &[String],
     anchors: &[TrustAnchor<'static>],
     options: &ProbeOptions,
+    hooks: &Hooks,
 ) -> std::io::Result<LiveResults> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    Ok(runtime.block_on(run_async(targets, domains, anchors, options)))
+    Ok(runtime.block_on(run_async(targets, domains, anchors, options, hooks)))
 }
 
 /// The asynchronous body of [`run`], for callers that have a runtime.
@@ -186,25 +182,16 @@ pub async fn run_async(
     domains: &[String],
     anchors: &[TrustAnchor<'static>],
     options: &ProbeOptions,
+    hooks: &Hooks,
 ) -> LiveResults {
-    let (cancel_tx, cancel) = watch::channel(false);
-    if options.handle_ctrl_c {
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("certaudit: interrupted: no new probes; finishing those in flight, then writing the reports (Ctrl-C again to quit at once)");
-                let _ = cancel_tx.send(true);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        });
-    }
     let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let targets = dedup(targets);
     let addresses = resolve_all(&targets, options, &semaphore).await;
     let jobs = jobs(targets, &addresses, options);
     let checks = domains.len();
-    let bar = progress_bar(options.progress, (jobs.len() + checks) as u64);
+    if let Some(p) = &hooks.progress {
+        p.start((jobs.len() + checks) as u64);
+    }
     let prober = TlsProber::default();
     let job_targets: Vec<Target> = jobs.iter().map(|j| j.target.clone()).collect();
     let mut results: Vec<Option<ProbedEndpoint>> = vec![None; jobs.len()];
@@ -214,24 +201,24 @@ pub async fn run_async(
     for (i, job) in jobs.into_iter().enumerate() {
         let permit = tokio::select! {
             biased;
-            _ = wait_cancelled(cancel.clone()) => None,
+            _ = hooks.cancel.cancelled() => None,
             permit = semaphore.clone().acquire_owned() => permit.ok(),
         };
         let Some(permit) = permit else { break };
         started = i + 1;
         let prober = prober.clone();
         let timeout = options.timeout;
-        let bar = bar.clone();
+        let hooks = hooks.clone();
         set.spawn(async move {
             let probed = probe(job, &prober, timeout).await;
             drop(permit);
-            bar.inc(1);
+            hooks.advance();
             (i, probed)
         });
     }
     let interrupted = started < job_targets.len();
     let provider = prober.provider();
-    let adc = autodiscover::check_all(domains, anchors, &provider, options, &semaphore, &bar);
+    let adc = autodiscover::check_all(domains, anchors, &provider, options, &semaphore, hooks);
     let (_, autodiscover) = tokio::join!(
         async {
             while let Some(joined) = set.join_next().await {
@@ -242,7 +229,9 @@ pub async fn run_async(
         },
         adc
     );
-    bar.finish_and_clear();
+    if let Some(p) = &hooks.progress {
+        p.finish();
+    }
     let endpoints = results
         .into_iter()
         .zip(job_targets)
@@ -264,23 +253,6 @@ pub async fn run_async(
         autodiscover,
         interrupted,
     }
-}
-
-async fn wait_cancelled(mut cancel: watch::Receiver<bool>) {
-    if cancel.wait_for(|c| *c).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-fn progress_bar(wanted: bool, len: u64) -> indicatif::ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("probing {bar:40} {pos}/{len} endpoints {elapsed}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// Drops repeated targets, keeping the first; an explicit target wins over an expanded one.
@@ -466,7 +438,7 @@ async fn connect_and_start(
         Ok(Ok(s)) => s,
     };
     let _ = stream.set_nodelay(true);
-    let start = protocol.tls_start();
+    let start = tls_start(protocol);
     if start == TlsStart::Implicit {
         return Ok(stream);
     }

@@ -5,21 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
-use serde::{Deserialize, Serialize};
-
-/// The protocols certaudit probes, each with its default port and TLS start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    Https,
-    Smtp,
-    Submission,
-    Smtps,
-    Imap,
-    Imaps,
-    Pop3,
-    Pop3s,
-}
+use crate::inventory::Protocol;
 
 /// How TLS starts on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,102 +20,13 @@ pub enum TlsStart {
     Pop3,
 }
 
-impl Protocol {
-    /// Every protocol, in the order a bare host expands to (DESIGN.md).
-    pub const CLIENT_SET: [Protocol; 7] = [
-        Protocol::Https,
-        Protocol::Smtp,
-        Protocol::Submission,
-        Protocol::Imaps,
-        Protocol::Pop3s,
-        Protocol::Imap,
-        Protocol::Pop3,
-    ];
-    const ALL: [Protocol; 8] = [
-        Protocol::Https,
-        Protocol::Smtp,
-        Protocol::Submission,
-        Protocol::Smtps,
-        Protocol::Imap,
-        Protocol::Imaps,
-        Protocol::Pop3,
-        Protocol::Pop3s,
-    ];
-
-    /// The URL scheme (`smtp`, `imaps` …).
-    pub fn scheme(self) -> &'static str {
-        match self {
-            Protocol::Https => "https",
-            Protocol::Smtp => "smtp",
-            Protocol::Submission => "submission",
-            Protocol::Smtps => "smtps",
-            Protocol::Imap => "imap",
-            Protocol::Imaps => "imaps",
-            Protocol::Pop3 => "pop3",
-            Protocol::Pop3s => "pop3s",
-        }
-    }
-
-    pub fn default_port(self) -> u16 {
-        match self {
-            Protocol::Https => 443,
-            Protocol::Smtp => 25,
-            Protocol::Submission => 587,
-            Protocol::Smtps => 465,
-            Protocol::Imap => 143,
-            Protocol::Imaps => 993,
-            Protocol::Pop3 => 110,
-            Protocol::Pop3s => 995,
-        }
-    }
-
-    pub fn tls_start(self) -> TlsStart {
-        match self {
-            Protocol::Https | Protocol::Smtps | Protocol::Imaps | Protocol::Pop3s => TlsStart::Implicit,
-            Protocol::Smtp | Protocol::Submission => TlsStart::Smtp,
-            Protocol::Imap => TlsStart::Imap,
-            Protocol::Pop3 => TlsStart::Pop3,
-        }
-    }
-
-    /// The Exchange service that answers on this protocol.
-    pub fn service(self) -> &'static str {
-        match self {
-            Protocol::Https => "IIS",
-            Protocol::Smtp | Protocol::Submission | Protocol::Smtps => "SMTP",
-            Protocol::Imap | Protocol::Imaps => "IMAP",
-            Protocol::Pop3 | Protocol::Pop3s => "POP",
-        }
-    }
-
-    /// False only for port-25 SMTP, where servers talk to servers with opportunistic TLS.
-    pub fn is_client_facing(self) -> bool {
-        self != Protocol::Smtp
-    }
-
-    pub fn is_pop_or_imap(self) -> bool {
-        matches!(
-            self,
-            Protocol::Imap | Protocol::Imaps | Protocol::Pop3 | Protocol::Pop3s
-        )
-    }
-
-    pub fn is_smtp(self) -> bool {
-        self.service() == "SMTP"
-    }
-
-    fn from_scheme(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.scheme().eq_ignore_ascii_case(s))
-    }
-
-    fn from_default_port(port: u16) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.default_port() == port)
-    }
-}
-
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.scheme())
+/// How TLS starts on a connection of `protocol`.
+pub fn tls_start(protocol: Protocol) -> TlsStart {
+    match protocol {
+        Protocol::Https | Protocol::Smtps | Protocol::Imaps | Protocol::Pop3s => TlsStart::Implicit,
+        Protocol::Smtp | Protocol::Submission => TlsStart::Smtp,
+        Protocol::Imap => TlsStart::Imap,
+        Protocol::Pop3 => TlsStart::Pop3,
     }
 }
 

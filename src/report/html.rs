@@ -7,7 +7,8 @@ use serde_json::Value;
 use tera::{Context, Tera};
 
 use super::model::{CertificateEntry, EndpointEntry, Report};
-use crate::rules::{server_key, Severity};
+use crate::inventory::server_key;
+use crate::rules::Severity;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
 /// The stylesheet shared by the report and the checklist (inlined: the page needs no other file).

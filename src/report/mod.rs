@@ -1,19 +1,22 @@
 //! Report: one plain data structure built once ([`model`]), and presenters that only format it.
 
+pub mod changes;
 pub mod coverage;
 pub mod csv;
 pub mod html;
 pub mod json;
 pub mod model;
 pub mod prometheus;
+pub mod verdict;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use model::Report;
+pub use verdict::Verdict;
 
 /// Output formats of `scan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Html,
@@ -23,7 +26,37 @@ pub enum Format {
     Prometheus,
 }
 
+/// A format name that is not one of [`Format::NAMES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format `{0}` (expected html, csv, json or prometheus)")]
+pub struct UnknownFormat(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
 impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 4] = [Format::Html, Format::Csv, Format::Json, Format::Prometheus];
+    /// Every format's name.
+    pub const NAMES: [&'static str; 4] = ["html", "csv", "json", "prometheus"];
+
+    /// The lowercase name used on the command line and in configuration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Prometheus => "prometheus",
+        }
+    }
+
     /// The file written for this format.
     pub fn file_name(self) -> &'static str {
         match self {

@@ -7,17 +7,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::verdict::{self, Verdict};
 use crate::inventory::{
     AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, Inventory, ProtocolSetting,
     Source, TransportService, WebBinding,
 };
-use crate::outcome::{self, Verdict};
-use crate::probe::{AutodiscoverCheck, ErrorKind, Protocol};
-use crate::rules::{days_between, Evaluation, PackInfo, Severity};
+use crate::inventory::{AutodiscoverCheck, ErrorKind, Protocol};
+use crate::rules::{Evaluation, PackInfo, Severity};
+use crate::time::days_between;
 
 pub use super::coverage::NotAuditedEntry;
+use crate::inventory::{ServedChain, Trust};
 use crate::time::rfc3339 as timestamp;
-use crate::trust::{ServedChain, Trust};
 use crate::waivers::{WaiverSet, WaiverStatus};
 
 /// The schema identifier of this report version.
@@ -44,7 +45,7 @@ pub struct Report {
     /// What changed since the last complete scan in the history (absent without history, or
     /// for the first scan recorded).
     #[serde(default)]
-    pub changes: Option<crate::history::Changes>,
+    pub changes: Option<super::changes::Changes>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -473,7 +474,7 @@ impl Report {
         let not_audited = super::coverage::not_audited(inventory, &evaluation.gaps);
         let certificates_read = inventory.inputs.iter().map(|i| i.certificates).sum::<usize>();
         let endpoints_audited = endpoints.iter().filter(|e| e.status == EndpointStatus::Ok).count();
-        let result = outcome::verdict(outcome::Facts {
+        let result = verdict::verdict(verdict::Facts {
             audited_anything: certificates_read > 0 || endpoints_audited > 0,
             failing,
             interrupted: run.interrupted,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::model::Report;
-use crate::outcome::{self, Verdict};
+use super::verdict::{self, Verdict};
 use crate::rules::Severity;
 
 /// Renders the textfile.
@@ -72,7 +72,7 @@ pub fn render(report: &Report) -> String {
         "certaudit_scan_success",
         "1 when everything in scope was audited and the scan ran to the end; 0 when it is incomplete (nothing read, an input or endpoint not audited, interrupted).",
     );
-    let complete = !report.scan.interrupted && report.summary.not_audited == 0 && !outcome::nothing_audited(report);
+    let complete = !report.scan.interrupted && report.summary.not_audited == 0 && !verdict::nothing_audited(report);
     let _ = writeln!(out, "certaudit_scan_success {}", u8::from(complete));
     metric_header(
         &mut out,

@@ -2,6 +2,7 @@
 //! matches no valid certificate on its server.
 
 use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::parse_tls_certificate_name;
 use crate::x509::normalise_dn;
 
 static META: RuleMeta = RuleMeta {
@@ -21,13 +22,6 @@ static META: RuleMeta = RuleMeta {
 
 /// Flags connectors whose named certificate is missing or not valid on their servers.
 pub struct ConnectorCertificateMissing;
-
-/// Splits `<I>issuer<S>subject` into (issuer, subject).
-pub fn parse_tls_certificate_name(text: &str) -> Option<(String, String)> {
-    let rest = text.trim().strip_prefix("<I>")?;
-    let (issuer, subject) = rest.split_once("<S>")?;
-    Some((issuer.trim().to_string(), subject.trim().to_string()))
-}
 
 impl Rule for ConnectorCertificateMissing {
     fn meta(&self) -> &'static RuleMeta {
@@ -147,18 +141,4 @@ fn replacement(ctx: &Context<'_>, server: &str, subject: &str) -> Option<String>
             )
         })
         .map(|(i, _)| certs[*i].thumbprint.clone())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_tls_certificate_name;
-
-    #[test]
-    fn splits_issuer_and_subject() {
-        assert_eq!(
-            parse_tls_certificate_name("<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com"),
-            Some(("CN=R3, O=Let's Encrypt, C=US".into(), "CN=mail.contoso.com".into()))
-        );
-        assert_eq!(parse_tls_certificate_name("CN=mail.contoso.com"), None);
-    }
 }

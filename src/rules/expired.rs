@@ -1,7 +1,9 @@
 //! `expired`: the certificate is not valid any more at the evaluation instant.
 
-use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity, AUTH_CLEAR_PREVIOUS, AUTH_ROLLOVER};
+use super::auth::{AUTH_CLEAR_PREVIOUS, AUTH_ROLLOVER};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
+use crate::time::days_between;
 use crate::time::rfc3339;
 
 static META: RuleMeta = RuleMeta {

@@ -1,9 +1,13 @@
 //! `expiring-soon`: the certificate ends within one of the pack's windows. Each window has
 //! its own severity; the narrowest window that contains the expiry wins.
 
-use super::params::{parse_windows, Window};
-use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity, AUTH_ROLLOVER};
+use serde::Deserialize;
+
+use super::auth::AUTH_ROLLOVER;
+use super::params::{ParamError, Params, Windows};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
+use crate::time::days_between;
 use crate::time::rfc3339;
 
 static META: RuleMeta = RuleMeta {
@@ -23,40 +27,19 @@ static META: RuleMeta = RuleMeta {
 
 /// Flags certificates that end within a window. The Auth certificate has its own windows:
 /// its rollover needs 48 hours of replication before the old one expires.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExpiringSoon {
-    /// Sorted narrowest first.
-    windows: Vec<Window>,
-    /// Windows for the Exchange Auth certificate, sorted narrowest first.
-    auth_windows: Vec<Window>,
+    windows: Windows,
+    /// Windows for the Exchange Auth certificate.
+    auth_windows: Windows,
 }
 
 impl Default for ExpiringSoon {
     fn default() -> Self {
         Self {
-            windows: vec![
-                Window {
-                    days: 7,
-                    severity: Severity::Critical,
-                },
-                Window {
-                    days: 30,
-                    severity: Severity::High,
-                },
-                Window {
-                    days: 60,
-                    severity: Severity::Medium,
-                },
-            ],
-            auth_windows: vec![
-                Window {
-                    days: 14,
-                    severity: Severity::Critical,
-                },
-                Window {
-                    days: 60,
-                    severity: Severity::High,
-                },
-            ],
+            windows: Windows::default(),
+            auth_windows: Windows::of(&[(14, Severity::Critical), (60, Severity::High)]),
         }
     }
 }
@@ -66,16 +49,8 @@ impl Rule for ExpiringSoon {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "windows" => self.windows = parse_windows(key, value)?,
-            "auth_windows" => self.auth_windows = parse_windows(key, value)?,
-            other => {
-                return Err(format!(
-                    "unknown parameter `{other}` for rule `expiring-soon` (expected `windows` or `auth_windows`)"
-                ))
-            }
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
         Ok(())
     }
 
@@ -91,7 +66,7 @@ impl Rule for ExpiringSoon {
         } else {
             &self.windows
         };
-        let window = windows.iter().find(|w| days_left < i64::from(w.days))?;
+        let window = windows.window_for(days_left)?;
         let mut hit = Hit::new(format!(
             "Expires on {} ({days_left} day(s) left, inside the {}-day window).",
             d.not_after.format("%Y-%m-%d"),

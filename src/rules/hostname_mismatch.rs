@@ -1,9 +1,12 @@
 //! `hostname-mismatch`: a probed endpoint presents a certificate that does not cover the host
 //! probed (RFC 6125: SAN DNS names only, a wildcard only as the whole leftmost label).
 
-use super::{severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Endpoint;
-use crate::probe::Protocol;
+use crate::inventory::Protocol;
 use crate::x509::{dns_name_matches, names_cover};
 
 static META: RuleMeta = RuleMeta {
@@ -23,6 +26,8 @@ static META: RuleMeta = RuleMeta {
 
 /// Flags endpoints whose leaf does not cover the probed host. Port 25 at
 /// `server_to_server_severity`; targets given as IP addresses at `address_severity`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HostnameMismatch {
     server_to_server_severity: Severity,
     address_severity: Severity,
@@ -42,17 +47,8 @@ impl Rule for HostnameMismatch {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        let severity = || severity_param(key, value);
-        match key {
-            "server_to_server_severity" => self.server_to_server_severity = severity()?,
-            "address_severity" => self.address_severity = severity()?,
-            other => {
-                return Err(format!(
-                    "unknown parameter `{other}` for rule `hostname-mismatch` (expected `server_to_server_severity` or `address_severity`)"
-                ))
-            }
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
         Ok(())
     }
 

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+
+use super::params::{ParamError, Params};
 use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::{Services, WebBinding};
 use crate::time::rfc3339;
@@ -29,6 +32,8 @@ static META: RuleMeta = RuleMeta {
 const BACK_END_REMEDIATION: &str = "Bind a valid certificate to the Exchange Back End https binding ({binding}) on {server}: in IIS Manager on {server} open Exchange Back End > Bindings > https (port 444) and select {replacement} (the setup self-signed certificate is right there; if it was removed, create one with New-ExchangeCertificate -Server {server}), or in PowerShell on {server}: Import-Module WebAdministration; (Get-WebBinding -Name 'Exchange Back End' -Protocol https).AddSslCertificate('{replacement}', 'My'). Then run iisreset /noforce on {server}.";
 
 /// Flags https bindings of the two Exchange sites whose certificate is missing or unusable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct IisBindingInvalid {
     /// Severity for the Exchange Back End site (OWA, ECP and EWS stop working).
     back_end_severity: Severity,
@@ -58,16 +63,8 @@ impl Rule for IisBindingInvalid {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "back_end_severity" => self.back_end_severity = super::severity_param(key, value)?,
-            "mismatch_severity" => self.mismatch_severity = super::severity_param(key, value)?,
-            other => {
-                return Err(format!(
-                    "unknown parameter `{other}` for rule `iis-binding-invalid` (expected `back_end_severity` or `mismatch_severity`)"
-                ))
-            }
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
         Ok(())
     }
 
@@ -90,7 +87,7 @@ impl Rule for IisBindingInvalid {
                 continue;
             };
             let key = (
-                super::server_key(server),
+                crate::inventory::server_key(server),
                 b.site.to_ascii_lowercase(),
                 b.certificate_hash.clone(),
             );

@@ -2,8 +2,11 @@
 //! server's internal transport certificate is missing from that server, expired, or inside
 //! the expiry windows.
 
-use super::params::{default_windows, parse_windows, window_for, Window};
-use super::{days_between, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params, Windows};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::time::days_between;
 use crate::time::rfc3339;
 
 static META: RuleMeta = RuleMeta {
@@ -23,17 +26,10 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Flags internal transport certificates that are missing, expired or expiring.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct InternalTransportCertificateInvalid {
-    /// Sorted narrowest first.
-    windows: Vec<Window>,
-}
-
-impl Default for InternalTransportCertificateInvalid {
-    fn default() -> Self {
-        Self {
-            windows: default_windows(),
-        }
-    }
+    windows: Windows,
 }
 
 impl Rule for InternalTransportCertificateInvalid {
@@ -41,15 +37,8 @@ impl Rule for InternalTransportCertificateInvalid {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "windows" => self.windows = parse_windows(key, value)?,
-            other => {
-                return Err(format!(
-                    "unknown parameter `{other}` for rule `internal-transport-certificate-invalid` (expected `windows`)"
-                ))
-            }
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
         Ok(())
     }
 
@@ -96,7 +85,7 @@ impl Rule for InternalTransportCertificateInvalid {
                     d.not_after.format("%Y-%m-%d")
                 ))
                 .at(Severity::Critical)
-            } else if let Some(w) = window_for(&self.windows, days_left) {
+            } else if let Some(w) = self.windows.window_for(days_left) {
                 base(format!(
                     "The internal transport certificate of {server} ({thumbprint}) expires on {} ({days_left} day(s) left, inside the {}-day window).",
                     d.not_after.format("%Y-%m-%d"),

@@ -2,7 +2,10 @@
 //! organisations). Issuers are listed by distinguished name or by the SHA-256 of the
 //! issuer's public key (SubjectPublicKeyInfo), which survives CA re-issuance.
 
-use super::{string_list, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params, Sha256List};
 use crate::inventory::Certificate;
 use crate::x509::normalise_dn;
 
@@ -19,12 +22,25 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Flags certificates whose issuer matches neither an approved name nor an approved key.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct IssuerNotApproved {
-    /// Normalised issuer distinguished names.
-    issuers: Vec<String>,
+    /// Approved issuer distinguished names.
+    issuers: DistinguishedNames,
     /// Lowercase hex SHA-256 of approved issuer public keys.
-    issuer_keys: Vec<String>,
+    #[serde(rename = "issuer_key_sha256")]
+    issuer_keys: Sha256List,
+}
+
+/// Distinguished names, kept normalised for comparison.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "Vec<String>")]
+struct DistinguishedNames(Vec<String>);
+
+impl From<Vec<String>> for DistinguishedNames {
+    fn from(names: Vec<String>) -> Self {
+        Self(names.iter().map(|n| normalise_dn(n)).collect())
+    }
 }
 
 impl Rule for IssuerNotApproved {
@@ -32,37 +48,17 @@ impl Rule for IssuerNotApproved {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "issuers" => {
-                self.issuers = string_list(key, value)?.iter().map(|s| normalise_dn(s)).collect();
-                Ok(())
-            }
-            "issuer_key_sha256" => {
-                let keys = string_list(key, value)?;
-                if let Some(bad) = keys
-                    .iter()
-                    .find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()))
-                {
-                    return Err(format!(
-                        "`issuer_key_sha256` entries must be 64 hex digits, got `{bad}`"
-                    ));
-                }
-                self.issuer_keys = keys.iter().map(|k| k.to_lowercase()).collect();
-                Ok(())
-            }
-            other => Err(format!(
-                "unknown parameter `{other}` for rule `issuer-not-approved` (expected `issuers` or `issuer_key_sha256`)"
-            )),
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
+        Ok(())
     }
 
     fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
-        if self.issuers.contains(&normalise_dn(&cert.details.issuer)) {
+        if self.issuers.0.contains(&normalise_dn(&cert.details.issuer)) {
             return None;
         }
         let key = cert.trust.issuer_key_sha256.as_deref();
-        if key.is_some_and(|k| self.issuer_keys.iter().any(|a| a == k)) {
+        if key.is_some_and(|k| self.issuer_keys.0.iter().any(|a| a == k)) {
             return None;
         }
         Some(

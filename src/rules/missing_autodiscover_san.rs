@@ -1,9 +1,11 @@
 //! `missing-autodiscover-san`: a certificate bound to IIS lacks `autodiscover.<domain>` for an
 //! accepted domain (a wildcard for the domain covers it).
 
-use super::{endpoint_lacks_names, service_names, uncovered_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::san::{endpoint_lacks_names, uncovered_names};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::service_names;
+use crate::inventory::Protocol;
 use crate::inventory::{Certificate, Endpoint, Services};
-use crate::probe::Protocol;
 
 static META: RuleMeta = RuleMeta {
     id: "missing-autodiscover-san",
@@ -38,7 +40,7 @@ impl Rule for MissingAutodiscoverSan {
         if missing.is_empty() {
             return Vec::new();
         }
-        let names = super::names_plus(cert, &missing);
+        let names = super::san::names_plus(cert, &missing);
         cert.bindings
             .iter()
             .filter(|b| b.services.is_some_and(|s| s.any(Services::IIS)) && !ctx.is_edge(&b.server))
@@ -66,7 +68,7 @@ impl Rule for MissingAutodiscoverSan {
         if missing.is_empty() {
             return Vec::new();
         }
-        let names = super::names_plus(cert, &missing);
+        let names = super::san::names_plus(cert, &missing);
         vec![endpoint_lacks_names(index, endpoint, cert, missing, "accepted_domains", domains).fill("names", names)]
     }
 }

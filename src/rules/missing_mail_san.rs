@@ -3,9 +3,11 @@
 //! Transport server, which has no client namespaces, the SMTP certificate is judged against
 //! the FQDNs its connectors announce instead.
 
-use super::{endpoint_lacks_names, service_names, uncovered_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::san::{endpoint_lacks_names, uncovered_names};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::service_names;
+use crate::inventory::Protocol;
 use crate::inventory::{Certificate, Endpoint, Services};
-use crate::probe::Protocol;
 
 static META: RuleMeta = RuleMeta {
     id: "missing-mail-san",
@@ -86,7 +88,7 @@ impl Rule for MissingMailSan {
                     .with(key, wanted)
                     .with("dns_names", cert.details.dns_names.clone())
                     .on(&b.server, service_names(b))
-                    .fill("names", super::names_plus(cert, &missing)),
+                    .fill("names", super::san::names_plus(cert, &missing)),
                 )
             })
             .collect()
@@ -101,7 +103,7 @@ impl Rule for MissingMailSan {
         if missing.is_empty() {
             return Vec::new();
         }
-        let names = super::names_plus(cert, &missing);
+        let names = super::san::names_plus(cert, &missing);
         vec![endpoint_lacks_names(index, endpoint, cert, missing, "namespaces", namespaces).fill("names", names)]
     }
 }
@@ -109,12 +111,12 @@ impl Rule for MissingMailSan {
 /// The FQDNs the connectors of `server` announce (receive connectors on it, send connectors
 /// that use it as a source), lowercase, each once.
 fn connector_fqdns(server: &str, ctx: &Context<'_>) -> Vec<String> {
-    let key = super::server_key(server);
+    let key = crate::inventory::server_key(server);
     let mut fqdns: Vec<String> = ctx
         .organisation()
         .connectors
         .iter()
-        .filter(|c| c.servers.iter().any(|s| super::server_key(s) == key))
+        .filter(|c| c.servers.iter().any(|s| crate::inventory::server_key(s) == key))
         .filter_map(|c| c.fqdn.as_deref())
         .map(|f| f.trim().trim_end_matches('.').to_ascii_lowercase())
         .filter(|f| !f.is_empty())

@@ -13,10 +13,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::params::{Param, Params};
 use super::{registry, Rule, Severity};
 use crate::text_position::LineIndex;
 
@@ -46,6 +48,15 @@ impl fmt::Display for PackError {
             )
         }
     }
+}
+
+/// `--pack FILE` could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadPackError {
+    #[error("rule pack {}: cannot read: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Invalid(#[from] PackError),
 }
 
 /// Identity of the pack in force, as recorded in the report.
@@ -81,6 +92,18 @@ impl RuleSet {
     /// The built-in baseline pack.
     pub fn baseline() -> Result<Self, PackError> {
         load_pack(BASELINE_NAME, BASELINE)
+    }
+
+    /// The pack at `path` (`--pack FILE`), or the built-in baseline.
+    pub fn load(path: Option<&Path>) -> Result<Self, LoadPackError> {
+        let Some(path) = path else {
+            return Ok(Self::baseline()?);
+        };
+        let text = crate::files::read_option_text(path).map_err(|source| LoadPackError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(load_pack(&path.display().to_string(), &text)?)
     }
 }
 
@@ -134,30 +157,33 @@ pub fn load_pack(file: &str, text: &str) -> Result<RuleSet, PackError> {
                 format!("unknown rule id `{}` (known rules: {})", id.get_ref(), known.join(", ")),
             ));
         };
+        let mut params = Vec::new();
         for (key, value) in settings {
-            let result = match key.get_ref().as_str() {
-                "enabled" => value
-                    .get_ref()
-                    .as_bool()
-                    .map(|b| configured.enabled = b)
-                    .ok_or_else(|| "`enabled` must be true or false".to_string()),
-                "severity" => value
-                    .get_ref()
-                    .as_str()
-                    .ok_or_else(|| "`severity` must be a string".to_string())
-                    .and_then(|s| s.parse::<Severity>())
-                    .map(|s| configured.severity = s),
-                other => configured.rule.set_param(other, value.get_ref()),
-            };
-            if let Err(message) = result {
-                let span = if message.starts_with("unknown parameter") {
-                    key.span()
-                } else {
-                    value.span()
-                };
-                return Err(at(span, message));
+            let (key_span, value_span) = (key.span(), value.span());
+            match key.get_ref().as_str() {
+                "enabled" => match value.get_ref().as_bool() {
+                    Some(b) => configured.enabled = b,
+                    None => return Err(at(value_span, "`enabled` must be true or false".into())),
+                },
+                "severity" => match value.get_ref().as_str().map(str::parse::<Severity>) {
+                    Some(Ok(s)) => configured.severity = s,
+                    Some(Err(e)) => return Err(at(value_span, format!("`severity`: {e}"))),
+                    None => return Err(at(value_span, "`severity` must be a string".into())),
+                },
+                _ => params.push(Param {
+                    key: key.into_inner(),
+                    value: value.into_inner(),
+                    key_span,
+                    value_span,
+                }),
             }
         }
+        let params = Params {
+            rule: configured.rule.meta().id,
+            table_span: &id.span(),
+            entries: &params,
+        };
+        configured.rule.configure(params).map_err(|e| at(e.span, e.message))?;
     }
     Ok(RuleSet {
         pack: PackInfo {

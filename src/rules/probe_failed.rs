@@ -1,9 +1,12 @@
 //! `probe-failed`: a target that could not be audited (DNS, refused, timeout, TLS alert,
 //! protocol error), with the kind and the server's own words.
 
-use super::{severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::ErrorKind;
 use crate::inventory::{Endpoint, EndpointStatus};
-use crate::probe::ErrorKind;
 
 static META: RuleMeta = RuleMeta {
     id: "probe-failed",
@@ -22,6 +25,8 @@ static META: RuleMeta = RuleMeta {
 
 /// Flags endpoints in error, except a missing STARTTLS (its own rule) and probes never started.
 /// Ports of an expanded bare host that fail otherwise than by refusal are at `expanded_severity`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProbeFailed {
     expanded_severity: Severity,
 }
@@ -39,16 +44,9 @@ impl Rule for ProbeFailed {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "expanded_severity" => {
-                self.expanded_severity = severity_param(key, value)?;
-                Ok(())
-            }
-            other => Err(format!(
-                "unknown parameter `{other}` for rule `probe-failed` (expected `expanded_severity`)"
-            )),
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
+        Ok(())
     }
 
     fn check_endpoint(&self, index: usize, endpoint: &Endpoint, _ctx: &Context<'_>) -> Vec<Hit> {

@@ -1,6 +1,9 @@
 //! `san-count-over-limit`: more subject alternative names than the pack allows.
 
-use super::{positive_int, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params, Positive};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
 
 static META: RuleMeta = RuleMeta {
@@ -19,13 +22,15 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Flags certificates with more SAN entries (DNS names and IP addresses) than `limit`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SanCountOverLimit {
-    limit: u32,
+    limit: Positive,
 }
 
 impl Default for SanCountOverLimit {
     fn default() -> Self {
-        Self { limit: 50 }
+        Self { limit: Positive(50) }
     }
 }
 
@@ -34,27 +39,20 @@ impl Rule for SanCountOverLimit {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "limit" => {
-                self.limit = positive_int(key, value)?;
-                Ok(())
-            }
-            other => Err(format!(
-                "unknown parameter `{other}` for rule `san-count-over-limit` (expected `limit`)"
-            )),
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
+        Ok(())
     }
 
     fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let count = cert.details.dns_names.len() + cert.details.ip_addresses.len();
-        (count > self.limit as usize).then(|| {
+        (count > self.limit.0 as usize).then(|| {
             Hit::new(format!(
                 "{count} subject alternative names, above the limit of {}.",
-                self.limit
+                self.limit.0
             ))
             .with("san_count", count)
-            .with("limit", self.limit)
+            .with("limit", self.limit.0)
         })
     }
 }

@@ -14,7 +14,11 @@
 //! (internal transport, self-signed) certificate or offers no STARTTLS, and senders see a
 //! certificate that does not carry the name they connected to.
 
-use super::{parse_tls_certificate_name, severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::parse_tls_certificate_name;
 use crate::inventory::{Binding, Connector, Exposure, Services};
 use crate::x509::{dns_name_matches, normalise_dn};
 
@@ -38,6 +42,8 @@ static META: RuleMeta = RuleMeta {
 /// where clients or the internet see it.
 /// Connectors clients submit to (ExchangeUsers, ports 587/465), and send connectors with
 /// TlsCertificateName (partners, Exchange Online), are judged at the rule's own severity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SmtpCertificateSelection {
     /// Connectors that take anonymous mail from the internet.
     internet_severity: Severity,
@@ -94,16 +100,8 @@ impl Rule for SmtpCertificateSelection {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        let slot = match key {
-            "internet_severity" => &mut self.internet_severity,
-            "self_signed_internet_severity" => &mut self.self_signed_internet_severity,
-            "internal_severity" => &mut self.internal_severity,
-            other => return Err(format!(
-                "unknown parameter `{other}` for rule `smtp-certificate-selection` (expected `internet_severity`, `self_signed_internet_severity` or `internal_severity`)"
-            )),
-        };
-        *slot = severity_param(key, value)?;
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
         Ok(())
     }
 

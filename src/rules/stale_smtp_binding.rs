@@ -11,9 +11,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::service_names;
+use crate::inventory::Protocol;
 use crate::inventory::{Certificate, Endpoint, Services};
-use crate::probe::Protocol;
 use crate::x509::is_weak_signature_algorithm;
 
 static META: RuleMeta = RuleMeta {

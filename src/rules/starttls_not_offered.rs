@@ -2,7 +2,7 @@
 
 use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Endpoint;
-use crate::probe::ErrorKind;
+use crate::inventory::ErrorKind;
 
 static META: RuleMeta = RuleMeta {
     id: "starttls-not-offered",

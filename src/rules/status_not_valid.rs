@@ -1,6 +1,7 @@
 //! `status-not-valid`: Exchange reports a status other than Valid.
 
-use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::service_names;
 use crate::inventory::Certificate;
 
 static META: RuleMeta = RuleMeta {

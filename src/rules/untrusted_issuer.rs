@@ -1,9 +1,13 @@
 //! `untrusted-issuer`: the chain does not validate to a trust anchor (self-signed, unknown
 //! CA, missing intermediate, expired issuer, weak or bad signature, wrong key usage).
 
-use super::{service_names, severity_param, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::service_names;
+use crate::inventory::TrustStatus;
 use crate::inventory::{Certificate, Services};
-use crate::trust::TrustStatus;
 
 static META: RuleMeta = RuleMeta {
     id: "untrusted-issuer",
@@ -24,6 +28,8 @@ static META: RuleMeta = RuleMeta {
 /// bindings it judges what clients see: IIS, IMAP, POP and UM at the configured severity; a
 /// certificate bound only to SMTP/Federation, or to nothing, at `unexposed_severity` and not at
 /// all when self-signed (opportunistic server-to-server TLS); the Auth certificate never.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct UntrustedIssuer {
     unexposed_severity: Severity,
 }
@@ -44,16 +50,9 @@ impl Rule for UntrustedIssuer {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "unexposed_severity" => {
-                self.unexposed_severity = severity_param(key, value)?;
-                Ok(())
-            }
-            other => Err(format!(
-                "unknown parameter `{other}` for rule `untrusted-issuer` (expected `unexposed_severity`)"
-            )),
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
+        Ok(())
     }
 
     fn check_certificate(&self, cert: &Certificate, ctx: &Context<'_>) -> Vec<Hit> {

@@ -1,6 +1,9 @@
 //! `weak-key`: RSA keys below 2048 bits, EC keys below 256 bits, and DSA keys.
 
-use super::{positive_int, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use serde::Deserialize;
+
+use super::params::{ParamError, Params, Positive};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
 
 static META: RuleMeta = RuleMeta {
@@ -19,16 +22,18 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Flags keys below the configured minimum sizes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WeakKey {
-    min_rsa_bits: u32,
-    min_ec_bits: u32,
+    min_rsa_bits: Positive,
+    min_ec_bits: Positive,
 }
 
 impl Default for WeakKey {
     fn default() -> Self {
         Self {
-            min_rsa_bits: 2048,
-            min_ec_bits: 256,
+            min_rsa_bits: Positive(2048),
+            min_ec_bits: Positive(256),
         }
     }
 }
@@ -38,24 +43,16 @@ impl Rule for WeakKey {
         &META
     }
 
-    fn set_param(&mut self, key: &str, value: &toml::Value) -> Result<(), String> {
-        match key {
-            "min_rsa_bits" => self.min_rsa_bits = positive_int(key, value)?,
-            "min_ec_bits" => self.min_ec_bits = positive_int(key, value)?,
-            other => {
-                return Err(format!(
-                    "unknown parameter `{other}` for rule `weak-key` (expected `min_rsa_bits` or `min_ec_bits`)"
-                ))
-            }
-        }
+    fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
+        *self = params.parse()?;
         Ok(())
     }
 
     fn check(&self, cert: &Certificate, _ctx: &Context<'_>) -> Option<Hit> {
         let key = &cert.details.key;
         let minimum = match key.algorithm.as_str() {
-            "RSA" => self.min_rsa_bits,
-            "EC" => self.min_ec_bits,
+            "RSA" => self.min_rsa_bits.0,
+            "EC" => self.min_ec_bits.0,
             "DSA" => u32::MAX,
             _ => return None,
         };

@@ -1,6 +1,7 @@
 //! `wildcard-on-pop-imap`: a wildcard certificate bound to POP or IMAP.
 
-use super::{service_names, Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use crate::inventory::service_names;
 use crate::inventory::{Certificate, Endpoint, Services};
 
 static META: RuleMeta = RuleMeta {

@@ -11,86 +11,14 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
-use serde::{Deserialize, Serialize};
 use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 
-use crate::inventory::{Certificate, Inventory};
+use crate::inventory::{Certificate, Inventory, ServedChain, Trust, TrustStatus};
 
 mod signature_cache;
 use crate::x509::{is_weak_signature_algorithm, name_der_to_string, wrap_sequence};
 use signature_cache::SignatureCache;
-
-/// The outcome of chain validation for one certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TrustStatus {
-    /// Chains to a trust anchor at the evaluation instant.
-    Trusted,
-    /// Is itself a trust anchor (a CA certificate).
-    TrustAnchor,
-    /// Self-signed and not a trust anchor.
-    SelfSigned,
-    /// Chains to a root that is not a trust anchor.
-    UnknownIssuer,
-    /// An issuer certificate needed to build the chain is neither an input nor an anchor.
-    MissingIntermediate,
-    /// An issuer in the chain has expired (or is not valid yet).
-    ExpiredIssuer,
-    /// A signature in the chain uses an algorithm or key size that is not accepted (SHA-1, MD5, RSA < 2048).
-    WeakSignature,
-    /// A signature in the chain does not verify.
-    BadSignature,
-    /// The extended key usage does not allow TLS server authentication.
-    NotServerAuth,
-    /// Any other chain error (the detail says which).
-    Invalid,
-    #[default]
-    NotEvaluated,
-}
-
-impl TrustStatus {
-    /// True for the statuses that mean clients would accept the chain.
-    pub fn is_trusted(self) -> bool {
-        matches!(self, TrustStatus::Trusted | TrustStatus::TrustAnchor)
-    }
-
-    /// The kebab-case name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TrustStatus::Trusted => "trusted",
-            TrustStatus::TrustAnchor => "trust-anchor",
-            TrustStatus::SelfSigned => "self-signed",
-            TrustStatus::UnknownIssuer => "unknown-issuer",
-            TrustStatus::MissingIntermediate => "missing-intermediate",
-            TrustStatus::ExpiredIssuer => "expired-issuer",
-            TrustStatus::WeakSignature => "weak-signature",
-            TrustStatus::BadSignature => "bad-signature",
-            TrustStatus::NotServerAuth => "not-server-auth",
-            TrustStatus::Invalid => "invalid",
-            TrustStatus::NotEvaluated => "not-evaluated",
-        }
-    }
-}
-
-/// Trust status with a sentence that explains it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trust {
-    pub status: TrustStatus,
-    pub detail: String,
-    /// SHA-256 of the issuer's SubjectPublicKeyInfo, when the issuer is known (lowercase hex).
-    pub issuer_key_sha256: Option<String>,
-}
-
-impl Trust {
-    fn new(status: TrustStatus, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            detail: detail.into(),
-            issuer_key_sha256: None,
-        }
-    }
-}
 
 /// A trust-anchor file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -173,7 +101,7 @@ fn load_anchor_file(path: &Path) -> Result<Vec<TrustAnchor<'static>>, AnchorErro
         path: path.to_path_buf(),
         message,
     };
-    let ders: Vec<CertificateDer<'static>> = if crate::inputs::pem_der::looks_like_pem(&bytes) {
+    let ders: Vec<CertificateDer<'static>> = if crate::x509::looks_like_pem(&bytes) {
         CertificateDer::pem_slice_iter(&bytes)
             .collect::<Result<_, _>>()
             .map_err(|e| invalid(format!("malformed PEM: {e}")))?
@@ -307,15 +235,6 @@ fn chain_instant(cert: &Certificate, at: DateTime<Utc>) -> (DateTime<Utc>, bool)
 
 fn unix_time(when: DateTime<Utc>) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(when.timestamp().max(0) as u64))
-}
-
-/// Whether an endpoint's chain, exactly as served, reaches a trust anchor on its own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServedChain {
-    pub complete: bool,
-    /// The issuer whose certificate the server should have sent but did not.
-    pub missing_issuer: Option<String>,
-    pub detail: String,
 }
 
 /// Judges each endpoint's presented chain with only the certificates it sent.

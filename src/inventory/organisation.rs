@@ -1,115 +1,12 @@
-//! The one model every input meets in: certificates keyed by the SHA-256 of their DER,
-//! each with every place it was seen, plus a record of every input read.
+//! Organisation facts read from Exchange exports: accepted domains, client namespaces, the
+//! Auth configuration, connectors, POP/IMAP settings, servers, IIS bindings, transport services.
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
-
-use crate::probe::{AutodiscoverCheck, ProbeError, Protocol};
-use crate::trust::{ServedChain, Trust};
-use crate::x509::CertDetails;
-
-/// One distinct certificate (by DER) and everything known about it.
-#[derive(Debug, Clone)]
-pub struct Certificate {
-    pub der: Vec<u8>,
-    /// SHA-256 of the DER, lowercase hex.
-    pub sha256: String,
-    /// SHA-1 of the DER, uppercase hex (the Exchange/Windows thumbprint).
-    pub thumbprint: String,
-    pub details: CertDetails,
-    /// Every place the certificate was seen.
-    pub sources: Vec<Source>,
-    /// Chain validation result, filled by [`crate::trust::evaluate_inventory`].
-    pub trust: Trust,
-    /// Where Exchange has it installed, and for which services.
-    pub bindings: Vec<Binding>,
-}
-
-/// `Get-ExchangeCertificate` service flags (IMAP 1, POP 2, UM 4, IIS 8, SMTP 16,
-/// Federation 32, UMCallRouter 64).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Services(pub u32);
-
-impl Services {
-    pub const IMAP: u32 = 1;
-    pub const POP: u32 = 2;
-    pub const UM: u32 = 4;
-    pub const IIS: u32 = 8;
-    pub const SMTP: u32 = 16;
-    pub const FEDERATION: u32 = 32;
-    pub const UM_CALL_ROUTER: u32 = 64;
-    const NAMES: [(u32, &'static str); 7] = [
-        (Self::IMAP, "IMAP"),
-        (Self::POP, "POP"),
-        (Self::UM, "UM"),
-        (Self::IIS, "IIS"),
-        (Self::SMTP, "SMTP"),
-        (Self::FEDERATION, "Federation"),
-        (Self::UM_CALL_ROUTER, "UMCallRouter"),
-    ];
-
-    /// True when any of `flags` is set.
-    pub fn any(self, flags: u32) -> bool {
-        self.0 & flags != 0
-    }
-
-    /// Service names as Exchange writes them, in flag order.
-    pub fn names(self) -> Vec<&'static str> {
-        Self::NAMES
-            .iter()
-            .filter(|(f, _)| self.0 & f != 0)
-            .map(|(_, n)| *n)
-            .collect()
-    }
-
-    /// Parses the text form (`"IMAP, POP, IIS, SMTP"`, `"None"`) or a number.
-    pub fn parse(text: &str) -> Option<Self> {
-        let t = text.trim();
-        if let Ok(n) = t.parse::<u32>() {
-            return Some(Self(n));
-        }
-        let mut flags = 0;
-        for part in t.split([',', ' ']).filter(|p| !p.is_empty()) {
-            if part.eq_ignore_ascii_case("none") {
-                continue;
-            }
-            flags |= Self::NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(part))?.0;
-        }
-        Some(Self(flags))
-    }
-}
-
-/// Exchange's `CertificateStatus` names, by value.
-pub const CERTIFICATE_STATUS: [&str; 8] = [
-    "Unknown",
-    "Valid",
-    "Revoked",
-    "DateInvalid",
-    "Untrusted",
-    "Invalid",
-    "RevocationCheckFailure",
-    "PendingRequest",
-];
-
-/// Exchange's `CertificateAuthorityType` names, by value.
-pub const ROOT_CA_TYPE: [&str; 6] = ["None", "ThirdParty", "Enterprise", "Registry", "GroupPolicy", "Unknown"];
-
-/// A certificate as one Exchange server reports it (`Get-ExchangeCertificate`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Binding {
-    pub server: String,
-    /// None when the export does not say (e.g. taken without SerializationData): unknown, never guessed.
-    pub services: Option<Services>,
-    /// Exchange status (`Valid`, `PendingRequest` …), when known.
-    pub status: Option<String>,
-    pub self_signed: Option<bool>,
-    pub root_ca_type: Option<String>,
-    /// The export (path) this binding was read from.
-    pub source: String,
-}
+use super::server_key;
 
 /// Organisation facts: accepted domains, client namespaces, Auth configuration, connectors,
 /// and POP/IMAP certificate settings, each with where it came from.
@@ -445,11 +342,6 @@ impl Organisation {
     }
 }
 
-/// A server's short name, lowercase (`EX01.contoso.com` and `ex01` are the same server).
-pub fn server_key(server: &str) -> String {
-    server.split('.').next().unwrap_or(server).trim().to_ascii_lowercase()
-}
-
 /// False for Microsoft's cloud routing domains (`*.onmicrosoft.com`), which need no
 /// autodiscover name on the organisation's certificate.
 pub fn needs_autodiscover(domain: &str) -> bool {
@@ -480,235 +372,23 @@ fn add_item(items: &mut Vec<ContextItem>, index: &mut HashMap<String, usize>, na
     }
 }
 
-/// Where a certificate was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Source {
-    /// `file` for certificate stores.
-    pub kind: String,
-    /// The file path, with `#N` for the N-th certificate of a bundle.
-    pub location: String,
+/// Splits a connector's `<I>issuer<S>subject` into (issuer, subject).
+pub fn parse_tls_certificate_name(text: &str) -> Option<(String, String)> {
+    let rest = text.trim().strip_prefix("<I>")?;
+    let (issuer, subject) = rest.split_once("<S>")?;
+    Some((issuer.trim().to_string(), subject.trim().to_string()))
 }
 
-/// What an input file turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum InputKind {
-    Pem,
-    Der,
-    Pkcs7,
-    Pkcs12,
-    /// PowerShell `Export-Clixml` of Exchange cmdlets.
-    Clixml,
-    /// `ConvertTo-Json` of `Get-ExchangeCertificate`.
-    ExchangeJson,
-    /// Read but not a certificate store (the record says why).
-    Skipped,
-    /// Could not be classified (unreadable, empty, unrecognised content).
-    Unknown,
-}
+#[cfg(test)]
+mod tests {
+    use super::parse_tls_certificate_name;
 
-/// One input as recorded in the report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InputRecord {
-    pub path: String,
-    /// SHA-256 of the file's bytes, when it could be read.
-    pub sha256: Option<String>,
-    pub kind: InputKind,
-    /// Certificates read from this input.
-    pub certificates: usize,
-    /// Why the input (or part of it) could not be read.
-    pub error: Option<String>,
-    /// A note that is not an error: why a file was skipped, what was ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// What became of a probed endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EndpointStatus {
-    /// The handshake completed and the chain was captured.
-    Ok,
-    /// A port of an expanded bare host refused the connection: the service is not offered.
-    Closed,
-    /// Could not be audited (the error says why).
-    Error,
-}
-
-/// A live endpoint as probed: what it presented and how.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
-    /// `scheme://host:port`.
-    pub target: String,
-    /// The host probed (name or address), as SNI and name checks use it.
-    pub host: String,
-    /// The host is an IP literal (no SNI is sent; names are checked against IP SANs).
-    pub ip_literal: bool,
-    pub port: u16,
-    pub protocol: Protocol,
-    /// The address connected to (`ip:port`).
-    pub address: Option<String>,
-    /// The server name sent in SNI.
-    pub sni: Option<String>,
-    /// Came from a bare host's expansion to the client set.
-    pub expanded: bool,
-    pub status: EndpointStatus,
-    pub error: Option<ProbeError>,
-    pub tls_version: Option<String>,
-    pub cipher: Option<String>,
-    /// SHA-256 of each presented certificate, in presented order (leaf first).
-    pub chain: Vec<String>,
-    pub probed_at: DateTime<Utc>,
-    /// Whether the chain as served reaches a trust anchor, filled by trust evaluation.
-    pub served_chain: Option<ServedChain>,
-    /// Notes that are not errors (e.g. a presented certificate that could not be parsed).
-    pub notes: Vec<String>,
-}
-
-impl Endpoint {
-    /// An endpoint about to be probed (status `error` until the probe says otherwise).
-    pub fn new(target: String, host: String, port: u16, protocol: Protocol) -> Self {
-        Self {
-            target,
-            host,
-            ip_literal: false,
-            port,
-            protocol,
-            address: None,
-            sni: None,
-            expanded: false,
-            status: EndpointStatus::Error,
-            error: None,
-            tls_version: None,
-            cipher: None,
-            chain: Vec::new(),
-            probed_at: Utc::now(),
-            served_chain: None,
-            notes: Vec::new(),
-        }
-    }
-
-    /// Records a failure.
-    pub fn fail(&mut self, error: ProbeError) {
-        self.status = EndpointStatus::Error;
-        self.error = Some(error);
-    }
-
-    /// The presented leaf (SHA-256), if any.
-    pub fn leaf(&self) -> Option<&str> {
-        self.chain.first().map(String::as_str)
-    }
-}
-
-/// All certificates and inputs of one scan.
-#[derive(Debug, Default)]
-pub struct Inventory {
-    pub certificates: Vec<Certificate>,
-    pub inputs: Vec<InputRecord>,
-    pub organisation: Organisation,
-    /// Probed endpoints, in the order of the targets.
-    pub endpoints: Vec<Endpoint>,
-    /// Autodiscover reachability per accepted domain (when probing).
-    pub autodiscover: Vec<AutodiscoverCheck>,
-    by_sha256: HashMap<String, usize>,
-    /// Sightings and bindings already recorded, per certificate index: merging stays linear
-    /// however many times a certificate is seen.
-    seen_sources: HashSet<(usize, Source)>,
-    seen_bindings: HashSet<(usize, Binding)>,
-}
-
-impl Certificate {
-    /// A certificate seen once, with its hashes computed (not yet trust-evaluated).
-    pub fn new(der: Vec<u8>, details: CertDetails, source: Source) -> Self {
-        Self {
-            sha256: crate::digest::sha256_hex(&der),
-            thumbprint: crate::digest::thumbprint(&der),
-            der,
-            details,
-            sources: vec![source],
-            trust: Trust::default(),
-            bindings: Vec::new(),
-        }
-    }
-}
-
-impl Inventory {
-    /// Adds a certificate, merging its sightings into an earlier record of the same DER.
-    /// Returns the index of the record.
-    pub fn add(&mut self, mut cert: Certificate) -> usize {
-        let (i, sources, bindings) = match self.by_sha256.get(&cert.sha256) {
-            Some(&i) => (i, std::mem::take(&mut cert.sources), std::mem::take(&mut cert.bindings)),
-            None => {
-                let i = self.certificates.len();
-                self.by_sha256.insert(cert.sha256.clone(), i);
-                let sources = std::mem::take(&mut cert.sources);
-                let bindings = std::mem::take(&mut cert.bindings);
-                self.certificates.push(cert);
-                (i, sources, bindings)
-            }
-        };
-        for source in sources {
-            if self.seen_sources.insert((i, source.clone())) {
-                self.certificates[i].sources.push(source);
-            }
-        }
-        for binding in bindings {
-            if self.seen_bindings.insert((i, binding.clone())) {
-                self.certificates[i].bindings.push(binding);
-            }
-        }
-        i
-    }
-
-    /// Drops a binding whose services are unknown (a store export, an unreadable
-    /// SerializationData) when another export of the same server knows the certificate's
-    /// services there: the known view wins, nothing is guessed.
-    pub fn drop_unknown_bindings_beside_known(&mut self) {
-        for cert in &mut self.certificates {
-            if cert.bindings.iter().all(|b| b.services.is_some()) {
-                continue;
-            }
-            let known: std::collections::HashSet<String> = cert
-                .bindings
-                .iter()
-                .filter(|b| b.services.is_some())
-                .map(|b| server_key(&b.server))
-                .collect();
-            cert.bindings
-                .retain(|b| b.services.is_some() || !known.contains(&server_key(&b.server)));
-        }
-    }
-
-    /// Looks a certificate up by its SHA-256 (lowercase hex).
-    pub fn get(&self, sha256: &str) -> Option<&Certificate> {
-        self.index_of(sha256).map(|i| &self.certificates[i])
-    }
-
-    /// The index of a certificate by its SHA-256 (lowercase hex).
-    pub fn index_of(&self, sha256: &str) -> Option<usize> {
-        self.by_sha256.get(sha256).copied()
-    }
-
-    /// Adds a probed endpoint and the certificates it presented (sources `endpoint`).
-    pub fn add_endpoint(&mut self, mut endpoint: Endpoint, chain_der: Vec<Vec<u8>>) {
-        for (n, der) in chain_der.into_iter().enumerate() {
-            match CertDetails::parse(&der) {
-                Ok(details) => {
-                    let source = Source {
-                        kind: "endpoint".into(),
-                        location: if n == 0 {
-                            endpoint.target.clone()
-                        } else {
-                            format!("{}#{}", endpoint.target, n + 1)
-                        },
-                    };
-                    self.add(Certificate::new(der, details, source));
-                }
-                Err(e) => endpoint
-                    .notes
-                    .push(format!("presented certificate #{} could not be parsed: {e}", n + 1)),
-            }
-        }
-        self.endpoints.push(endpoint);
+    #[test]
+    fn splits_issuer_and_subject() {
+        assert_eq!(
+            parse_tls_certificate_name("<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com"),
+            Some(("CN=R3, O=Let's Encrypt, C=US".into(), "CN=mail.contoso.com".into()))
+        );
+        assert_eq!(parse_tls_certificate_name("CN=mail.contoso.com"), None);
     }
 }

@@ -1,27 +1,30 @@
-//! Thin entry point: parse the command line, call the library, map the outcome to an exit code.
+//! The `certaudit` binary: parse the command line (`cli.rs`), merge it with `--config` into
+//! the library's options, run the library, print, and return the exit code `outcome` decides.
+//! The only place that prints, installs the Ctrl-C handler or draws a progress bar.
+
+mod cli;
+mod interactive;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use certaudit::checklist;
-use certaudit::cli::{
-    CheckArgs, ChecklistArgs, Cli, Command, DiffArgs, HistoryArgs, OutputFormat, RulesArgs, ScanArgs, ScopeArgs,
-};
 use certaudit::history::History;
-use certaudit::inputs::Password;
 use certaudit::inventory::EndpointStatus;
-use certaudit::outcome::{self, Verdict, EXIT_INCOMPLETE, EXIT_UNUSABLE};
-use certaudit::probe::{ProbeOptions, ResolveOverrides};
-use certaudit::report::{Format, Report};
-use certaudit::rules::Severity;
-use certaudit::scan::{self, ConfigError, ScanError, ScanOptions};
+use certaudit::outcome::{self, EXIT_INCOMPLETE, EXIT_UNUSABLE};
+use certaudit::report::{verdict, Report, Verdict};
+use certaudit::rules::{RuleSet, Severity};
+use certaudit::scan::{self, ScanOptions};
+use certaudit::settings::{self, Purpose, Settings, SettingsError};
 use certaudit::terminal::printable;
+use cli::{CheckArgs, ChecklistArgs, Cli, Command, DiffArgs, HistoryArgs, OutputFormat, RulesArgs, ScanArgs};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // A monitoring system reads exit code 2 as CRITICAL: for `check`, a usage error is
@@ -55,16 +58,17 @@ fn out(text: &str) {
 }
 
 /// One line to standard error (`certaudit: …`); a closed stderr is ignored.
-fn say(text: &str) {
+pub(crate) fn say(text: &str) {
     let _ = writeln!(io::stderr().lock(), "certaudit: {text}");
 }
 
 fn run_scan(args: ScanArgs) -> u8 {
-    let options = match scan_options(args) {
+    let options = match options(args.settings(), args.scope.config.as_deref(), Purpose::Scan) {
         Ok(o) => o,
-        Err(e) => return fail(&e.into()),
+        Err(e) => return fail(&e),
     };
-    let done = match scan::run(&options) {
+    let hooks = interactive::hooks(true, !options.targets.is_empty());
+    let done = match scan::run(&options, &hooks) {
         Ok(done) => done,
         Err(e) => return fail(&e),
     };
@@ -184,11 +188,13 @@ fn print_input_warnings(report: &Report) {
 
 fn run_check(args: CheckArgs) -> u8 {
     const UNKNOWN: u8 = certaudit::check::State::Unknown as u8;
-    let options = scope_options(args.scope, None, Output::none()).map(|mut o| {
-        o.probe.progress = false;
-        o
-    });
-    let report = options.map_err(ScanError::from).and_then(|o| scan::evaluate(&o));
+    let report = match options(args.scope.settings(), args.scope.config.as_deref(), Purpose::Check) {
+        Ok(o) => {
+            let hooks = interactive::hooks(false, !o.targets.is_empty());
+            scan::evaluate(&o, &hooks).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
     match report {
         Ok(report) => {
             let (state, text) = certaudit::check::evaluate(&report, args.warning, args.critical);
@@ -196,40 +202,26 @@ fn run_check(args: CheckArgs) -> u8 {
             state as u8
         }
         Err(e) => {
-            out(&format!("CERTAUDIT UNKNOWN - {}\n", printable(&e.to_string())));
+            out(&format!("CERTAUDIT UNKNOWN - {}\n", printable(&e)));
             UNKNOWN
         }
     }
 }
 
 fn run_checklist(args: ChecklistArgs) -> u8 {
-    let config = match load_config(&args.scope) {
-        Ok(c) => c,
-        Err(e) => return fail(&e.into()),
-    };
-    let out_dir = match args.out.clone().or_else(|| config.as_ref().and_then(|c| c.out())) {
-        Some(d) => d,
-        None => match default_out_folder() {
-            Ok(d) => d,
-            Err(e) => return fail(&e.into()),
-        },
-    };
-    let output = Output {
-        out: Some(out_dir),
-        ..Output::none()
-    };
-    let mut options = match scope_options(args.scope, config, output) {
+    let options = match options(args.settings(), args.scope.config.as_deref(), Purpose::Checklist) {
         Ok(o) => o,
-        Err(e) => return fail(&e.into()),
+        Err(e) => return fail(&e),
     };
-    let at = *options.at.get_or_insert_with(chrono::Utc::now);
+    let at = options.at.unwrap_or_else(chrono::Utc::now);
     let before = args.before.unwrap_or_else(|| checklist::default_before(at));
-    let report = match scan::evaluate(&options) {
+    let hooks = interactive::hooks(true, !options.targets.is_empty());
+    let report = match scan::evaluate(&options, &hooks) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
     print_input_warnings(&report);
-    if outcome::nothing_audited(&report) {
+    if verdict::nothing_audited(&report) {
         say(&format!(
             "error: {}: no checklist written",
             printable(&report.summary.result_detail)
@@ -257,186 +249,24 @@ fn run_checklist(args: ChecklistArgs) -> u8 {
             }
             0
         }
-        Err(e) => fail(&ScanError::Report(e)),
+        Err(e) => fail(&e),
     }
 }
 
-/// The options only `scan` has: reports, verdict threshold, history, audit.
-struct Output {
-    formats: Vec<Format>,
-    out: Option<PathBuf>,
-    fail_on: Severity,
-    history: Option<PathBuf>,
-    no_history: bool,
-    audit: Option<String>,
-}
-
-impl Output {
-    /// No reports and no history (`check`, and `checklist` apart from its folder).
-    fn none() -> Self {
-        Self {
-            formats: Vec::new(),
-            out: None,
-            fail_on: Severity::High,
-            history: None,
-            no_history: true,
-            audit: None,
-        }
-    }
-}
-
-fn load_config(scope: &ScopeArgs) -> Result<Option<certaudit::config::Loaded>, ConfigError> {
-    scope
-        .config
-        .as_deref()
-        .map(certaudit::config::load)
-        .transpose()
-        .map_err(ConfigError::from)
-}
-
-fn scan_options(mut args: ScanArgs) -> Result<ScanOptions, ConfigError> {
-    let config = load_config(&args.scope)?;
-    if let Some(c) = &config {
-        c.apply_scan(&mut args);
-    }
-    let mut formats = args
-        .formats
-        .unwrap_or_else(|| vec![Format::Html, Format::Csv, Format::Json]);
-    let mut seen = Vec::new();
-    formats.retain(|f| {
-        !seen.contains(f) && {
-            seen.push(*f);
-            true
-        }
-    });
-    let output = Output {
-        formats,
-        out: args.out,
-        fail_on: args.fail_on.unwrap_or(Severity::High),
-        history: args.history,
-        no_history: args.no_history,
-        audit: args.audit,
+/// The command line's settings over those of `--config FILE`, validated for `purpose`.
+fn options(command_line: Settings, config: Option<&Path>, purpose: Purpose) -> Result<ScanOptions, SettingsError> {
+    let file = match config {
+        Some(path) => certaudit::config::load(path)?,
+        None => Settings::default(),
     };
-    scope_options(args.scope, config, output)
-}
-
-fn scope_options(
-    mut args: ScopeArgs,
-    config: Option<certaudit::config::Loaded>,
-    output: Output,
-) -> Result<ScanOptions, ConfigError> {
-    let config = match config {
-        Some(c) => Some(c),
-        None => load_config(&args)?,
-    };
-    if let Some(c) = &config {
-        c.apply_scope(&mut args);
-    }
-    if args.inputs.is_empty() && args.probe.is_empty() && args.targets.is_none() {
-        return Err(ConfigError::Invalid {
-            what: "nothing to scan".into(),
-            message: "give INPUT files or folders, --probe or --targets (on the command line or in --config)".into(),
-        });
-    }
-    let pfx_password = match (&args.pfx_password_env, &args.pfx_password_file) {
-        (Some(var), _) => {
-            let value = std::env::var(var).map_err(|_| ConfigError::Invalid {
-                what: "--pfx-password-env".into(),
-                message: format!("environment variable {var} is not set (or not valid UTF-8)"),
-            })?;
-            Some(Password::new(value, format!("--pfx-password-env {var}")))
-        }
-        (None, Some(path)) => {
-            let text = certaudit::files::read_option_text(path).map_err(|e| ConfigError::Invalid {
-                what: format!("--pfx-password-file {}", path.display()),
-                message: format!("cannot read: {e}"),
-            })?;
-            let first = text.lines().next().unwrap_or("").to_string();
-            Some(Password::new(first, format!("--pfx-password-file {}", path.display())))
-        }
-        (None, None) => None,
-    };
-    // `check` writes nothing: it gets no folder.
-    let out = match output.out {
-        Some(out) => out,
-        None if !output.formats.is_empty() => default_out_folder()?,
-        None => PathBuf::new(),
-    };
-    let (targets, target_texts) = scan::load_targets(&args.probe, args.targets.as_deref())?;
-    let probe = ProbeOptions {
-        concurrency: usize::from(args.concurrency.unwrap_or(64)),
-        timeout: args.timeout.unwrap_or(std::time::Duration::from_secs(10)),
-        all_addresses: args.all_addresses,
-        resolve: ResolveOverrides::parse(&args.resolve)?,
-        progress: true,
-        handle_ctrl_c: true,
-    };
-    let history = (!output.no_history).then(|| output.history.unwrap_or_else(|| default_history(&out)));
-    Ok(ScanOptions {
-        inputs: args.inputs,
-        domains: args.domains,
-        namespaces: args.namespaces,
-        trust_anchors: args.trust_anchors,
-        public_roots: !args.no_public_roots,
-        pack: args.pack,
-        at: args.at,
-        formats: output.formats,
-        out,
-        fail_on: output.fail_on,
-        pfx_password,
-        targets,
-        target_texts,
-        probe,
-        resolve_texts: args.resolve,
-        waivers: args.waivers,
-        command_line: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
-        history,
-        audit: output.audit,
-    })
-}
-
-/// `reports/<UTC timestamp>/`, created now so that two scans started in the same second get
-/// different folders (`…Z`, `…Z-2`, `…Z-3` …).
-fn default_out_folder() -> Result<PathBuf, ConfigError> {
-    let base = PathBuf::from("reports");
-    std::fs::create_dir_all(&base).map_err(|e| ConfigError::Invalid {
-        what: format!("report folder {}", base.display()),
-        message: format!("cannot create: {e}"),
-    })?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-    for n in 1..=1000 {
-        let name = if n == 1 { stamp.clone() } else { format!("{stamp}-{n}") };
-        let path = base.join(name);
-        match std::fs::create_dir(&path) {
-            Ok(()) => return Ok(path),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(ConfigError::Invalid {
-                    what: format!("report folder {}", path.display()),
-                    message: format!("cannot create: {e}"),
-                })
-            }
-        }
-    }
-    Err(ConfigError::Invalid {
-        what: "report folder".into(),
-        message: format!("1000 folders named {stamp} already exist: pass --out"),
-    })
-}
-
-/// `history.sqlite` in the folder above the report folder: `reports/history.sqlite` for the
-/// default `reports/<timestamp>/`.
-fn default_history(out: &Path) -> PathBuf {
-    match out.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.join("history.sqlite"),
-        _ => PathBuf::from("history.sqlite"),
-    }
+    let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    settings::resolve(command_line.over(file), purpose, args)
 }
 
 fn run_rules(args: RulesArgs) -> u8 {
-    let set = match scan::load_rule_set(args.pack.as_ref()) {
+    let set = match RuleSet::load(args.pack.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(&e.into()),
+        Err(e) => return fail(&e),
     };
     let mut text = format!("pack: {} ({})\n", printable(&set.pack.id), printable(&set.pack.source));
     if !set.pack.description.is_empty() {
@@ -538,7 +368,8 @@ fn run_diff(args: DiffArgs) -> u8 {
     }
 }
 
-fn fail(e: &ScanError) -> u8 {
+/// Reports an error that stopped the command: nothing was scanned or written (exit code 2).
+fn fail(e: &dyn std::error::Error) -> u8 {
     say(&format!("error: {}", printable(&e.to_string())));
     EXIT_UNUSABLE
 }

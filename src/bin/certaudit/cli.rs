@@ -1,11 +1,16 @@
-//! Command-line definitions (clap derive). The contract is DESIGN.md's "CLI contract".
+//! Command-line definitions (clap derive; the contract is DESIGN.md's "CLI contract") and
+//! their translation into the library's [`Settings`]. Nothing here validates what the library
+//! validates again: values are parsed by the library's own parsers.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::report::Format;
-use crate::rules::Severity;
+use certaudit::probe::{self, MAX_CONCURRENCY};
+use certaudit::report::Format;
+use certaudit::rules::Severity;
+use certaudit::settings::{self, PasswordSource, Settings};
 
 /// Compliance scanner and audit reporter for the TLS certificates of Exchange organisations.
 #[derive(Debug, Parser)]
@@ -43,7 +48,7 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// History database [default: reports/history.sqlite].
-    #[arg(long, value_name = "PATH", default_value = crate::history::DEFAULT_PATH)]
+    #[arg(long, value_name = "PATH", default_value = certaudit::history::DEFAULT_PATH)]
     pub history: PathBuf,
 
     /// Output format.
@@ -68,11 +73,11 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// WARNING when the worst unwaived finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "medium")]
+    #[arg(long, value_name = "SEVERITY", default_value = "medium", value_parser = severity())]
     pub warning: Severity,
 
     /// CRITICAL when the worst unwaived finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = severity())]
     pub critical: Severity,
 
     #[command(flatten)]
@@ -83,7 +88,7 @@ pub struct CheckArgs {
 pub struct ChecklistArgs {
     /// Plan certificates that expire before this instant (RFC 3339 or YYYY-MM-DD; default: 60
     /// days after the evaluation instant).
-    #[arg(long, value_name = "DATE", value_parser = crate::time::parse_instant)]
+    #[arg(long, value_name = "DATE", value_parser = instant)]
     pub before: Option<chrono::DateTime<chrono::Utc>>,
 
     /// Folder for checklist.html, checklist.md and checklist.json (default: reports/<UTC
@@ -101,8 +106,8 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
 
-    /// Report formats, comma-separated: html, csv, json, prometheus [default: html,csv,json].
-    #[arg(short = 'f', long = "format", value_name = "LIST", value_delimiter = ',')]
+    /// Report formats, comma-separated: html, csv, json, prometheus.
+    #[arg(short = 'f', long = "format", value_name = "LIST", value_delimiter = ',', value_parser = format())]
     pub formats: Option<Vec<Format>>,
 
     /// Report folder [default: reports/<UTC timestamp>/, made unique when a scan in the same
@@ -110,8 +115,8 @@ pub struct ScanArgs {
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Exit 1 if a finding at or above this severity remains [default: high].
-    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    /// Exit 1 if a finding at or above this severity remains.
+    #[arg(long = "fail-on", value_name = "SEVERITY", value_parser = severity())]
     pub fail_on: Option<Severity>,
 
     /// Scan history database (SQLite) [default: history.sqlite in the folder above the report
@@ -159,12 +164,12 @@ pub struct ScopeArgs {
     #[arg(long = "all-addresses")]
     pub all_addresses: bool,
 
-    /// Probes in flight at once [default: 64].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    /// Probes in flight at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_CONCURRENCY)))]
     pub concurrency: Option<u16>,
 
-    /// Deadline of one probe in seconds, DNS and the whole dialogue included [default: 10].
-    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    /// Deadline of one probe in seconds, DNS and the whole dialogue included.
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub timeout: Option<std::time::Duration>,
 
     /// Accepted domain of the organisation (adds to those in exports), repeatable.
@@ -192,7 +197,7 @@ pub struct ScopeArgs {
     pub waivers: Option<PathBuf>,
 
     /// Evaluate as of this instant (RFC 3339 or YYYY-MM-DD; default: now).
-    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_instant)]
+    #[arg(long, value_name = "TIME", value_parser = instant)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 
     /// Environment variable holding the PKCS#12 password (the empty password is tried first).
@@ -211,21 +216,121 @@ pub struct RulesArgs {
     pub pack: Option<PathBuf>,
 }
 
-/// Parses a positive number of seconds (fractions allowed, at most one hour).
-fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+/// `--fail-on`, `--warning`, `--critical`: a severity name.
+fn severity() -> impl TypedValueParser<Value = Severity> {
+    PossibleValuesParser::new(Severity::NAMES).try_map(|s| s.parse::<Severity>())
+}
+
+/// `--format`: a report format name.
+fn format() -> impl TypedValueParser<Value = Format> {
+    let values = Format::ALL.map(|f| match f {
+        Format::Prometheus => PossibleValue::new(f.as_str()).help("A node-exporter textfile (`report.prom`)"),
+        _ => PossibleValue::new(f.as_str()),
+    });
+    PossibleValuesParser::new(values).try_map(|s| s.parse::<Format>())
+}
+
+/// `--at`, `--before`: RFC 3339 or a date.
+fn instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, certaudit::time::BadInstant> {
+    certaudit::time::parse_instant(text)
+}
+
+/// `--timeout`: a positive number of seconds (fractions allowed, at most one hour).
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    timeout_seconds(secs)
+    probe::timeout_from_seconds(secs).map_err(|e| e.to_string())
 }
 
-/// A probe deadline of `secs` seconds: more than 0, at most one hour.
-pub fn timeout_seconds(secs: f64) -> Result<std::time::Duration, String> {
-    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
-        Ok(std::time::Duration::from_secs_f64(secs))
-    } else {
-        Err(format!(
-            "`{secs}`: the timeout must be more than 0 and at most 3600 seconds"
-        ))
+/// The command line's definition, with the library's defaults shown in the help of the
+/// options whose default the library decides (so they are written in one place only).
+pub fn command() -> clap::Command {
+    let concurrency = probe::DEFAULT_CONCURRENCY.to_string();
+    let timeout = probe::DEFAULT_TIMEOUT.as_secs_f64().to_string();
+    let formats: Vec<&str> = settings::DEFAULT_FORMATS.iter().map(|f| f.as_str()).collect();
+    let formats = formats.join(",");
+    let fail_on = settings::DEFAULT_FAIL_ON.as_str();
+    let with_default = |arg: clap::Arg, value: &str| {
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        arg.help(format!("{help} [default: {value}]"))
+    };
+    let mut command = Cli::command();
+    for name in ["scan", "checklist", "check"] {
+        command = command.mut_subcommand(name, |sc| {
+            let sc = sc
+                .mut_arg("concurrency", |a| with_default(a, &concurrency))
+                .mut_arg("timeout", |a| with_default(a, &timeout));
+            if name == "scan" {
+                sc.mut_arg("formats", |a| with_default(a, &formats))
+                    .mut_arg("fail_on", |a| with_default(a, fail_on))
+            } else {
+                sc
+            }
+        });
+    }
+    command
+}
+
+/// `Some(list)` when the list has entries: an empty list leaves the setting to the file.
+fn listed<T: Clone>(list: &[T]) -> Option<Vec<T>> {
+    (!list.is_empty()).then(|| list.to_vec())
+}
+
+/// `Some(true)` when the flag is given: an absent flag leaves the setting to the file.
+fn flag(given: bool) -> Option<bool> {
+    given.then_some(true)
+}
+
+impl ScopeArgs {
+    /// The scope as the command line states it.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            inputs: listed(&self.inputs),
+            probe: listed(&self.probe),
+            targets: self.targets.clone(),
+            resolve: listed(&self.resolve),
+            all_addresses: flag(self.all_addresses),
+            concurrency: self.concurrency,
+            timeout: self.timeout,
+            domains: listed(&self.domains),
+            namespaces: listed(&self.namespaces),
+            trust_anchors: listed(&self.trust_anchors),
+            no_public_roots: flag(self.no_public_roots),
+            pack: self.pack.clone(),
+            waivers: self.waivers.clone(),
+            at: self.at,
+            pfx_password: match (&self.pfx_password_env, &self.pfx_password_file) {
+                (Some(var), _) => Some(PasswordSource::Env(var.clone())),
+                (None, Some(file)) => Some(PasswordSource::File(file.clone())),
+                (None, None) => None,
+            },
+            ..Settings::default()
+        }
+    }
+}
+
+impl ScanArgs {
+    /// Everything `scan` was told on the command line.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            formats: self.formats.clone(),
+            out: self.out.clone(),
+            fail_on: self.fail_on,
+            history: self.history.clone(),
+            no_history: flag(self.no_history),
+            audit: self.audit.clone(),
+            ..self.scope.settings()
+        }
+    }
+}
+
+impl ChecklistArgs {
+    /// Everything `checklist` was told on the command line.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            out: self.out.clone(),
+            ..self.scope.settings()
+        }
     }
 }
