@@ -8,6 +8,8 @@
 //! (`history::diff`). The time of read-back plus diff is what comparing adds to a scan; the
 //! time of recording the second scan is shown beside it.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // prints its figures
+
 use std::time::Instant;
 
 use certaudit::history::{self, History, Snapshot};
@@ -106,8 +108,8 @@ fn synthetic(template: &Report, count: usize, generation: usize) -> Report {
             subject: format!("CN=host{i}.contoso.com"),
             issuer: "CN=Bench CA".into(),
             serial: format!("{i:X}{g}"),
-            not_before: "2026-01-01T00:00:00Z".into(),
-            not_after: "2027-01-01T00:00:00Z".into(),
+            not_before: instant("2026-01-01T00:00:00Z"),
+            not_after: instant("2027-01-01T00:00:00Z"),
             days_left: 200,
             dns_names: vec![format!("host{i}.contoso.com")],
             ip_addresses: Vec::new(),
@@ -146,4 +148,8 @@ fn synthetic(template: &Report, count: usize, generation: usize) -> Report {
     }
     r.summary.certificates = r.certificates.len();
     r
+}
+
+fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    certaudit::time::parse_instant(text).expect("a valid instant")
 }

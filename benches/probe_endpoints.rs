@@ -13,6 +13,8 @@
 //!
 //! Run with `cargo bench --bench probe_endpoints` (`-- N` for another number of endpoints).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // prints its figures
+
 #[path = "../tests/support/servers.rs"]
 mod servers;
 

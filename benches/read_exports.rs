@@ -6,6 +6,8 @@
 //! Run with `cargo bench --bench read_exports`. The export is generated once into
 //! `target/bench/exports-500x20/` and reused.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // prints its figures
+
 #[path = "../tests/support/exchange_writer.rs"]
 mod exchange_writer;
 

@@ -6,6 +6,8 @@
 //! cargo run --example contoso_exports
 //! ```
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // says what it wrote
+
 #[path = "../tests/support/exchange_writer.rs"]
 mod exchange_writer;
 

@@ -8,6 +8,8 @@
 //! cargo run --example fuzz_seeds
 //! ```
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // says what it wrote
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;

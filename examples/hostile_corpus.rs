@@ -11,6 +11,8 @@
 //! With `--full DIR` it writes instead the full-size hostile inputs of `tests/hostile.rs`
 //! into `DIR` (about 200 MB), for the before/after figures in BENCHMARKS.md.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // says what it wrote
+
 #[path = "../tests/support/exchange_writer.rs"]
 mod exchange_writer;
 #[path = "../tests/support/hostile.rs"]

@@ -117,8 +117,6 @@ pub enum SettingsError {
     ReportFolder { path: PathBuf, source: std::io::Error },
     #[error("report folder: 1000 folders named {0} already exist: pass --out")]
     ReportFolderTaken(String),
-    #[error(transparent)]
-    ConfigFile(#[from] crate::config::ConfigFileError),
 }
 
 /// Validates merged settings into the options of a scan made for `purpose`. `command_line`

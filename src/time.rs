@@ -36,6 +36,20 @@ pub fn parse_clixml_date(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
+/// Serde for `DateTime<Utc>` fields written as [`rfc3339`].
+pub mod serde_rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        super::parse_instant(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Serde for `Option<DateTime<Utc>>` fields written as [`rfc3339`] (or null).
 pub mod serde_opt {
     use chrono::{DateTime, Utc};

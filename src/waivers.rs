@@ -90,13 +90,41 @@ pub struct WaiverSet {
     pub waivers: Vec<Waiver>,
 }
 
+/// What a waiver did in a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaiverOutcome {
+    /// It waived findings.
+    Applied,
+    /// Past its date: it applies no more.
+    Expired,
+    /// Nothing matched it.
+    Unused,
+}
+
+impl WaiverOutcome {
+    /// The lowercase name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverOutcome::Applied => "applied",
+            WaiverOutcome::Expired => "expired",
+            WaiverOutcome::Unused => "unused",
+        }
+    }
+}
+
+impl std::fmt::Display for WaiverOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What became of a waiver in a scan.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverStatus {
     #[serde(flatten)]
     pub waiver: Waiver,
-    /// `applied` (it waived findings), `expired` (past its date: applies no more), `unused`.
-    pub status: String,
+    pub status: WaiverOutcome,
     /// Findings it waived (applied), or would have waived (expired).
     pub matched: usize,
 }

@@ -3,6 +3,8 @@
 //! crate by `tests/support/expected_from_samples.py` (a targeted Python decoder); the table
 //! below is its output. Where the folder is absent the tests say so and are skipped.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // says on stderr what it skips
+
 mod common;
 
 use std::path::PathBuf;

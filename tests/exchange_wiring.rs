@@ -5,6 +5,8 @@
 //! servers, and the precision of `stale-smtp-binding`. Each rule has a case that triggers it
 //! and one that must not.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // says on stderr what it skips
+
 mod common;
 #[path = "support/exchange_writer.rs"]
 mod exchange_writer;

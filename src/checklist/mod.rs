@@ -26,9 +26,11 @@ pub struct Checklist {
     pub schema: String,
     pub tool: String,
     /// The evaluation instant of the scan the plans rest on.
-    pub evaluated_at: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub evaluated_at: DateTime<Utc>,
     /// Certificates expiring before this instant are planned.
-    pub before: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub before: DateTime<Utc>,
     /// The scan's command line with `scan` in place of `checklist` (the final verification).
     pub verify_command: String,
     pub organisation: OrganisationFacts,
@@ -69,7 +71,8 @@ pub struct Plan {
     pub sha256: String,
     pub subject: String,
     pub issuer: String,
-    pub not_after: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub not_after: DateTime<Utc>,
     pub days_left: i64,
     /// Why the certificate is in the checklist: expiry and findings, one sentence each.
     pub reasons: Vec<String>,
@@ -153,7 +156,8 @@ pub struct Step {
 pub struct NotPlanned {
     pub thumbprint: String,
     pub subject: String,
-    pub not_after: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub not_after: DateTime<Utc>,
     pub reason: String,
 }
 

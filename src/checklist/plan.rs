@@ -30,8 +30,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
             .iter()
             .filter(|f| f.certificate.as_deref() == Some(cert.sha256.as_str()))
             .collect();
-        let not_after = parse_time(&cert.not_after);
-        let expiring = not_after.is_some_and(|t| t < before);
+        let expiring = cert.not_after < before;
         let open = findings.iter().any(|f| f.waiver.is_none());
         if !expiring && !open {
             continue;
@@ -42,7 +41,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
             not_planned.push(NotPlanned {
                 thumbprint: cert.thumbprint.clone(),
                 subject: cert.subject.clone(),
-                not_after: cert.not_after.clone(),
+                not_after: cert.not_after,
                 reason: match org.auth_role(&cert.thumbprint) {
                     Some("next") => "Get-AuthConfig's staged next Auth certificate: keep it; Set-AuthConfig -PublishCertificate makes it the current one".into(),
                     Some("previous") => "Get-AuthConfig's previous Auth certificate: clear it with Set-AuthConfig -ClearPreviousCertificate before removing it".into(),
@@ -67,7 +66,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
             sha256: cert.sha256.clone(),
             subject: cert.subject.clone(),
             issuer: cert.issuer.clone(),
-            not_after: cert.not_after.clone(),
+            not_after: cert.not_after,
             days_left: cert.days_left,
             reasons,
             servers: servers.clone(),
@@ -105,8 +104,8 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
     Checklist {
         schema: SCHEMA.into(),
         tool: format!("certaudit {}", env!("CARGO_PKG_VERSION")),
-        evaluated_at: report.scan.evaluated_at.clone(),
-        before: crate::time::rfc3339(before),
+        evaluated_at: report.scan.evaluated_at,
+        before,
         verify_command,
         organisation: OrganisationFacts {
             domains: org.autodiscover_domains.clone(),
@@ -137,7 +136,7 @@ struct Org {
 }
 
 /// Get-AuthConfig: (current, next, next effective date, previous).
-type AuthEntry = (Option<String>, Option<String>, Option<String>, Option<String>);
+type AuthEntry = (Option<String>, Option<String>, Option<DateTime<Utc>>, Option<String>);
 
 impl Org {
     fn new(report: &Report) -> Self {
@@ -178,12 +177,7 @@ impl Org {
                 .iter()
                 .map(|a| {
                     let up = |t: &Option<String>| t.as_ref().map(|t| t.to_ascii_uppercase());
-                    (
-                        up(&a.current),
-                        up(&a.next),
-                        a.next_effective.map(crate::time::rfc3339),
-                        up(&a.previous),
-                    )
+                    (up(&a.current), up(&a.next), a.next_effective, up(&a.previous))
                 })
                 .collect(),
         }
@@ -206,11 +200,11 @@ impl Org {
     }
 
     /// The next certificate staged beside `current`, with its effective date.
-    fn staged_next(&self, current: &str) -> Option<(&str, Option<&str>)> {
+    fn staged_next(&self, current: &str) -> Option<(&str, Option<DateTime<Utc>>)> {
         self.auth.iter().find_map(|(c, n, e, _)| {
             let next = n.as_deref()?;
             (c.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(current)) && !next.eq_ignore_ascii_case(current))
-                .then_some((next, e.as_deref()))
+                .then_some((next, *e))
         })
     }
 
@@ -224,8 +218,9 @@ impl Org {
     }
 }
 
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    crate::time::parse_instant(text).ok()
+/// The date of an instant (`2026-06-30`), as plans write expiry dates.
+fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
 }
 
 /// Where the certificate is in service: bindings with services (or unknown services), else the
@@ -276,8 +271,8 @@ fn server_uses(cert: &CertificateEntry, report: &Report) -> Vec<ServerUse> {
 /// One sentence per reason: the expiry, then each distinct finding.
 fn reasons(cert: &CertificateEntry, findings: &[&FindingEntry], at: DateTime<Utc>, expiring: bool) -> Vec<String> {
     let mut out = Vec::new();
-    let date = cert.not_after.get(..10).unwrap_or(&cert.not_after);
-    if parse_time(&cert.not_after).is_some_and(|t| t <= at) {
+    let date = day(cert.not_after);
+    if cert.not_after <= at {
         out.push(format!("expired on {date}"));
     } else if expiring {
         out.push(format!("expires on {date} ({} days left)", cert.days_left));
@@ -552,8 +547,8 @@ impl PlanContext<'_> {
             c.sha256 != self.cert.sha256
                 && !c.is_ca
                 && c.not_after > self.cert.not_after
-                && parse_time(&c.not_before).is_some_and(|t| t <= self.at)
-                && parse_time(&c.not_after).is_some_and(|t| t > self.at)
+                && c.not_before <= self.at
+                && c.not_after > self.at
                 && c.trust.status.is_trusted() == self.cert.trust.status.is_trusted()
                 && (normalise_dn(&c.subject) == normalise_dn(&self.cert.subject) || same_names(&c.dns_names, &names))
                 && self.servers.iter().all(|u| {
@@ -924,7 +919,7 @@ impl PlanContext<'_> {
                 )],
                 note: Some(format!(
                     "Exchange copies it to every server; 48 hours leave time for that. The current certificate expires on {}.",
-                    self.cert.not_after.get(..10).unwrap_or(&self.cert.not_after)
+                    day(self.cert.not_after)
                 )),
             },
             Step {
@@ -943,7 +938,7 @@ impl PlanContext<'_> {
 
     /// A rollover already staged with Set-AuthConfig: get the next certificate onto every
     /// server that lacks it, then publish it. No new certificate is made.
-    fn staged_rollover_steps(&self, next: &str, effective: Option<&str>) -> Vec<Step> {
+    fn staged_rollover_steps(&self, next: &str, effective: Option<DateTime<Utc>>) -> Vec<Step> {
         let holders: Vec<String> = self
             .report
             .certificates
@@ -1000,9 +995,9 @@ impl PlanContext<'_> {
             note: Some(format!(
                 "{next} is already staged{}: no new certificate is needed. The current certificate expires on {}.",
                 effective
-                    .map(|e| format!(" (effective {})", e.get(..10).unwrap_or(e)))
+                    .map(|e| format!(" (effective {})", day(e)))
                     .unwrap_or_default(),
-                self.cert.not_after.get(..10).unwrap_or(&self.cert.not_after)
+                day(self.cert.not_after)
             )),
         });
         steps.extend(self.auth_finish_steps());

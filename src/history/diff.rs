@@ -81,7 +81,7 @@ impl Snapshot {
                     subject: c.subject.clone(),
                     issuer: c.issuer.clone(),
                     serial: c.serial.clone(),
-                    not_after: c.not_after.clone(),
+                    not_after: crate::time::rfc3339(c.not_after),
                     days_left: c.days_left,
                     names,
                 }
@@ -136,8 +136,8 @@ impl Snapshot {
             .collect();
         Self {
             scan_id: None,
-            started_at: report.scan.started_at.clone(),
-            evaluated_at: report.scan.evaluated_at.clone(),
+            started_at: crate::time::rfc3339(report.scan.started_at),
+            evaluated_at: crate::time::rfc3339(report.scan.evaluated_at),
             certificates,
             bindings,
             endpoints,

@@ -16,6 +16,7 @@ pub use diff::{diff, Snapshot};
 
 use crate::report::changes::{CertRef, Changes, FindingChange};
 use crate::report::Report;
+use crate::time::rfc3339;
 
 /// The default history database.
 pub const DEFAULT_PATH: &str = "reports/history.sqlite";
@@ -184,9 +185,9 @@ impl History {
                 audit, audit_named, scope, pack_id, pack_sha256, not_audited, duration_seconds)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             params![
-                report.scan.started_at,
-                report.scan.finished_at,
-                report.scan.evaluated_at,
+                rfc3339(report.scan.started_at),
+                rfc3339(report.scan.finished_at),
+                rfc3339(report.scan.evaluated_at),
                 report.tool.version,
                 report.scan.command_line.join(" "),
                 report.scan.host,

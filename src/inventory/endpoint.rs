@@ -207,11 +207,19 @@ pub struct AutodiscoverCheck {
     pub url: String,
     /// The address connected to, when known.
     pub address: Option<String>,
-    /// `ok` or `error`.
-    pub status: String,
+    pub status: CheckStatus,
     pub http_status: Option<u16>,
     pub error: Option<ProbeError>,
-    pub checked_at: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub checked_at: DateTime<Utc>,
+}
+
+/// Whether an autodiscover check found what Exchange answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Ok,
+    Error,
 }
 
 /// What became of a probed endpoint.

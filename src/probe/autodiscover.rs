@@ -11,7 +11,7 @@ use rustls::pki_types::TrustAnchor;
 use tokio::sync::Semaphore;
 
 use super::{Hooks, ProbeOptions};
-use crate::inventory::{AutodiscoverCheck, ErrorKind, ProbeError};
+use crate::inventory::{AutodiscoverCheck, CheckStatus, ErrorKind, ProbeError};
 
 /// HTTP answers Exchange gives an anonymous autodiscover GET.
 const NORMAL: [u16; 3] = [200, 401, 405];
@@ -105,10 +105,10 @@ fn failed(domain: &str, address: Option<String>, error: ProbeError) -> Autodisco
         domain: domain.to_string(),
         url: url_for(domain),
         address,
-        status: "error".into(),
+        status: CheckStatus::Error,
         http_status: None,
         error: Some(error),
-        checked_at: crate::time::rfc3339(Utc::now()),
+        checked_at: Utc::now(),
     }
 }
 
@@ -127,10 +127,10 @@ async fn check(client: &reqwest::Client, domain: &str, options: &ProbeOptions) -
         domain: domain.to_string(),
         url,
         address,
-        status: "ok".into(),
+        status: CheckStatus::Ok,
         http_status: None,
         error: None,
-        checked_at: crate::time::rfc3339(checked_at),
+        checked_at,
     };
     match response {
         Ok(r) => {
@@ -145,12 +145,12 @@ async fn check(client: &reqwest::Client, domain: &str, options: &ProbeOptions) -
                     let location = super::conversation::quote(location.as_bytes());
                     message.push_str(&format!("; redirects to {location}"));
                 }
-                result.status = "error".into();
+                result.status = CheckStatus::Error;
                 result.error = Some(ProbeError::new(ErrorKind::HttpStatus, message));
             }
         }
         Err(e) => {
-            result.status = "error".into();
+            result.status = CheckStatus::Error;
             result.error = Some(classify(&e, &host, options));
         }
     }

@@ -68,7 +68,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
             text(f.endpoint.as_deref().unwrap_or("")),
             text(cert.map(|c| c.subject.as_str()).unwrap_or("")),
             text(cert.map(|c| c.thumbprint.as_str()).unwrap_or("")),
-            cert.map(|c| c.not_after.clone()).unwrap_or_default(),
+            cert.map(|c| crate::time::rfc3339(c.not_after)).unwrap_or_default(),
             cert.map(|c| c.days_left.to_string()).unwrap_or_default(),
             text(&f.message),
             text(&f.remediation),

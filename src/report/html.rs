@@ -37,7 +37,7 @@ struct FindingView<'a> {
     message: &'a str,
     subject: &'a str,
     thumbprint: &'a str,
-    not_after: &'a str,
+    not_after: String,
     evidence: Vec<EvidenceItem>,
     remediation: &'a str,
     references: &'a [String],
@@ -92,7 +92,7 @@ fn group_findings<'a>(findings: &'a [FindingView<'a>]) -> Vec<SeverityGroup<'a>>
 struct MatrixRow<'a> {
     subject: &'a str,
     thumbprint: &'a str,
-    not_after: &'a str,
+    not_after: String,
     days_class: &'static str,
     /// Per column of [`MATRIX_SERVICES`]: "yes", "" or "?" (unknown).
     cells: Vec<&'static str>,
@@ -148,7 +148,7 @@ pub fn render(report: &Report) -> tera::Result<String> {
                 message: &f.message,
                 subject: cert.map(|c| c.subject.as_str()).unwrap_or(""),
                 thumbprint: cert.map(|c| c.thumbprint.as_str()).unwrap_or(""),
-                not_after: cert.map(|c| c.not_after.as_str()).unwrap_or(""),
+                not_after: cert.map(|c| crate::time::rfc3339(c.not_after)).unwrap_or_default(),
                 evidence: f
                     .evidence
                     .iter()
@@ -254,7 +254,7 @@ fn servers<'a>(report: &'a Report, findings: &'a [FindingView<'a>]) -> Vec<Serve
             view.rows.push(MatrixRow {
                 subject: &cert.subject,
                 thumbprint: &cert.thumbprint,
-                not_after: &cert.not_after,
+                not_after: crate::time::rfc3339(cert.not_after),
                 days_class: days_class(cert.days_left),
                 cells,
                 status: &b.status,

@@ -18,8 +18,7 @@ use crate::time::days_between;
 
 pub use super::coverage::NotAuditedEntry;
 use crate::inventory::{ServedChain, Trust};
-use crate::time::rfc3339 as timestamp;
-use crate::waivers::{WaiverSet, WaiverStatus};
+use crate::waivers::{WaiverOutcome, WaiverSet, WaiverStatus};
 
 /// The schema identifier of this report version.
 pub const SCHEMA: &str = "certaudit.report/v1";
@@ -56,9 +55,12 @@ pub struct Tool {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scan {
-    pub started_at: String,
-    pub finished_at: String,
-    pub evaluated_at: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub started_at: DateTime<Utc>,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub finished_at: DateTime<Utc>,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub evaluated_at: DateTime<Utc>,
     /// How long the scan took, in seconds (with fractions).
     #[serde(default)]
     pub duration_seconds: f64,
@@ -207,8 +209,10 @@ pub struct CertificateEntry {
     pub subject: String,
     pub issuer: String,
     pub serial: String,
-    pub not_before: String,
-    pub not_after: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub not_before: DateTime<Utc>,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub not_after: DateTime<Utc>,
     pub days_left: i64,
     pub dns_names: Vec<String>,
     pub ip_addresses: Vec<String>,
@@ -291,7 +295,8 @@ pub struct EndpointEntry {
     pub sni: Option<String>,
     /// Came from a bare host's expansion to the client set.
     pub expanded: bool,
-    pub probed_at: String,
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub probed_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -351,8 +356,8 @@ impl Report {
                     subject: d.subject.clone(),
                     issuer: d.issuer.clone(),
                     serial: d.serial.clone(),
-                    not_before: timestamp(d.not_before),
-                    not_after: timestamp(d.not_after),
+                    not_before: d.not_before,
+                    not_after: d.not_after,
                     days_left: days_between(run.evaluated_at, d.not_after),
                     dns_names: d.dns_names.clone(),
                     ip_addresses: d.ip_addresses.iter().map(|ip| ip.to_string()).collect(),
@@ -433,13 +438,12 @@ impl Report {
             .map(|(w, &n)| WaiverStatus {
                 waiver: w.clone(),
                 status: if run.evaluated_at >= w.ends_at {
-                    "expired"
+                    WaiverOutcome::Expired
                 } else if n == 0 {
-                    "unused"
+                    WaiverOutcome::Unused
                 } else {
-                    "applied"
-                }
-                .to_string(),
+                    WaiverOutcome::Applied
+                },
                 matched: n,
             })
             .collect();
@@ -466,7 +470,7 @@ impl Report {
                 served_chain: e.served_chain.clone(),
                 sni: e.sni.clone(),
                 expanded: e.expanded,
-                probed_at: timestamp(e.probed_at),
+                probed_at: e.probed_at,
                 notes: e.notes.clone(),
             })
             .collect();
@@ -494,9 +498,9 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION").to_string(),
             },
             scan: Scan {
-                started_at: timestamp(run.started_at),
-                finished_at: timestamp(run.finished_at),
-                evaluated_at: timestamp(run.evaluated_at),
+                started_at: run.started_at,
+                finished_at: run.finished_at,
+                evaluated_at: run.evaluated_at,
                 duration_seconds: run.duration_seconds,
                 audit: run.audit.clone(),
                 pack: PackRef {

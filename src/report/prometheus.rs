@@ -125,7 +125,7 @@ pub fn render(report: &Report) -> String {
         "certaudit_scan_duration_seconds {:.3}",
         report.scan.duration_seconds
     );
-    let end = crate::time::parse_instant(&report.scan.finished_at).ok();
+    let end = Some(report.scan.finished_at);
     metric_header(
         &mut out,
         "certaudit_scan_timestamp_seconds",

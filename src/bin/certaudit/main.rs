@@ -2,6 +2,9 @@
 //! the library's options, run the library, print, and return the exit code `outcome` decides.
 //! The only place that prints, installs the Ctrl-C handler or draws a progress bar.
 
+// The binary is where printing and exiting belong (the library lints against both).
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 mod cli;
 mod interactive;
 
@@ -18,8 +21,9 @@ use certaudit::outcome::{self, EXIT_INCOMPLETE, EXIT_UNUSABLE};
 use certaudit::report::{verdict, Report, Verdict};
 use certaudit::rules::{RuleSet, Severity};
 use certaudit::scan::{self, ScanOptions};
-use certaudit::settings::{self, Purpose, Settings, SettingsError};
+use certaudit::settings::{self, Purpose, Settings};
 use certaudit::terminal::printable;
+use certaudit::waivers::WaiverOutcome;
 use cli::{CheckArgs, ChecklistArgs, Cli, Command, DiffArgs, HistoryArgs, OutputFormat, RulesArgs, ScanArgs};
 
 fn main() -> ExitCode {
@@ -65,7 +69,7 @@ pub(crate) fn say(text: &str) {
 fn run_scan(args: ScanArgs) -> u8 {
     let options = match options(args.settings(), args.scope.config.as_deref(), Purpose::Scan) {
         Ok(o) => o,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(e.as_ref()),
     };
     let hooks = interactive::hooks(true, !options.targets.is_empty());
     let done = match scan::run(&options, &hooks) {
@@ -100,15 +104,15 @@ fn run_scan(args: ScanArgs) -> u8 {
         say(&printable(&report.summary.result_detail));
     }
     if !report.waivers.is_empty() {
-        let count = |status: &str| report.waivers.iter().filter(|w| w.status == status).count();
+        let count = |status: WaiverOutcome| report.waivers.iter().filter(|w| w.status == status).count();
         say(&format!(
             "waivers: {} applied ({} finding(s) waived), {} expired, {} unused",
-            count("applied"),
+            count(WaiverOutcome::Applied),
             report.summary.waived,
-            count("expired"),
-            count("unused")
+            count(WaiverOutcome::Expired),
+            count(WaiverOutcome::Unused)
         ));
-        for w in report.waivers.iter().filter(|w| w.status != "applied") {
+        for w in report.waivers.iter().filter(|w| w.status != WaiverOutcome::Applied) {
             say(&format!(
                 "warning: waiver at line {} ({}) is {}",
                 w.waiver.line,
@@ -211,7 +215,7 @@ fn run_check(args: CheckArgs) -> u8 {
 fn run_checklist(args: ChecklistArgs) -> u8 {
     let options = match options(args.settings(), args.scope.config.as_deref(), Purpose::Checklist) {
         Ok(o) => o,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(e.as_ref()),
     };
     let at = options.at.unwrap_or_else(chrono::Utc::now);
     let before = args.before.unwrap_or_else(|| checklist::default_before(at));
@@ -234,7 +238,7 @@ fn run_checklist(args: ChecklistArgs) -> u8 {
             say(&format!(
                 "{} renewal plan(s) for certificates in service expiring before {} or with findings; {} certificate(s) not in service left out",
                 plan.plans.len(),
-                plan.before,
+                certaudit::time::rfc3339(plan.before),
                 plan.not_planned.len()
             ));
             for path in &written {
@@ -254,13 +258,17 @@ fn run_checklist(args: ChecklistArgs) -> u8 {
 }
 
 /// The command line's settings over those of `--config FILE`, validated for `purpose`.
-fn options(command_line: Settings, config: Option<&Path>, purpose: Purpose) -> Result<ScanOptions, SettingsError> {
+fn options(
+    command_line: Settings,
+    config: Option<&Path>,
+    purpose: Purpose,
+) -> Result<ScanOptions, Box<dyn std::error::Error>> {
     let file = match config {
         Some(path) => certaudit::config::load(path)?,
         None => Settings::default(),
     };
     let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    settings::resolve(command_line.over(file), purpose, args)
+    Ok(settings::resolve(command_line.over(file), purpose, args)?)
 }
 
 fn run_rules(args: RulesArgs) -> u8 {
