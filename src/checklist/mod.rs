@@ -2,10 +2,15 @@
 //! date or has findings. [`build`] computes the plans from a finished [`Report`]; [`markdown`]
 //! and [`html`] only format them, and the JSON is the plain serialisation of [`Checklist`].
 
+mod auth_steps;
 pub mod html;
 pub mod markdown;
+mod names;
 mod plan;
 pub mod powershell;
+mod selection;
+mod steps;
+mod successor;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
