@@ -220,11 +220,11 @@ pub fn parse(file: &str, text: &str) -> Result<WaiverSet, WaiverError> {
                         "`endpoint` must name one endpoint: scheme://host[:port]".into(),
                     ))
                 }
-                Err(err) => return Err(at(e.span(), err.message)),
+                Err(err) => return Err(at(e.span(), err.problem.to_string())),
             },
             None => None,
         };
-        let ends_at = expiry(w.expires.get_ref()).map_err(|m| at(w.expires.span(), m))?;
+        let ends_at = expiry(w.expires.get_ref()).map_err(|e| at(w.expires.span(), format!("`expires`: {e}")))?;
         waivers.push(Waiver {
             line: lines.position(table.start).0,
             rule: w.rule.into_inner(),
@@ -246,13 +246,11 @@ pub fn parse(file: &str, text: &str) -> Result<WaiverSet, WaiverError> {
 
 /// A date is the last day the waiver applies (it ends at the next midnight UTC); an RFC 3339
 /// instant is the moment it ends.
-fn expiry(text: &str) -> Result<DateTime<Utc>, String> {
+fn expiry(text: &str) -> Result<DateTime<Utc>, crate::time::BadInstant> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.to_utc());
     }
-    crate::time::parse_instant(text)
-        .map(|midnight| midnight + chrono::Duration::days(1))
-        .map_err(|e| format!("`expires`: {e}"))
+    crate::time::parse_instant(text).map(|midnight| midnight + chrono::Duration::days(1))
 }
 
 #[cfg(test)]

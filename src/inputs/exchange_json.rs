@@ -5,7 +5,7 @@
 use base64::Engine;
 use serde_json::Value;
 
-use super::exchange::ExportFile;
+use super::exchange::{ExportFile, ObjectError};
 use super::{Decoded, InputError};
 use crate::inventory::{Binding, InputKind, Services};
 
@@ -19,12 +19,11 @@ pub fn looks_like_json(text: &str) -> bool {
 
 /// Reads the certificates and their bindings. Objects without RawData are listed as errors.
 pub fn read_json(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputError> {
-    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| InputError::Json(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))?;
     let objects: Vec<&Value> = match &value {
         Value::Array(items) => items.iter().collect(),
         Value::Object(_) => vec![&value],
-        _ => return Err(InputError::Json("expected an object or an array of objects".into())),
+        _ => return Err(InputError::JsonShape("expected an object or an array of objects")),
     };
     let mut out = Decoded {
         kind: Some(InputKind::ExchangeJson),
@@ -52,7 +51,7 @@ pub fn read_json(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputError
         }
     }
     if out.certificates.is_empty() && out.errors.is_empty() {
-        return Err(InputError::Json("no certificate objects".into()));
+        return Err(InputError::JsonShape("no certificate objects"));
     }
     Ok(out)
 }
@@ -68,23 +67,23 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn certificate(obj: &Value, file: ExportFile<'_>) -> Result<(Vec<u8>, Binding), String> {
+fn certificate(obj: &Value, file: ExportFile<'_>) -> Result<(Vec<u8>, Binding), ObjectError> {
     let der = match obj.get("RawData") {
         Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
-            .map_err(|_| "RawData is not valid base64".to_string())?,
+            .map_err(|_| ObjectError::Base64("RawData"))?,
         Some(Value::Array(bytes)) => bytes
             .iter()
             .map(|b| b.as_u64().and_then(|n| u8::try_from(n).ok()))
             .collect::<Option<Vec<u8>>>()
-            .ok_or("RawData array holds values that are not bytes")?,
-        _ => return Err("no RawData".into()),
+            .ok_or(ObjectError::NotBytes("RawData"))?,
+        _ => return Err(ObjectError::Missing("RawData")),
     };
     Ok((der, binding(obj, file)?))
 }
 
 /// The binding an object describes (server, services, status).
-fn binding(obj: &Value, file: ExportFile<'_>) -> Result<Binding, String> {
+fn binding(obj: &Value, file: ExportFile<'_>) -> Result<Binding, ObjectError> {
     let identity_server = text(obj.get("Identity")).and_then(|id| id.split_once('\\').map(|(s, _)| s.to_string()));
     let server = text(obj.get("PSComputerName"))
         .or_else(|| text(obj.get("ServerName")))
@@ -92,9 +91,11 @@ fn binding(obj: &Value, file: ExportFile<'_>) -> Result<Binding, String> {
         .or_else(|| file.folder_server.map(str::to_string))
         .unwrap_or_else(|| super::exchange::UNKNOWN_SERVER.into());
     let services = match text(obj.get("Services")) {
-        Some(t) => {
-            Some(Services::parse(&t).ok_or_else(|| format!("Services `{t}` is not a flags number or service list"))?)
-        }
+        Some(t) => Some(Services::parse(&t).ok_or_else(|| ObjectError::Invalid {
+            property: "Services",
+            value: t.clone(),
+            expected: "a flags number or service list",
+        })?),
         None => None,
     };
     let status = text(obj.get("Status")).map(|s| match s.parse::<i64>() {

@@ -130,19 +130,25 @@ pub enum InputError {
     #[error("malformed DER: {0}")]
     Der(String),
     #[error("malformed PKCS#7: {0}")]
-    Pkcs7(String),
+    Pkcs7(#[source] der::Error),
+    #[error("malformed PKCS#7: content type {0} is not signedData")]
+    Pkcs7NotSignedData(String),
     #[error("PKCS#7 bundle holds no certificates")]
     Pkcs7Empty,
     #[error("PKCS#12 integrity check failed: wrong or missing password (tried {tried}); give the right one with --pfx-password-env VAR or --pfx-password-file FILE")]
     Pkcs12Password { tried: String },
     #[error("malformed or unsupported PKCS#12: {0}")]
-    Pkcs12(String),
+    Pkcs12(#[from] p12_keystore::error::Error),
+    #[error("malformed PKCS#12: {what}: PBES2 parameters: {source}")]
+    Pkcs12Parameters { what: String, source: der::Error },
     #[error("PKCS#12 refused before decryption: {0}")]
     Pkcs12Budget(String),
     #[error("unreadable CliXML: {0}")]
-    Clixml(String),
+    Clixml(#[from] clixml::ClixmlError),
     #[error("unreadable JSON export: {0}")]
-    Json(String),
+    Json(#[from] serde_json::Error),
+    #[error("unreadable JSON export: {0}")]
+    JsonShape(&'static str),
 }
 
 /// Certificates decoded from one input, before they meet the inventory.

@@ -85,7 +85,7 @@ fn classify(e: P12Error) -> InputError {
     match e {
         // A wrong password shows as a MAC mismatch, or (MAC-less files) as bad padding.
         P12Error::MacError(_) | P12Error::UnpadError => InputError::Pkcs12Password { tried: String::new() },
-        other => InputError::Pkcs12(other.to_string()),
+        other => InputError::Pkcs12(other),
     }
 }
 
@@ -127,8 +127,10 @@ impl Work {
             .and_then(|p| p.to_der().ok())
             .unwrap_or_default();
         if alg.oid == PBES2 {
-            let p = pkcs5::pbes2::Parameters::from_der(&params)
-                .map_err(|e| InputError::Pkcs12(format!("{what}: PBES2 parameters: {e}")))?;
+            let p = pkcs5::pbes2::Parameters::from_der(&params).map_err(|source| InputError::Pkcs12Parameters {
+                what: what.to_string(),
+                source,
+            })?;
             return match &p.kdf {
                 pkcs5::pbes2::Kdf::Pbkdf2(k) => self.add(&format!("{what} (PBKDF2)"), u64::from(k.iteration_count)),
                 pkcs5::pbes2::Kdf::Scrypt(k) => {

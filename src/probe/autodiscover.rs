@@ -35,12 +35,7 @@ pub async fn check_all(
     }
     let client = match client(anchors, provider, options) {
         Ok(c) => c,
-        Err(e) => {
-            return domains
-                .iter()
-                .map(|d| failed(d, None, ProbeError::new(ErrorKind::Internal, e.clone())))
-                .collect()
-        }
+        Err(e) => return domains.iter().map(|d| failed(d, None, e.clone())).collect(),
     };
     let options = Arc::new(options.clone());
     let mut set = tokio::task::JoinSet::new();
@@ -79,12 +74,12 @@ fn client(
     anchors: &[TrustAnchor<'static>],
     provider: &Arc<CryptoProvider>,
     options: &ProbeOptions,
-) -> Result<reqwest::Client, String> {
+) -> Result<reqwest::Client, ProbeError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(anchors.iter().cloned());
     let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS set-up: {e}"))?
+        .map_err(|e| ProbeError::new(ErrorKind::Internal, format!("TLS set-up: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let mut builder = reqwest::Client::builder()
@@ -97,7 +92,9 @@ fn client(
     for (host, addr) in options.resolve.iter() {
         builder = builder.resolve(host, SocketAddr::new(addr.ip, addr.port.unwrap_or(0)));
     }
-    builder.build().map_err(|e| format!("HTTP client set-up: {e}"))
+    builder
+        .build()
+        .map_err(|e| ProbeError::new(ErrorKind::Internal, format!("HTTP client set-up: {e}")))
 }
 
 fn failed(domain: &str, address: Option<String>, error: ProbeError) -> AutodiscoverCheck {

@@ -76,35 +76,64 @@ impl Target {
 
 /// A target or `--resolve` value that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} `{input}`: {message}")]
+#[error("{what} `{input}`: {}{problem}", place.as_ref().map(|(file, line)| format!("{file}:{line}: ")).unwrap_or_default())]
 pub struct TargetError {
+    /// `target` or `--resolve`.
     pub what: &'static str,
     pub input: String,
-    pub message: String,
+    /// The `--targets` file and line it was read from.
+    pub place: Option<(String, usize)>,
+    pub problem: TargetProblem,
+}
+
+/// What is wrong with a target or `--resolve` value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetProblem {
+    #[error("unknown scheme `{0}` (expected one of https, smtp, submission, smtps, imap, imaps, pop3, pop3s)")]
+    UnknownScheme(String),
+    #[error("expected host[:port], without path or user")]
+    PathOrUser,
+    #[error("port {0} is no protocol's default port: give a scheme, e.g. smtp://host:{0}")]
+    NoDefaultPort(u16),
+    #[error("no host")]
+    NoHost,
+    #[error("`[` without `]`")]
+    UnclosedBracket,
+    #[error("`{0}` is not an IPv6 address")]
+    NotIpv6(String),
+    #[error("expected `:port` after `]`")]
+    PortAfterBracket,
+    #[error("`{0}` is not a port (1-65535)")]
+    NotPort(String),
+    #[error("`{0}` is not a host name or IP address")]
+    NotHost(String),
+    #[error("expected HOST=ADDR")]
+    NotHostEqualsAddr,
+    #[error("HOST must be a name, not an address")]
+    HostIsAddress,
+    #[error("ADDR must be an IP address")]
+    AddrIsName,
 }
 
 /// Parses one TARGET; a bare host gives the seven targets of the client set.
 pub fn parse_target(input: &str) -> Result<Vec<Target>, TargetError> {
-    let err = |message: String| TargetError {
+    let err = |problem: TargetProblem| TargetError {
         what: "target",
         input: input.to_string(),
-        message,
+        place: None,
+        problem,
     };
     let text = input.trim();
     let (scheme, rest) = match text.split_once("://") {
         Some((s, r)) => {
-            let p = Protocol::from_scheme(s).ok_or_else(|| {
-                err(format!(
-                    "unknown scheme `{s}` (expected one of https, smtp, submission, smtps, imap, imaps, pop3, pop3s)"
-                ))
-            })?;
+            let p = Protocol::from_scheme(s).ok_or_else(|| err(TargetProblem::UnknownScheme(s.to_string())))?;
             (Some(p), r)
         }
         None => (None, text),
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.contains('/') || rest.contains('@') || rest.contains('?') {
-        return Err(err("expected host[:port], without path or user".into()));
+        return Err(err(TargetProblem::PathOrUser));
     }
     let (host, port) = split_host_port(rest).map_err(err)?;
     match (scheme, port) {
@@ -115,11 +144,7 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, TargetError> {
             expanded: false,
         }]),
         (None, Some(port)) => {
-            let protocol = Protocol::from_default_port(port).ok_or_else(|| {
-                err(format!(
-                    "port {port} is no protocol's default port: give a scheme, e.g. smtp://host:{port}"
-                ))
-            })?;
+            let protocol = Protocol::from_default_port(port).ok_or_else(|| err(TargetProblem::NoDefaultPort(port)))?;
             Ok(vec![Target {
                 protocol,
                 host,
@@ -153,23 +178,23 @@ pub fn parse_target_list(name: &str, text: &str) -> Result<Vec<Target>, TargetEr
     let mut out = Vec::new();
     for (n, line) in target_lines(text) {
         out.extend(parse_target(line).map_err(|e| TargetError {
-            message: format!("{name}:{n}: {}", e.message),
+            place: Some((name.to_string(), n)),
             ..e
         })?);
     }
     Ok(out)
 }
 
-fn split_host_port(text: &str) -> Result<(Host, Option<u16>), String> {
+fn split_host_port(text: &str) -> Result<(Host, Option<u16>), TargetProblem> {
     if text.is_empty() {
-        return Err("no host".into());
+        return Err(TargetProblem::NoHost);
     }
     if let Some(inner) = text.strip_prefix('[') {
-        let (addr, after) = inner.split_once(']').ok_or("`[` without `]`")?;
-        let ip: Ipv6Addr = addr.parse().map_err(|_| format!("`{addr}` is not an IPv6 address"))?;
+        let (addr, after) = inner.split_once(']').ok_or(TargetProblem::UnclosedBracket)?;
+        let ip: Ipv6Addr = addr.parse().map_err(|_| TargetProblem::NotIpv6(addr.to_string()))?;
         let port = match after {
             "" => None,
-            p => Some(parse_port(p.strip_prefix(':').ok_or("expected `:port` after `]`")?)?),
+            p => Some(parse_port(p.strip_prefix(':').ok_or(TargetProblem::PortAfterBracket)?)?),
         };
         return Ok((Host::Ip(IpAddr::V6(ip)), port));
     }
@@ -183,14 +208,14 @@ fn split_host_port(text: &str) -> Result<(Host, Option<u16>), String> {
     Ok((parse_host(host)?, port))
 }
 
-fn parse_port(text: &str) -> Result<u16, String> {
+fn parse_port(text: &str) -> Result<u16, TargetProblem> {
     text.parse::<u16>()
         .ok()
         .filter(|p| *p > 0)
-        .ok_or_else(|| format!("`{text}` is not a port (1-65535)"))
+        .ok_or_else(|| TargetProblem::NotPort(text.to_string()))
 }
 
-fn parse_host(text: &str) -> Result<Host, String> {
+fn parse_host(text: &str) -> Result<Host, TargetProblem> {
     if let Ok(ip) = text.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
@@ -209,7 +234,7 @@ fn parse_host(text: &str) -> Result<Host, String> {
     if valid {
         Ok(Host::Name(name))
     } else {
-        Err(format!("`{text}` is not a host name or IP address"))
+        Err(TargetProblem::NotHost(text.to_string()))
     }
 }
 
@@ -230,18 +255,21 @@ impl ResolveOverrides {
     pub fn parse(values: &[String]) -> Result<Self, TargetError> {
         let mut map: HashMap<String, Vec<ResolvedAddr>> = HashMap::new();
         for value in values {
-            let err = |message: String| TargetError {
+            let err = |problem: TargetProblem| TargetError {
                 what: "--resolve",
                 input: value.clone(),
-                message,
+                place: None,
+                problem,
             };
-            let (host, addr) = value.split_once('=').ok_or_else(|| err("expected HOST=ADDR".into()))?;
+            let (host, addr) = value
+                .split_once('=')
+                .ok_or_else(|| err(TargetProblem::NotHostEqualsAddr))?;
             let Host::Name(host) = parse_host(host.trim()).map_err(err)? else {
-                return Err(err("HOST must be a name, not an address".into()));
+                return Err(err(TargetProblem::HostIsAddress));
             };
             let (ip, port) = match split_host_port(addr.trim()).map_err(err)? {
                 (Host::Ip(ip), port) => (ip, port),
-                (Host::Name(_), _) => return Err(err("ADDR must be an IP address".into())),
+                (Host::Name(_), _) => return Err(err(TargetProblem::AddrIsName)),
             };
             map.entry(host).or_default().push(ResolvedAddr { ip, port });
         }

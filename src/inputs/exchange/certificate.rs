@@ -6,7 +6,7 @@
 //! `SerializationData` that cannot be decoded for any reason never costs the certificate: it is
 //! read from `RawData` with its services unknown, and the input's note says why.
 
-use super::{server_of, ExportFile, Read};
+use super::{server_of, ExportFile, ObjectError, Read};
 use crate::inputs::clixml::{PsObject, PsValue};
 use crate::inputs::nrbf::{self, Envelope};
 use crate::inputs::Decoded;
@@ -16,14 +16,14 @@ use crate::inventory::{Binding, Services};
 pub const UNKNOWN_SERVER: &str = "(unknown server)";
 
 /// Reads a certificate object; None when `obj` is not one.
-pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, out: &mut Decoded) -> Result<Option<Read>, String> {
+pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, out: &mut Decoded) -> Result<Option<Read>, ObjectError> {
     let exchange = obj.is("ExchangeCertificate");
     if !exchange && !obj.is("X509Certificate2") {
         return Ok(None);
     }
     let der = match obj.get("RawData") {
         Some(PsValue::Bytes(b)) if !b.is_empty() => b.clone(),
-        _ => return Err("no RawData".into()),
+        _ => return Err(ObjectError::Missing("RawData")),
     };
     let read = if exchange {
         let (binding, read) = exchange_binding(obj, file);

@@ -65,9 +65,32 @@ impl Read {
     }
 }
 
+/// Why one export object could not be read (the rest of the file still is).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectError {
+    #[error("no {0}")]
+    Missing(&'static str),
+    #[error("no Name, Identity or PSComputerName: the server is unknown")]
+    UnknownServer,
+    #[error("{property} `{value}` is not {expected}")]
+    Invalid {
+        property: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("{0} is not valid base64")]
+    Base64(&'static str),
+    #[error("{0} array holds values that are not bytes")]
+    NotBytes(&'static str),
+    #[error("web binding without `{0}`")]
+    WebBindingWithout(&'static str),
+    #[error("ItemXPath `{0}` names no site")]
+    NoSite(String),
+}
+
 /// Reads a CliXML export. Objects that cannot be used are listed as errors; the rest is kept.
 pub fn read_clixml(text: &str, file: ExportFile<'_>) -> Result<Decoded, InputError> {
-    let values = clixml::parse(text).map_err(|e| InputError::Clixml(e.to_string()))?;
+    let values = clixml::parse(text)?;
     let mut out = Decoded {
         kind: Some(InputKind::Clixml),
         ..Decoded::default()
@@ -129,7 +152,7 @@ fn type_label(obj: &PsObject) -> String {
 }
 
 /// Interprets one top-level object.
-fn read_object(obj: &PsObject, file: ExportFile<'_>, out: &mut Decoded) -> Result<Read, String> {
+fn read_object(obj: &PsObject, file: ExportFile<'_>, out: &mut Decoded) -> Result<Read, ObjectError> {
     if let Some(read) = certificate::read(obj, file, out)? {
         return Ok(read);
     }

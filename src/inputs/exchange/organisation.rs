@@ -2,18 +2,21 @@
 //! virtual directories, `Get-ClientAccessService`, `Get-ExchangeServer` and
 //! `Get-HybridConfiguration`.
 
-use super::{non_empty, url_host, Read};
+use super::{non_empty, url_host, ObjectError, Read};
 use crate::inputs::clixml::PsObject;
 use crate::inventory::{AuthConfig, ExchangeServer, Organisation};
 
 /// Reads an organisation object into `org`; None when `obj` is not one.
-pub(super) fn read(obj: &PsObject, source: &str, org: &mut Organisation) -> Result<Option<Read>, String> {
+pub(super) fn read(obj: &PsObject, source: &str, org: &mut Organisation) -> Result<Option<Read>, ObjectError> {
     if obj.is("AuthConfig") {
         let thumb = |name: &str| non_empty(obj, name).map(|t| t.to_ascii_uppercase());
         let next_effective = match non_empty(obj, "NextCertificateEffectiveDate") {
             Some(text) => Some(
-                crate::time::parse_clixml_date(&text)
-                    .ok_or_else(|| format!("NextCertificateEffectiveDate `{text}` is not a date"))?,
+                crate::time::parse_clixml_date(&text).ok_or_else(|| ObjectError::Invalid {
+                    property: "NextCertificateEffectiveDate",
+                    value: text.clone(),
+                    expected: "a date",
+                })?,
             ),
             None => None,
         };
@@ -32,7 +35,7 @@ pub(super) fn read(obj: &PsObject, source: &str, org: &mut Organisation) -> Resu
             let name = obj
                 .text("DomainName")
                 .or_else(|| obj.text("Name"))
-                .ok_or("no DomainName")?;
+                .ok_or(ObjectError::Missing("DomainName"))?;
             let name = name.trim().trim_start_matches("*.");
             org.add_domain(name, &format!("{source} (Get-AcceptedDomain)"));
         }
@@ -63,8 +66,8 @@ pub(super) fn read(obj: &PsObject, source: &str, org: &mut Organisation) -> Resu
     Ok(None)
 }
 
-fn exchange_server(obj: &PsObject, source: &str) -> Result<ExchangeServer, String> {
-    let name = non_empty(obj, "Name").ok_or("no Name")?;
+fn exchange_server(obj: &PsObject, source: &str) -> Result<ExchangeServer, ObjectError> {
+    let name = non_empty(obj, "Name").ok_or(ObjectError::Missing("Name"))?;
     let roles: Vec<String> = obj
         .text("ServerRole")
         .unwrap_or_default()

@@ -1,12 +1,12 @@
 //! Mail transport: receive and send connectors, `Get-TransportService` (the internal transport
 //! certificate) and `Get-ImapSettings` / `Get-PopSettings` (the certificate name POP/IMAP use).
 
-use super::{boolean, list, non_empty, server_of, ExportFile, Read};
+use super::{boolean, list, non_empty, server_of, ExportFile, ObjectError, Read};
 use crate::inputs::clixml::PsObject;
 use crate::inventory::{Connector, Organisation, ProtocolSetting, TransportService};
 
 /// Reads a transport object into `org`; None when `obj` is not one.
-pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, org: &mut Organisation) -> Result<Option<Read>, String> {
+pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, org: &mut Organisation) -> Result<Option<Read>, ObjectError> {
     let source = file.path;
     if obj.is("ReceiveConnector") || obj.is("SmtpSendConnectorConfig") {
         let receive = obj.is("ReceiveConnector");
@@ -32,7 +32,7 @@ pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, org: &mut Organisation)
             .or_else(|| identity_server(obj))
             .or_else(|| non_empty(obj, "PSComputerName"))
             .or_else(|| file.folder_server.map(str::to_string))
-            .ok_or("no Name, Identity or PSComputerName: the server is unknown")?;
+            .ok_or(ObjectError::UnknownServer)?;
         org.transport_services.push(TransportService {
             server,
             internal_transport_certificate: non_empty(obj, "InternalTransportCertificateThumbprint")

@@ -7,23 +7,27 @@
 //! server is then the collector's per-server folder, and when neither is known the binding
 //! is kept without a server and the input says so.
 
-use super::{non_empty, ExportFile, Read};
+use super::{non_empty, ExportFile, ObjectError, Read};
 use crate::inputs::clixml::PsObject;
 use crate::inventory::{Organisation, ServerOrigin, WebBinding};
 
 /// Reads a web binding into `org`; None when `obj` is not one.
-pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, org: &mut Organisation) -> Result<Option<Read>, String> {
+pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, org: &mut Organisation) -> Result<Option<Read>, ObjectError> {
     if !obj.is("ConfigurationElement#bindings#binding") {
         return Ok(None);
     }
     let protocol = non_empty(obj, "protocol")
-        .ok_or("web binding without `protocol`")?
+        .ok_or(ObjectError::WebBindingWithout("protocol"))?
         .to_ascii_lowercase();
-    let information = non_empty(obj, "bindingInformation").ok_or("web binding without `bindingInformation`")?;
-    let (address, port, host_header) = parse_binding_information(&information)
-        .ok_or_else(|| format!("bindingInformation `{information}` is not address:port:host"))?;
+    let information =
+        non_empty(obj, "bindingInformation").ok_or(ObjectError::WebBindingWithout("bindingInformation"))?;
+    let (address, port, host_header) = parse_binding_information(&information).ok_or_else(|| ObjectError::Invalid {
+        property: "bindingInformation",
+        value: information.clone(),
+        expected: "address:port:host",
+    })?;
     let xpath = non_empty(obj, "ItemXPath").unwrap_or_default();
-    let site = site_name(&xpath).ok_or_else(|| format!("ItemXPath `{xpath}` names no site"))?;
+    let site = site_name(&xpath).ok_or_else(|| ObjectError::NoSite(xpath.clone()))?;
     let (server, origin) = match non_empty(obj, "PSComputerName") {
         Some(s) => (Some(s), Some(ServerOrigin::Object)),
         None => match file.folder_server {
@@ -41,10 +45,11 @@ pub(super) fn read(obj: &PsObject, file: ExportFile<'_>, org: &mut Organisation)
         .as_deref()
         .is_some_and(|h| h.len() != 40 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        return Err(format!(
-            "certificateHash `{}` is not a SHA-1 thumbprint",
-            certificate_hash.unwrap_or_default()
-        ));
+        return Err(ObjectError::Invalid {
+            property: "certificateHash",
+            value: certificate_hash.unwrap_or_default(),
+            expected: "a SHA-1 thumbprint",
+        });
     }
     org.web_bindings.push(WebBinding {
         server,
