@@ -15,8 +15,10 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // prints its figures
 
-#[path = "../tests/support/servers.rs"]
-mod servers;
+#[path = "../tests/integration/support/mod.rs"]
+mod support;
+
+use support::servers;
 
 use std::path::Path;
 use std::process::Command;

@@ -8,8 +8,10 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // says what it wrote
 
-#[path = "../tests/support/exchange_writer.rs"]
-mod exchange_writer;
+#[path = "../tests/integration/support/mod.rs"]
+mod support;
+
+use support::exchange_writer;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,22 +1,22 @@
 //! Writes the committed regression corpus of hostile inputs, `fuzz/regressions/<target>/`,
 //! one folder per fuzz target (see `certaudit::fuzzing`). Each file is a smaller sibling of a
-//! case in `tests/hostile.rs`; `cargo test` runs every file through the library, and
+//! case in `tests/integration/hostile.rs`; `cargo test` runs every file through the library, and
 //! `cargo fuzz run <target> fuzz/regressions/<target>` starts fuzzing from them.
 //!
 //! ```sh
 //! cargo run --example hostile_corpus
-//! cargo run --release --example hostile_corpus -- --full DIR   # the full-size cases of tests/hostile.rs
+//! cargo run --release --example hostile_corpus -- --full DIR   # the full-size cases of tests/integration/hostile.rs
 //! ```
 //!
-//! With `--full DIR` it writes instead the full-size hostile inputs of `tests/hostile.rs`
+//! With `--full DIR` it writes instead the full-size hostile inputs of `tests/integration/hostile.rs`
 //! into `DIR` (about 200 MB), for the before/after figures in BENCHMARKS.md.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // says what it wrote
 
-#[path = "../tests/support/exchange_writer.rs"]
-mod exchange_writer;
-#[path = "../tests/support/hostile.rs"]
-mod hostile;
+#[path = "../tests/integration/support/mod.rs"]
+mod support;
+
+use support::hostile;
 
 use std::path::Path;
 
@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The full-size cases of `tests/hostile.rs`, one file each.
+/// The full-size cases of `tests/integration/hostile.rs`, one file each.
 fn write_full(dir: &Path, der: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let amplified = hostile::nrbf_amplification(4, 40, 64 * 1024);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times each full-size hostile input of tests/hostile.rs, beside one good certificate, with
+# Times each full-size hostile input of tests/integration/hostile.rs, beside one good certificate, with
 # one or more certaudit binaries, and prints a Markdown table (wall time, peak RSS, exit
 # code). Each run is stopped after $LIMIT seconds (default 120) and 4 GiB of address space.
 #

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 
 use crate::history::{History, Snapshot};
 use crate::inputs::{self, Password, ReadOptions};
+use crate::inventory::Inventory;
 use crate::probe::{self, Hooks, ProbeOptions, Target};
 use crate::report::model::{AuditRef, ProbeSettings, RunInfo};
 use crate::report::{self, Format, Report, ReportError};
-use crate::rules::{self, LoadPackError, RuleSet, Severity};
+use crate::rules::{self, Evaluation, LoadPackError, RuleSet, Severity};
 use crate::trust::{self, AnchorError, TrustAnchors};
 
 /// Everything `scan` needs, already parsed.
@@ -154,9 +155,7 @@ pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanErro
             all_addresses: options.probe.all_addresses,
         });
     }
-    trust::evaluate_inventory(&mut inventory, &anchors, at);
-    trust::evaluate_served_chains(&mut inventory, &anchors, at);
-    let evaluation = rules::evaluate(&inventory, &rule_set, at);
+    let evaluation = judge(&mut inventory, &anchors, &rule_set, at);
     Ok(Report::build(
         &inventory,
         &evaluation,
@@ -174,4 +173,12 @@ pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanErro
             command_line: &options.command_line,
         },
     ))
+}
+
+/// Judges a collected inventory at `at`: every chain against `anchors` (and each endpoint's
+/// chain as served), then the rules of `rules`.
+pub fn judge(inventory: &mut Inventory, anchors: &TrustAnchors, rules: &RuleSet, at: DateTime<Utc>) -> Evaluation {
+    trust::evaluate_inventory(inventory, anchors, at);
+    trust::evaluate_served_chains(inventory, anchors, at);
+    rules::evaluate(inventory, rules, at)
 }

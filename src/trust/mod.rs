@@ -51,6 +51,16 @@ impl TrustAnchors {
         Ok(Self::from_anchors(anchors))
     }
 
+    /// Anchors made of the certificates `ders` (DER) alone: for callers that hold them in
+    /// memory. Fails on the first certificate webpki cannot use as an anchor.
+    pub fn from_der<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, webpki::Error> {
+        let anchors = ders
+            .into_iter()
+            .map(|der| webpki::anchor_from_trusted_cert(&CertificateDer::from(der)).map(|a| a.to_owned()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_anchors(anchors))
+    }
+
     fn from_anchors(anchors: Vec<TrustAnchor<'static>>) -> Self {
         let mut by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         let mut identities = HashSet::new();

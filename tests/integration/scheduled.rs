@@ -2,9 +2,8 @@
 //! its diff, migration from an older schema, interrupted and concurrent scans, the Prometheus
 //! textfile parsed back, and `check`'s plugin exit codes.
 
-mod common;
-#[path = "support/exchange_writer.rs"]
-mod exchange_writer;
+use crate::common;
+use crate::support::exchange_writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,9 +2,8 @@
 //! one that must not; the Auth and setup self-signed certificates are not flagged as
 //! untrusted or stale; malformed exports give per-file errors while the run goes on.
 
-mod common;
-#[path = "support/exchange_writer.rs"]
-mod exchange_writer;
+use crate::common;
+use crate::support::exchange_writer;
 
 use common::*;
 use exchange_writer::*;

@@ -1,11 +1,8 @@
 //! Live probing against servers the tests start on 127.0.0.1: every protocol's happy path,
 //! the endpoint rules, hostile and broken servers, Ctrl-C.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)] // says on stderr what it skips
-
-mod common;
-#[path = "support/servers.rs"]
-mod servers;
+use crate::common;
+use crate::support::servers;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Evidence integrity and accepted risk: the SHA256SUMS manifest, the scan metadata, and
 //! waivers (matching, expiry, unused, malformed files).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,6 +1,6 @@
 //! Every input format, the malformed variants of each, and how folders are walked.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -5,13 +5,9 @@
 //! servers, and the precision of `stale-smtp-binding`. Each rule has a case that triggers it
 //! and one that must not.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)] // says on stderr what it skips
-
-mod common;
-#[path = "support/exchange_writer.rs"]
-mod exchange_writer;
-#[path = "support/servers.rs"]
-mod servers;
+use crate::common;
+use crate::support::exchange_writer;
+use crate::support::servers;
 
 use std::path::{Path, PathBuf};
 

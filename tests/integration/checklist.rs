@@ -2,9 +2,8 @@
 //! drop, the commands per server, Edge, hybrid, Auth rollover, retiring a left-behind
 //! certificate), `--before`, server host names, and hostile values in every output.
 
-mod common;
-#[path = "support/exchange_writer.rs"]
-mod exchange_writer;
+use crate::common;
+use crate::support::exchange_writer;
 
 use std::path::Path;
 use std::process::Command;

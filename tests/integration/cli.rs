@@ -1,6 +1,6 @@
 //! The command line as users drive it: report schema, exit codes, escaping, packs, formats.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

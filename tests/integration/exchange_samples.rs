@@ -1,11 +1,9 @@
 //! Compatibility with real `Export-Clixml` output from Exchange 2016/2019 labs, in
 //! `../shared/exchange-samples/`. Expected values were established independently of this
-//! crate by `tests/support/expected_from_samples.py` (a targeted Python decoder); the table
+//! crate by `tests/integration/support/expected_from_samples.py` (a targeted Python decoder); the table
 //! below is its output. Where the folder is absent the tests say so and are skipped.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)] // says on stderr what it skips
-
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

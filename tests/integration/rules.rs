@@ -1,6 +1,6 @@
 //! Every rule: certificates that trigger it and certificates that must not.
 
-mod common;
+use crate::common;
 
 use common::*;
 use rcgen::ExtendedKeyUsagePurpose;

@@ -2,7 +2,7 @@
 //! exit code, one history per audit, and command-line hygiene (closed pipes, help texts,
 //! default folders, password errors, foreign databases, control characters).
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::Path;

@@ -1,9 +1,9 @@
 //! Hostile inputs, made on purpose: each once cost a scan minutes, gigabytes or the whole
-//! run. Used by `tests/hostile.rs` (at full size) and by `examples/hostile_corpus.rs`, which
+//! run. Used by `tests/integration/hostile.rs` (at full size) and by `examples/hostile_corpus.rs`, which
 //! writes the committed regression corpus under `fuzz/regressions/` (at a size fit to commit).
 #![allow(dead_code)]
 
-use crate::exchange_writer::{b64, i32le, lps};
+use super::exchange_writer::{b64, i32le, lps};
 
 /// An MS-NRBF stream of `levels` classes, each with `fan` members that all refer to the
 /// next level's one object, the last level's members all referring to one string of

@@ -4,11 +4,8 @@
 //! error (or read it once, where it is valid), and still reported the good certificate beside
 //! it. The committed regression corpus (`fuzz/regressions/`) goes through the library too.
 
-mod common;
-#[path = "support/exchange_writer.rs"]
-mod exchange_writer;
-#[path = "support/hostile.rs"]
-mod hostile;
+use crate::common;
+use crate::support::hostile;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,0 +1,24 @@
+//! certaudit's integration tests: one test binary, one module per area. They run the real
+//! `certaudit` binary (`common::certaudit`) or the library in process (`rules_in_process`),
+//! on certificates made at test time (rcgen), committed fixtures (`tests/fixtures/`), exports
+//! written by `support::exchange_writer`, and servers on 127.0.0.1 (`support::servers`).
+#![allow(clippy::print_stdout, clippy::print_stderr)] // tests say on stderr what they skip
+
+mod common;
+mod support;
+
+mod architecture;
+mod bindings;
+mod checklist;
+mod cli;
+mod evidence;
+mod exchange_samples;
+mod exchange_wiring;
+mod hostile;
+mod inputs;
+mod probe;
+mod rules;
+mod rules_in_process;
+mod scheduled;
+mod snapshots;
+mod verdicts;
