@@ -140,7 +140,7 @@ fn synthetic(template: &Report, count: usize, generation: usize) -> Report {
                 server: Some(format!("ex{:03}", i % 500)),
                 services: vec!["SMTP".into()],
                 evidence: serde_json::Map::new(),
-                remediation: String::new(),
+                remediation: certaudit::rules::Remediation::literal(String::new()),
                 references: Vec::new(),
                 waiver: None,
             });

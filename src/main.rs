@@ -147,12 +147,20 @@ fn run_scan(args: ScanArgs) -> u8 {
                 printable(&report.scan.audit.id)
             ),
         };
+        let reused = match done.reused_verifications {
+            Some(n) if n > 0 => format!("; {n} chain verification(s) reused from earlier scans"),
+            _ => String::new(),
+        };
         say(&format!(
-            "history: recorded scan #{id} in {}{since}",
+            "history: recorded scan #{id} in {}{since}{reused}",
             printable(&path.display().to_string())
         ));
     }
-    outcome::exit_code(report)
+    let code = outcome::exit_code(report);
+    // The process ends here: freeing a report of 100,000 certificates piece by piece would
+    // only delay the exit (about 0.1 s); the operating system takes the memory back at once.
+    std::mem::forget(done);
+    code
 }
 
 /// Warnings shown on stderr at most; the reports list them all.

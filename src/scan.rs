@@ -1,9 +1,10 @@
 //! The pipeline of `certaudit scan`: collect → trust → evaluate → report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::history::Remembered;
 use crate::history::{History, Snapshot};
 use crate::inputs::{self, Password, ReadOptions};
 use crate::inventory::Inventory;
@@ -11,7 +12,7 @@ use crate::probe::{self, Hooks, ProbeOptions, Target};
 use crate::report::model::{AuditRef, ProbeSettings, RunInfo};
 use crate::report::{self, Format, Report, ReportError};
 use crate::rules::{self, Evaluation, LoadPackError, RuleSet, Severity};
-use crate::trust::{self, AnchorError, TrustAnchors};
+use crate::trust::{self, AnchorError, TrustAnchors, TrustCache};
 
 /// Everything `scan` needs, already parsed.
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ pub enum ScanError {
     Runtime(std::io::Error),
     #[error(transparent)]
     History(#[from] crate::history::HistoryError),
+    #[error("internal error: the {0} stopped unexpectedly")]
+    Worker(&'static str),
 }
 
 /// What a finished scan produced.
@@ -70,6 +73,8 @@ pub struct ScanOutcome {
     pub written: Vec<PathBuf>,
     /// The scan's id in the history, when recorded.
     pub history_id: Option<i64>,
+    /// Chain verifications reused from earlier scans (with a history).
+    pub reused_verifications: Option<usize>,
 }
 
 /// The scope of a scan, one line per input (as an absolute path), target (as given) and the
@@ -91,33 +96,111 @@ pub fn scope(options: &ScanOptions, rules: &RuleSet) -> Vec<String> {
 }
 
 /// Runs the whole pipeline and writes the reports.
+///
+/// With a history, work runs side by side: the audit's last complete scan is read back while
+/// this one collects and evaluates; then the reports are written (`report.json` first, which
+/// needs the changes since the last scan only at its end) while the changes are worked out
+/// and the scan is recorded. The record is committed only once every report is written.
 pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanError> {
+    let rule_set = RuleSet::load(options.pack.as_deref())?;
+    let audit = AuditRef::new(options.audit.as_deref(), scope(options, &rule_set));
     // Opened first: a bad history path fails before a long probe, not after it.
     let mut history = options.history.as_deref().map(History::open).transpose()?;
-    let mut report = evaluate(options, hooks)?;
+    let remembered = history.as_ref().map(History::trust_results).transpose()?;
+    let (evaluated, previous) = std::thread::scope(|s| {
+        let previous = options
+            .history
+            .as_deref()
+            .map(|path| s.spawn(|| last_complete_snapshot(path, &audit.id)));
+        let evaluated = evaluate_with(options, hooks, &rule_set, remembered);
+        let previous = previous.map(|reader| reader.join().unwrap_or(Err(ScanError::Worker("history reader"))));
+        (evaluated, previous.transpose())
+    });
+    let (mut report, trust_cache) = evaluated?;
+    let previous = previous?.flatten();
     // An incomplete scan is not compared: what it did not audit would look resolved.
     let comparable = report.summary.result != crate::report::Verdict::Incomplete && !report.scan.interrupted;
-    if let (Some(h), true) = (&history, comparable) {
-        if let Some(previous) = h.last_complete(&report.scan.audit.id)? {
-            let before = h.snapshot(previous.id)?;
-            report.changes = Some(crate::history::diff(&before, &Snapshot::from_report(&report)));
-        }
+    let previous = previous.filter(|_| comparable);
+    let (pending_tx, pending) = report::PendingChanges::channel();
+    let (written, history_id, snapshot) = std::thread::scope(|s| -> Result<_, ScanError> {
+        let writer = s.spawn(|| report::write_all_pending(&report, &pending, &options.formats, &options.out));
+        let join = |writer: std::thread::ScopedJoinHandle<'_, Result<Vec<PathBuf>, ReportError>>| {
+            writer
+                .join()
+                .unwrap_or(Err(ReportError::Worker))
+                .map_err(ScanError::from)
+        };
+        let snapshot = Snapshot::from_report(&report);
+        let changes = match (previous, history.as_ref()) {
+            (Some(mut before), Some(h)) => {
+                // Only certificates that are gone need their details from the history.
+                let now: foldhash::HashSet<&str> = snapshot.certificates.iter().map(|c| c.sha256.as_str()).collect();
+                h.fill_details(&mut before, |sha| !now.contains(sha))?;
+                Some(crate::history::diff(&before, &snapshot))
+            }
+            _ => None,
+        };
+        // The writer may have failed and gone: then there is nobody to tell.
+        let _ = pending_tx.send(changes);
+        let mut written = None;
+        let history_id = match history.as_mut() {
+            Some(h) => Some(h.record_then(&report, &snapshot, || {
+                written = Some(join(writer)?);
+                Ok::<(), ScanError>(())
+            })?),
+            None => {
+                written = Some(join(writer)?);
+                None
+            }
+        };
+        Ok((written.unwrap_or_default(), history_id, snapshot))
+    })?;
+    report.changes = pending.into_changes();
+    let reused_verifications = trust_cache.as_ref().map(TrustCache::hits);
+    if let (Some(h), Some(cache)) = (history.as_mut(), trust_cache) {
+        let used = cache.used();
+        let (learnt, known) = cache.into_parts();
+        h.keep_trust_results(learnt, used)?;
+        // Freed by the operating system when the process ends, in no time: freeing 100,000
+        // entries one by one here would only delay the result.
+        std::mem::forget(known);
     }
-    let written = report::write_all(&report, &options.formats, &options.out)?;
-    let history_id = history.as_mut().map(|h| h.record(&report)).transpose()?;
+    std::mem::forget(snapshot);
     Ok(ScanOutcome {
         report,
         written,
         history_id,
+        reused_verifications,
     })
+}
+
+/// The snapshot of the audit's last complete scan in the history at `path`, read on a
+/// connection of its own.
+fn last_complete_snapshot(path: &Path, audit: &str) -> Result<Option<Snapshot>, ScanError> {
+    let h = History::open_existing(path)?;
+    match h.last_complete(audit)? {
+        Some(row) => Ok(Some(h.snapshot_light(row.id)?)),
+        None => Ok(None),
+    }
 }
 
 /// Collects, probes, judges trust and evaluates the rules: the report, not yet written.
 pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanError> {
+    let rule_set = RuleSet::load(options.pack.as_deref())?;
+    evaluate_with(options, hooks, &rule_set, None).map(|(report, _)| report)
+}
+
+/// [`evaluate`], reusing the chain verifications `remembered` from earlier scans (see
+/// [`TrustCache`]); returns the cache too, with what it reused and what it learnt.
+pub fn evaluate_with(
+    options: &ScanOptions,
+    hooks: &Hooks,
+    rule_set: &RuleSet,
+    remembered: Option<Remembered>,
+) -> Result<(Report, Option<TrustCache>), ScanError> {
     let started_at = Utc::now();
     let clock = std::time::Instant::now();
     let at = options.at.unwrap_or(started_at);
-    let rule_set = RuleSet::load(options.pack.as_deref())?;
     let waivers = match &options.waivers {
         Some(path) => Some(crate::waivers::load(path)?),
         None => None,
@@ -155,15 +238,17 @@ pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanErro
             all_addresses: options.probe.all_addresses,
         });
     }
-    let evaluation = judge(&mut inventory, &anchors, &rule_set, at);
-    Ok(Report::build(
-        &inventory,
-        &evaluation,
+    let cache =
+        remembered.map(|r| TrustCache::with_self_signatures(&rule_set.pack.sha256, r.chains, r.self_signatures));
+    let evaluation = judge(&mut inventory, &anchors, rule_set, at, cache.as_ref());
+    let report = Report::build(
+        inventory,
+        evaluation,
         &RunInfo {
             started_at,
             finished_at: Utc::now(),
             duration_seconds: clock.elapsed().as_secs_f64(),
-            audit: AuditRef::new(options.audit.as_deref(), scope(options, &rule_set)),
+            audit: AuditRef::new(options.audit.as_deref(), scope(options, rule_set)),
             evaluated_at: at,
             pack: &rule_set.pack,
             fail_on: options.fail_on,
@@ -172,13 +257,20 @@ pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanErro
             waivers: waivers.as_ref(),
             command_line: &options.command_line,
         },
-    ))
+    );
+    Ok((report, cache))
 }
 
 /// Judges a collected inventory at `at`: every chain against `anchors` (and each endpoint's
-/// chain as served), then the rules of `rules`.
-pub fn judge(inventory: &mut Inventory, anchors: &TrustAnchors, rules: &RuleSet, at: DateTime<Utc>) -> Evaluation {
-    trust::evaluate_inventory(inventory, anchors, at);
+/// chain as served; reusing what `cache` remembers), then the rules of `rules`.
+pub fn judge(
+    inventory: &mut Inventory,
+    anchors: &TrustAnchors,
+    rules: &RuleSet,
+    at: DateTime<Utc>,
+    cache: Option<&TrustCache>,
+) -> Evaluation {
+    trust::evaluate_inventory(inventory, anchors, at, cache);
     trust::evaluate_served_chains(inventory, anchors, at);
     rules::evaluate(inventory, rules, at)
 }

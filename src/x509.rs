@@ -33,6 +33,9 @@ pub struct CertDetails {
     pub signature_algorithm: String,
     /// Subject equals issuer and the certificate's signature verifies with its own key.
     pub self_signed: bool,
+    /// Subject equals issuer, and whether the certificate signed itself is still to be
+    /// checked ([`CertDetails::parse_deferred`]; trust evaluation checks it first).
+    pub self_signature_pending: bool,
     /// basicConstraints cA=TRUE.
     pub is_ca: bool,
     /// Extended key usages, when the extension is present (None means "any").
@@ -71,6 +74,25 @@ pub struct ParseError(String);
 impl CertDetails {
     /// Parses a DER certificate. Trailing bytes after the certificate are an error.
     pub fn parse(der: &[u8]) -> Result<Self, ParseError> {
+        let mut details = Self::parse_deferred(der)?;
+        details.check_self_signature(der);
+        Ok(details)
+    }
+
+    /// Whether a certificate whose subject is its issuer signed itself: checks the signature
+    /// with its own key when that is still pending.
+    pub fn check_self_signature(&mut self, der: &[u8]) {
+        if self.self_signature_pending {
+            self.self_signed = verifies_itself(der);
+            self.self_signature_pending = false;
+        }
+    }
+
+    /// [`CertDetails::parse`] without the self-signature check, which costs a signature
+    /// verification for every self-issued certificate: `self_signed` stays false and
+    /// `self_signature_pending` tells that the check is owed (trust evaluation makes it, once
+    /// per scan, or takes it from what an earlier scan kept).
+    pub fn parse_deferred(der: &[u8]) -> Result<Self, ParseError> {
         let (rest, cert) = X509Certificate::from_der(der).map_err(|e| ParseError(e.to_string()))?;
         if !rest.is_empty() {
             return Err(ParseError(format!(
@@ -103,7 +125,6 @@ impl CertDetails {
             .filter_map(|a| a.as_str().ok().map(str::to_string))
             .collect();
         let same_name = cert.subject().as_raw() == cert.issuer().as_raw();
-        let self_signed = same_name && cert.verify_signature(None).is_ok();
         let extended_key_usage = match cert.extended_key_usage() {
             Ok(Some(eku)) => {
                 let e = eku.value;
@@ -148,11 +169,17 @@ impl CertDetails {
             key: key_info(cert),
             spki_sha256: crate::digest::sha256_hex(cert.public_key().raw),
             signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm),
-            self_signed,
+            self_signed: false,
+            self_signature_pending: same_name,
             is_ca: cert.is_ca(),
             extended_key_usage,
         }
     }
+}
+
+/// True when the certificate's signature verifies with its own public key.
+pub fn verifies_itself(der: &[u8]) -> bool {
+    X509Certificate::from_der(der).is_ok_and(|(_, cert)| cert.verify_signature(None).is_ok())
 }
 
 /// Formats a distinguished name in RFC 4514 order (last RDN first), as Windows shows it.

@@ -12,7 +12,6 @@ mod selection;
 mod steps;
 mod successor;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -202,8 +201,10 @@ pub fn write_all(checklist: &Checklist, out: &Path) -> Result<Vec<PathBuf>, Repo
             w.write_all(body.as_bytes()).map_err(io_error)
         })?);
     }
-    written.push(write_manifest(out, &written)?);
-    Ok(written)
+    let manifest = write_manifest(out, &written)?;
+    let mut paths: Vec<PathBuf> = written.into_iter().map(|w| w.path).collect();
+    paths.push(manifest);
+    Ok(paths)
 }
 
 /// The default of `--before`: 60 days after the evaluation instant.

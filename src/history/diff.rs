@@ -2,7 +2,9 @@
 //! or endpoint, server), never by position or message, so a daily countdown of days left
 //! does not make a finding look new.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashSet};
 
 use crate::inventory::server_key;
 use crate::report::changes::{BindingMove, CertRef, Changes, EndpointChange, FindingChange, Renewal};
@@ -30,7 +32,6 @@ pub struct CertRow {
     pub issuer: String,
     pub serial: String,
     pub not_after: String,
-    pub days_left: i64,
     /// DNS names, lowercase and sorted.
     pub names: Vec<String>,
 }
@@ -82,13 +83,12 @@ impl Snapshot {
                     issuer: c.issuer.clone(),
                     serial: c.serial.clone(),
                     not_after: crate::time::rfc3339(c.not_after),
-                    days_left: c.days_left,
                     names,
                 }
             })
             .collect();
         let mut bindings: Vec<BindingRow> = Vec::new();
-        let mut seen: HashSet<(&str, String, &str)> = HashSet::new();
+        let mut seen: HashSet<(&str, String, &str)> = HashSet::default();
         for c in &report.certificates {
             for b in &c.bindings {
                 for s in &b.services {
@@ -162,7 +162,8 @@ fn index(snap: &Snapshot) -> HashMap<&str, &CertRow> {
 }
 
 fn cert_ref(by_sha: &HashMap<&str, &CertRow>, sha: &str) -> Option<CertRef> {
-    by_sha.get(sha).map(|c| CertRef {
+    // A row read without its details (`History::snapshot_light`) names no certificate.
+    by_sha.get(sha).filter(|c| !c.thumbprint.is_empty()).map(|c| CertRef {
         thumbprint: c.thumbprint.clone(),
         subject: c.subject.clone(),
         not_after: c.not_after.clone(),
@@ -173,8 +174,11 @@ fn cert_ref(by_sha: &HashMap<&str, &CertRow>, sha: &str) -> Option<CertRef> {
 /// with the size of the two scans, not with their product.
 pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
     let (old_certs, new_certs) = (index(before), index(after));
-    let finding_change = |certs: &HashMap<&str, &CertRow>, f: &FindingRow| {
-        let cert = f.certificate.as_deref().and_then(|s| cert_ref(certs, s));
+    // A certificate is the same in every scan (its SHA-256 says so): one the earlier snapshot
+    // holds without details is described from this scan's.
+    let old_ref = |sha: &str| cert_ref(&old_certs, sha).or_else(|| cert_ref(&new_certs, sha));
+    let finding_change = |certs: &dyn Fn(&str) -> Option<CertRef>, f: &FindingRow| {
+        let cert = f.certificate.as_deref().and_then(certs);
         FindingChange {
             rule: f.rule.clone(),
             severity: f.severity.clone(),
@@ -195,15 +199,17 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
         since_evaluated_at: before.evaluated_at.clone(),
         ..Changes::default()
     };
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for f in after.findings.iter().filter(|f| !old_keys.contains(f.key.as_str())) {
         if seen.insert(f.key.as_str()) {
-            changes.new_findings.push(finding_change(&new_certs, f));
+            changes
+                .new_findings
+                .push(finding_change(&|sha| cert_ref(&new_certs, sha), f));
         }
     }
     for f in before.findings.iter().filter(|f| !new_keys.contains(f.key.as_str())) {
         if seen.insert(f.key.as_str()) {
-            changes.resolved_findings.push(finding_change(&old_certs, f));
+            changes.resolved_findings.push(finding_change(&old_ref, f));
         }
     }
 
@@ -219,8 +225,8 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
         .collect();
     // A renewal: a certificate gone and one come with the same subject or the same names.
     // Appeared certificates are indexed by both, and each is used once, in order.
-    let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_names: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_subject: HashMap<String, Vec<usize>> = HashMap::default();
+    let mut by_names: HashMap<String, Vec<usize>> = HashMap::default();
     for (i, c) in appeared.iter().enumerate().rev() {
         by_subject.entry(normalise_dn(&c.subject)).or_default().push(i);
         if !c.names.is_empty() {
@@ -265,7 +271,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
             what.push("new issuer");
         }
         changes.renewed_certificates.push(Renewal {
-            old: cert_ref(&old_certs, &old.sha256).unwrap_or_else(|| unknown(&old.sha256)),
+            old: old_ref(&old.sha256).unwrap_or_else(|| unknown(&old.sha256)),
             new: cert_ref(&new_certs, &new.sha256).unwrap_or_else(|| unknown(&new.sha256)),
             note: format!("until {} (was {}); {}", new.not_after, old.not_after, what.join(", ")),
         });
@@ -276,7 +282,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
         .filter(|(_, used)| !**used)
         .filter_map(|(c, _)| cert_ref(&new_certs, &c.sha256))
         .collect();
-    changes.disappeared_certificates = gone.iter().filter_map(|c| cert_ref(&old_certs, &c.sha256)).collect();
+    changes.disappeared_certificates = gone.iter().filter_map(|c| old_ref(&c.sha256)).collect();
 
     // Bindings: per (server, service), the set of certificates holding it.
     let holders = |s: &Snapshot| {
@@ -299,7 +305,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
         changes.binding_moves.push(BindingMove {
             server: slot.0.clone(),
             service: slot.1.clone(),
-            from: was.difference(now).filter_map(|s| cert_ref(&old_certs, s)).collect(),
+            from: was.difference(now).filter_map(|s| old_ref(s)).collect(),
             to: now.difference(was).filter_map(|s| cert_ref(&new_certs, s)).collect(),
         });
     }
@@ -317,7 +323,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
             changes.endpoint_changes.push(EndpointChange {
                 target: e.target.clone(),
                 address: e.address.clone(),
-                from: old.leaf.as_deref().and_then(|s| cert_ref(&old_certs, s)),
+                from: old.leaf.as_deref().and_then(old_ref),
                 to: e.leaf.as_deref().and_then(|s| cert_ref(&new_certs, s)),
             });
         }

@@ -14,7 +14,18 @@ use serde::Serialize;
 
 pub use diff::{diff, Snapshot};
 
+use crate::inventory::{Trust, TrustStatus};
 use crate::report::changes::{CertRef, Changes, FindingChange};
+pub use crate::trust::Learnt;
+
+/// What earlier scans kept for the next (see `trust::TrustCache`).
+#[derive(Debug, Default)]
+pub struct Remembered {
+    /// Chain verifications by key.
+    pub chains: Vec<([u8; 32], Trust)>,
+    /// Self-signature checks by key.
+    pub self_signatures: Vec<([u8; 32], bool)>,
+}
 use crate::report::Report;
 use crate::time::rfc3339;
 
@@ -172,6 +183,19 @@ impl History {
 
     /// Records a finished scan in one transaction and returns its id.
     pub fn record(&mut self, report: &Report) -> Result<i64, HistoryError> {
+        let snapshot = Snapshot::from_report(report);
+        self.record_then(report, &snapshot, || Ok::<(), HistoryError>(()))
+    }
+
+    /// Records a finished scan (`snapshot` is the report's) in one transaction that is
+    /// committed only when `before_commit` succeeds (e.g. every report file was written);
+    /// otherwise nothing is recorded and its error is returned.
+    pub fn record_then<E: From<HistoryError>>(
+        &mut self,
+        report: &Report,
+        snapshot: &Snapshot,
+        before_commit: impl FnOnce() -> Result<(), E>,
+    ) -> Result<i64, E> {
         let path = &self.path;
         let err = |step| sqlite_error(path, step);
         let tx = self
@@ -211,27 +235,63 @@ impl History {
         )
         .map_err(err("insert the scan"))?;
         let id = tx.last_insert_rowid();
-        let snapshot = Snapshot::from_report(report);
         {
-            let mut ins = tx
+            // Certificates are stored once: those the audit's last scan saw are looked up in
+            // one query, the others one by one (inserted when new).
+            let mut known: foldhash::HashMap<String, i64> = foldhash::HashMap::default();
+            let mut stmt = tx
                 .prepare(
-                    "INSERT INTO certificates (scan_id, sha256, thumbprint, subject, issuer, serial, not_after, days_left, names)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "SELECT k.sha256, k.id FROM scan_certs s JOIN certs k ON k.id = s.cert_id
+                     WHERE s.scan_id = (SELECT MAX(id) FROM scans WHERE audit = ?1 AND id < ?2)",
                 )
                 .map_err(err("prepare certificates"))?;
+            let rows = stmt
+                .query_map(params![report.scan.audit.id, id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(err("read the last scan's certificates"))?;
+            for row in rows {
+                let (sha256, cert_id) = row.map_err(err("read the last scan's certificates"))?;
+                known.insert(sha256, cert_id);
+            }
+            let mut find = tx
+                .prepare("SELECT id FROM certs WHERE sha256 = ?1")
+                .map_err(err("prepare certificates"))?;
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO certs (sha256, thumbprint, subject, issuer, serial, not_after, names)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err("prepare certificates"))?;
+            let mut link = tx
+                .prepare("INSERT OR IGNORE INTO scan_certs (scan_id, cert_id) VALUES (?1, ?2)")
+                .map_err(err("prepare certificates"))?;
             for c in &snapshot.certificates {
-                ins.execute(params![
-                    id,
-                    c.sha256,
-                    c.thumbprint,
-                    c.subject,
-                    c.issuer,
-                    c.serial,
-                    c.not_after,
-                    c.days_left,
-                    c.names.join(",")
-                ])
-                .map_err(err("insert a certificate"))?;
+                let cert_id = match known.get(&c.sha256) {
+                    Some(&cert_id) => cert_id,
+                    None => match find
+                        .query_row([&c.sha256], |r| r.get::<_, i64>(0))
+                        .optional()
+                        .map_err(err("look a certificate up"))?
+                    {
+                        Some(cert_id) => cert_id,
+                        None => {
+                            ins.execute(params![
+                                c.sha256,
+                                c.thumbprint,
+                                c.subject,
+                                c.issuer,
+                                c.serial,
+                                c.not_after,
+                                c.names.join(",")
+                            ])
+                            .map_err(err("insert a certificate"))?;
+                            tx.last_insert_rowid()
+                        }
+                    },
+                };
+                link.execute(params![id, cert_id])
+                    .map_err(err("insert a certificate"))?;
             }
             let mut ins = tx
                 .prepare("INSERT INTO bindings (scan_id, sha256, server, service) VALUES (?1, ?2, ?3, ?4)")
@@ -268,8 +328,107 @@ impl History {
                 .map_err(err("insert a finding"))?;
             }
         }
+        before_commit()?;
         tx.commit().map_err(err("commit the scan"))?;
         Ok(id)
+    }
+
+    /// The chain verifications and self-signature checks kept by earlier scans (see
+    /// `trust::TrustCache`). A row that cannot be read back is skipped: it only costs a
+    /// verification.
+    pub fn trust_results(&self) -> Result<Remembered, HistoryError> {
+        let read = self.err("read the kept verifications");
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, status, detail, issuer_key_sha256 FROM trust_cache")
+            .map_err(&read)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .map_err(&read)?;
+        let mut out = Remembered::default();
+        for row in rows {
+            let (key, status, detail, issuer_key_sha256) = row.map_err(&read)?;
+            let (Ok(key), Ok(status)) = (<[u8; 32]>::try_from(key.as_slice()), status.parse::<TrustStatus>()) else {
+                continue;
+            };
+            out.chains.push((
+                key,
+                Trust {
+                    status,
+                    detail,
+                    issuer_key_sha256,
+                },
+            ));
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, valid FROM self_signatures")
+            .map_err(&read)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, bool>(1)?)))
+            .map_err(&read)?;
+        for row in rows {
+            let (key, valid) = row.map_err(&read)?;
+            if let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) {
+                out.self_signatures.push((key, valid));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps what a scan learnt (see `trust::TrustCache`) for the next scans. The tables stay
+    /// bounded: when one holds more than four times what this scan used (plus 10,000), it is
+    /// emptied first and refills with what later scans use.
+    pub fn keep_trust_results(&mut self, learnt: Learnt, used: usize) -> Result<(), HistoryError> {
+        if learnt.chains.is_empty() && learnt.self_signatures.is_empty() {
+            return Ok(());
+        }
+        let path = &self.path;
+        let err = |step| sqlite_error(path, step);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err("begin keeping verifications"))?;
+        for table in ["trust_cache", "self_signatures"] {
+            let held: i64 = tx
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .map_err(err("count the kept verifications"))?;
+            if usize::try_from(held).unwrap_or(usize::MAX) > 4 * used + 10_000 {
+                tx.execute(&format!("DELETE FROM {table}"), [])
+                    .map_err(err("empty the kept verifications"))?;
+            }
+        }
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO trust_cache (key, status, detail, issuer_key_sha256) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err("prepare keeping verifications"))?;
+            for (key, trust) in &learnt.chains {
+                ins.execute(params![
+                    &key[..],
+                    trust.status.as_str(),
+                    trust.detail,
+                    trust.issuer_key_sha256
+                ])
+                .map_err(err("keep a verification"))?;
+            }
+            let mut ins = tx
+                .prepare("INSERT OR REPLACE INTO self_signatures (key, valid) VALUES (?1, ?2)")
+                .map_err(err("prepare keeping verifications"))?;
+            for (key, valid) in &learnt.self_signatures {
+                ins.execute(params![&key[..], valid])
+                    .map_err(err("keep a verification"))?;
+            }
+        }
+        tx.commit().map_err(err("commit the kept verifications"))
     }
 
     /// Every recorded scan, oldest first.
@@ -376,6 +535,50 @@ impl History {
 
     /// What scan `id` recorded.
     pub fn snapshot(&self, id: i64) -> Result<Snapshot, HistoryError> {
+        self.snapshot_with(id, true)
+    }
+
+    /// What scan `id` recorded, its certificates by SHA-256 only (no other detail): what a
+    /// comparison needs of an unchanged store. [`History::fill_details`] adds the details of
+    /// those that turn out to matter.
+    pub fn snapshot_light(&self, id: i64) -> Result<Snapshot, HistoryError> {
+        self.snapshot_with(id, false)
+    }
+
+    /// Reads the details of the snapshot's certificates that `wanted` names.
+    pub fn fill_details(&self, snap: &mut Snapshot, wanted: impl Fn(&str) -> bool) -> Result<(), HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT thumbprint, subject, issuer, serial, not_after, names FROM certs WHERE sha256 = ?1")
+            .map_err(self.err("read certificates"))?;
+        for row in snap
+            .certificates
+            .iter_mut()
+            .filter(|c| c.thumbprint.is_empty() && wanted(&c.sha256))
+        {
+            let found = stmt
+                .query_row([&row.sha256], |r| {
+                    let names: String = r.get(5)?;
+                    Ok(diff::CertRow {
+                        sha256: row.sha256.clone(),
+                        thumbprint: r.get(0)?,
+                        subject: r.get(1)?,
+                        issuer: r.get(2)?,
+                        serial: r.get(3)?,
+                        not_after: r.get(4)?,
+                        names: names.split(',').filter(|n| !n.is_empty()).map(String::from).collect(),
+                    })
+                })
+                .optional()
+                .map_err(self.err("read certificates"))?;
+            if let Some(found) = found {
+                *row = found;
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot_with(&self, id: i64, details: bool) -> Result<Snapshot, HistoryError> {
         let row = self
             .conn
             .query_row(
@@ -396,24 +599,33 @@ impl History {
             ..Snapshot::default()
         };
         let q = |sql: &str| self.conn.prepare(sql).map_err(self.err("read a scan's rows"));
-        let mut stmt = q(
-            "SELECT sha256, thumbprint, subject, issuer, serial, not_after, days_left, names
-                          FROM certificates WHERE scan_id = ?1 ORDER BY sha256",
-        )?;
-        snap.certificates = stmt
-            .query_map([id], |r| {
-                let names: String = r.get(7)?;
-                Ok(diff::CertRow {
-                    sha256: r.get(0)?,
-                    thumbprint: r.get(1)?,
-                    subject: r.get(2)?,
-                    issuer: r.get(3)?,
-                    serial: r.get(4)?,
-                    not_after: r.get(5)?,
-                    days_left: r.get(6)?,
-                    names: names.split(',').filter(|n| !n.is_empty()).map(String::from).collect(),
-                })
+        let certificate = |r: &rusqlite::Row<'_>| -> rusqlite::Result<diff::CertRow> {
+            let text = |i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
+            Ok(diff::CertRow {
+                sha256: r.get(0)?,
+                thumbprint: text(1)?,
+                subject: text(2)?,
+                issuer: text(3)?,
+                serial: text(4)?,
+                not_after: text(5)?,
+                names: text(6)?
+                    .split(',')
+                    .filter(|n| !n.is_empty())
+                    .map(String::from)
+                    .collect(),
             })
+        };
+        let mut stmt = if details {
+            q(
+                "SELECT k.sha256, k.thumbprint, k.subject, k.issuer, k.serial, k.not_after, k.names
+               FROM scan_certs s JOIN certs k ON k.id = s.cert_id WHERE s.scan_id = ?1 ORDER BY k.sha256",
+            )?
+        } else {
+            q("SELECT k.sha256, NULL, NULL, NULL, NULL, NULL, NULL
+               FROM scan_certs s JOIN certs k ON k.id = s.cert_id WHERE s.scan_id = ?1")?
+        };
+        snap.certificates = stmt
+            .query_map([id], certificate)
             .and_then(|rows| rows.collect())
             .map_err(self.err("read certificates"))?;
         let mut stmt = q("SELECT sha256, server, service FROM bindings WHERE scan_id = ?1")?;

@@ -74,6 +74,39 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX scans_audit ON scans(audit);
     CREATE INDEX certificates_scan ON certificates(scan_id);
     PRAGMA application_id = 1667592820;",
+    // 4: each certificate stored once (`certs`, by SHA-256), each scan lists the ones it saw
+    // (`scan_certs`): a rescan of an unchanged store writes two integers per certificate. Chain
+    // verification results kept for the next scan (`trust_cache`, see `trust::TrustCache`).
+    "CREATE TABLE certs (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        thumbprint TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        serial TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        names TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO certs (sha256, thumbprint, subject, issuer, serial, not_after, names)
+        SELECT sha256, thumbprint, subject, issuer, serial, not_after, names FROM certificates;
+    CREATE TABLE scan_certs (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        cert_id INTEGER NOT NULL REFERENCES certs(id),
+        PRIMARY KEY (scan_id, cert_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO scan_certs (scan_id, cert_id)
+        SELECT c.scan_id, k.id FROM certificates c JOIN certs k ON k.sha256 = c.sha256;
+    DROP TABLE certificates;
+    CREATE TABLE trust_cache (
+        key BLOB PRIMARY KEY,
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        issuer_key_sha256 TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE self_signatures (
+        key BLOB PRIMARY KEY,
+        valid INTEGER NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// `PRAGMA application_id` of a certaudit history (the ASCII bytes `cert`).
@@ -104,7 +137,8 @@ pub fn kind(conn: &Connection) -> rusqlite::Result<Kind> {
     if tables.is_empty() && app == 0 && version(conn)? == 0 {
         return Ok(Kind::Empty);
     }
-    // Histories written before version 3 carry no application_id: recognise their tables.
+    // Histories written before version 3 carry no application_id: recognise their tables
+    // (`certificates` became `certs` and `scan_certs` in version 4, which is always marked).
     let ours = ["certificates", "findings", "scans"];
     let looks_ours = app == 0
         && version(conn)? >= 1

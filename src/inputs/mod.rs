@@ -11,13 +11,12 @@ pub mod pem_der;
 pub mod pkcs12;
 pub mod pkcs7;
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::inventory::{Binding, Certificate, InputKind, InputRecord, Inventory, Organisation, Source};
+use crate::inventory::{Binding, Certificate, InputKind, InputRecord, Inventory, Organisation, Source, SourceKind};
 use crate::x509::CertDetails;
 
 /// Largest input file read (a bundle of 100,000 certificates is well below it).
@@ -321,8 +320,8 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
     record.kind = decoded.kind.unwrap_or(InputKind::Unknown);
     record.note = decoded.note;
     let source_kind = match record.kind {
-        InputKind::Clixml | InputKind::ExchangeJson => "export",
-        _ => "file",
+        InputKind::Clixml | InputKind::ExchangeJson => SourceKind::Export,
+        _ => SourceKind::File,
     };
     let mut errors = decoded.errors;
     // Bindings by certificate position, distributed once.
@@ -335,13 +334,13 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
     let multiple = decoded.certificates.len() > 1;
     // The same certificate many times in one file (one certificate bound on many servers, or
     // a flood of copies) is parsed once; its bindings gather on it, each once.
-    let mut first_of: HashMap<&[u8], usize> = HashMap::new();
-    let mut seen_bindings: HashSet<(usize, Binding)> = HashSet::new();
+    let mut first_of: foldhash::HashMap<[u8; 32], usize> = foldhash::HashMap::default();
+    let mut seen_bindings: foldhash::HashSet<(usize, Binding)> = foldhash::HashSet::default();
     let mut copies = 0usize;
-    let ders = decoded.certificates;
-    for (i, der) in ders.iter().enumerate() {
+    for (i, der) in decoded.certificates.into_iter().enumerate() {
         let slot = std::mem::take(&mut bindings[i]);
-        if let Some(&at) = first_of.get(der.as_slice()) {
+        let digest = crate::digest::sha256(&der);
+        if let Some(&at) = first_of.get(&digest) {
             copies += 1;
             for b in slot {
                 if seen_bindings.insert((at, b.clone())) {
@@ -356,14 +355,14 @@ fn read_one(path: &Path, explicit: bool, options: &ReadOptions) -> FileResult {
             record.path.clone()
         };
         let source = Source {
-            kind: source_kind.into(),
+            kind: source_kind,
             location,
         };
-        match CertDetails::parse(der) {
+        match CertDetails::parse_deferred(&der) {
             Ok(details) => {
                 let index = result.certificates.len();
-                first_of.insert(der.as_slice(), index);
-                let mut cert = Certificate::new(der.clone(), details, source);
+                first_of.insert(digest, index);
+                let mut cert = Certificate::with_digest(der, digest, details, source);
                 for b in slot {
                     if seen_bindings.insert((index, b.clone())) {
                         cert.bindings.push(b);

@@ -1,7 +1,7 @@
 //! The one model every input meets in: certificates keyed by the SHA-256 of their DER,
 //! each with every place it was seen, plus a record of every input read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ pub use organisation::{
     needs_autodiscover, parse_tls_certificate_name, AuthConfig, Connector, ContextItem, ExchangeServer, Exposure,
     Organisation, ProtocolSetting, ServerOrigin, TransportService, WebBinding,
 };
-pub use trust::{ServedChain, Trust, TrustStatus};
+pub use trust::{ServedChain, Trust, TrustStatus, UnknownTrustStatus};
 
 /// One distinct certificate (by DER) and everything known about it.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct Certificate {
     pub der: Vec<u8>,
     /// SHA-256 of the DER, lowercase hex.
     pub sha256: String,
+    /// The same SHA-256, as bytes.
+    pub digest: [u8; 32],
     /// SHA-1 of the DER, uppercase hex (the Exchange/Windows thumbprint).
     pub thumbprint: String,
     pub details: CertDetails,
@@ -45,10 +47,21 @@ pub fn server_key(server: &str) -> String {
 /// Where a certificate was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Source {
-    /// `file` for certificate stores.
-    pub kind: String,
+    pub kind: SourceKind,
     /// The file path, with `#N` for the N-th certificate of a bundle.
     pub location: String,
+}
+
+/// The kind of place a certificate was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A certificate store file (PEM, DER, PKCS#7, PKCS#12).
+    File,
+    /// An Exchange export (CliXML or JSON).
+    Export,
+    /// Presented by a probed endpoint.
+    Endpoint,
 }
 
 /// What an input file turned out to be.
@@ -95,18 +108,36 @@ pub struct Inventory {
     pub endpoints: Vec<Endpoint>,
     /// Autodiscover reachability per accepted domain (when probing).
     pub autodiscover: Vec<AutodiscoverCheck>,
-    by_sha256: HashMap<String, usize>,
-    /// Sightings and bindings already recorded, per certificate index: merging stays linear
-    /// however many times a certificate is seen.
-    seen_sources: HashSet<(usize, Source)>,
-    seen_bindings: HashSet<(usize, Binding)>,
+    /// Certificates by the SHA-256 of their DER.
+    by_sha256: foldhash::HashMap<[u8; 32], usize>,
+    /// For certificates seen in many places: their sightings and bindings as sets, so that
+    /// merging stays linear however many times a certificate is seen (a certificate seen a few
+    /// times is checked against its own short lists).
+    many: foldhash::HashMap<usize, Seen>,
 }
+
+/// The sightings and bindings of one much-seen certificate.
+#[derive(Debug, Default)]
+struct Seen {
+    sources: HashSet<Source>,
+    bindings: HashSet<Binding>,
+}
+
+/// Up to this many sightings (or bindings), a new one is checked against the list itself.
+const SHORT_LIST: usize = 16;
 
 impl Certificate {
     /// A certificate seen once, with its hashes computed (not yet trust-evaluated).
     pub fn new(der: Vec<u8>, details: CertDetails, source: Source) -> Self {
+        let digest = crate::digest::sha256(&der);
+        Self::with_digest(der, digest, details, source)
+    }
+
+    /// [`Certificate::new`] for a DER whose SHA-256 (`digest`) is already known.
+    pub fn with_digest(der: Vec<u8>, digest: [u8; 32], details: CertDetails, source: Source) -> Self {
         Self {
-            sha256: crate::digest::sha256_hex(&der),
+            sha256: hex::encode(digest),
+            digest,
             thumbprint: crate::digest::thumbprint(&der),
             der,
             details,
@@ -121,11 +152,12 @@ impl Inventory {
     /// Adds a certificate, merging its sightings into an earlier record of the same DER.
     /// Returns the index of the record.
     pub fn add(&mut self, mut cert: Certificate) -> usize {
-        let (i, sources, bindings) = match self.by_sha256.get(&cert.sha256) {
+        let key = cert.digest;
+        let (i, sources, bindings) = match self.by_sha256.get(&key) {
             Some(&i) => (i, std::mem::take(&mut cert.sources), std::mem::take(&mut cert.bindings)),
             None => {
                 let i = self.certificates.len();
-                self.by_sha256.insert(cert.sha256.clone(), i);
+                self.by_sha256.insert(key, i);
                 let sources = std::mem::take(&mut cert.sources);
                 let bindings = std::mem::take(&mut cert.bindings);
                 self.certificates.push(cert);
@@ -133,16 +165,44 @@ impl Inventory {
             }
         };
         for source in sources {
-            if self.seen_sources.insert((i, source.clone())) {
-                self.certificates[i].sources.push(source);
+            let list = &mut self.certificates[i].sources;
+            if let Some(seen) = self.many.get_mut(&i) {
+                if seen.sources.insert(source.clone()) {
+                    list.push(source);
+                }
+            } else if !list.contains(&source) {
+                list.push(source);
+                if list.len() > SHORT_LIST {
+                    self.promote(i);
+                }
             }
         }
         for binding in bindings {
-            if self.seen_bindings.insert((i, binding.clone())) {
-                self.certificates[i].bindings.push(binding);
+            let list = &mut self.certificates[i].bindings;
+            if let Some(seen) = self.many.get_mut(&i) {
+                if seen.bindings.insert(binding.clone()) {
+                    list.push(binding);
+                }
+            } else if !list.contains(&binding) {
+                list.push(binding);
+                if list.len() > SHORT_LIST {
+                    self.promote(i);
+                }
             }
         }
         i
+    }
+
+    /// Gives certificate `i` sets of its sightings and bindings from now on.
+    fn promote(&mut self, i: usize) {
+        let cert = &self.certificates[i];
+        self.many.insert(
+            i,
+            Seen {
+                sources: cert.sources.iter().cloned().collect(),
+                bindings: cert.bindings.iter().cloned().collect(),
+            },
+        );
     }
 
     /// Drops a binding whose services are unknown (a store export, an unreadable
@@ -171,7 +231,7 @@ impl Inventory {
 
     /// The index of a certificate by its SHA-256 (lowercase hex).
     pub fn index_of(&self, sha256: &str) -> Option<usize> {
-        self.by_sha256.get(sha256).copied()
+        self.by_sha256.get(&crate::digest::sha256_bytes(sha256)?).copied()
     }
 
     /// Adds a probed endpoint and the certificates it presented (sources `endpoint`).
@@ -180,7 +240,7 @@ impl Inventory {
             match CertDetails::parse(&der) {
                 Ok(details) => {
                     let source = Source {
-                        kind: "endpoint".into(),
+                        kind: SourceKind::Endpoint,
                         location: if n == 0 {
                             endpoint.target.clone()
                         } else {

@@ -30,7 +30,37 @@ pub enum TrustStatus {
     NotEvaluated,
 }
 
+impl std::str::FromStr for TrustStatus {
+    type Err = UnknownTrustStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TrustStatus::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| UnknownTrustStatus(s.to_string()))
+    }
+}
+
+/// A trust status name certaudit does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown trust status `{0}`")]
+pub struct UnknownTrustStatus(pub String);
+
 impl TrustStatus {
+    /// Every status.
+    pub const ALL: [TrustStatus; 11] = [
+        TrustStatus::Trusted,
+        TrustStatus::TrustAnchor,
+        TrustStatus::SelfSigned,
+        TrustStatus::UnknownIssuer,
+        TrustStatus::MissingIntermediate,
+        TrustStatus::ExpiredIssuer,
+        TrustStatus::WeakSignature,
+        TrustStatus::BadSignature,
+        TrustStatus::NotServerAuth,
+        TrustStatus::Invalid,
+        TrustStatus::NotEvaluated,
+    ];
+
     /// True for the statuses that mean clients would accept the chain.
     pub fn is_trusted(self) -> bool {
         matches!(self, TrustStatus::Trusted | TrustStatus::TrustAnchor)

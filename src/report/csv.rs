@@ -71,7 +71,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
             cert.map(|c| crate::time::rfc3339(c.not_after)).unwrap_or_default(),
             cert.map(|c| c.days_left.to_string()).unwrap_or_default(),
             text(&f.message),
-            text(&f.remediation),
+            text(&f.remediation.text()),
             if f.waiver.is_some() { "yes" } else { "no" }.to_string(),
             text(f.waiver.as_ref().map(|w| w.reason.as_str()).unwrap_or("")),
             text(f.waiver.as_ref().map(|w| w.owner.as_str()).unwrap_or("")),

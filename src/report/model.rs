@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -12,8 +13,8 @@ use crate::inventory::{
     AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, Inventory, ProtocolSetting,
     Source, TransportService, WebBinding,
 };
-use crate::inventory::{AutodiscoverCheck, ErrorKind, Protocol};
-use crate::rules::{Evaluation, PackInfo, Severity};
+use crate::inventory::{AutodiscoverCheck, Certificate, ErrorKind, Protocol};
+use crate::rules::{Evaluation, PackInfo, Remediation, Severity};
 use crate::time::days_between;
 
 pub use super::coverage::NotAuditedEntry;
@@ -313,7 +314,7 @@ pub struct FindingEntry {
     pub server: Option<String>,
     pub services: Vec<String>,
     pub evidence: Map<String, Value>,
-    pub remediation: String,
+    pub remediation: Remediation,
     pub references: Vec<String>,
     pub waiver: Option<WaiverEntry>,
 }
@@ -341,55 +342,58 @@ pub struct RunInfo<'a> {
     pub command_line: &'a [String],
 }
 
+impl CertificateEntry {
+    /// The report's entry for a certificate, its fields moved out of the inventory's.
+    fn from_certificate(c: Certificate, evaluated_at: DateTime<Utc>) -> Self {
+        let d = c.details;
+        CertificateEntry {
+            sha256: c.sha256,
+            thumbprint: c.thumbprint,
+            subject: d.subject,
+            issuer: d.issuer,
+            serial: d.serial,
+            not_before: d.not_before,
+            not_after: d.not_after,
+            days_left: days_between(evaluated_at, d.not_after),
+            dns_names: d.dns_names,
+            ip_addresses: d.ip_addresses.iter().map(|ip| ip.to_string()).collect(),
+            key: KeyEntry {
+                algorithm: d.key.algorithm,
+                bits: d.key.bits,
+                curve: d.key.curve,
+            },
+            signature_algorithm: d.signature_algorithm,
+            self_signed: d.self_signed,
+            is_ca: d.is_ca,
+            trust: c.trust,
+            bindings: c
+                .bindings
+                .into_iter()
+                .map(|b| BindingEntry {
+                    services_known: b.services.is_some(),
+                    services: b
+                        .services
+                        .map(|s| s.names().iter().map(|n| n.to_string()).collect())
+                        .unwrap_or_default(),
+                    server: b.server,
+                    status: b.status.unwrap_or_else(|| "unknown".into()),
+                    self_signed: b.self_signed,
+                    root_ca_type: b.root_ca_type,
+                    source: b.source,
+                })
+                .collect(),
+            sources: c.sources,
+        }
+    }
+}
+
 impl Report {
-    /// Builds the report from the evaluated inventory and the findings.
-    pub fn build(inventory: &Inventory, evaluation: &Evaluation, run: &RunInfo<'_>) -> Self {
+    /// Builds the report from the evaluated inventory and the findings, taking both: the
+    /// certificates' fields move into the report (in parallel), and what only the scan needed
+    /// (DER, raw names) is freed as it goes, so that the inventory and the report are never
+    /// both held whole.
+    pub fn build(inventory: Inventory, evaluation: Evaluation, run: &RunInfo<'_>) -> Self {
         let findings = &evaluation.findings;
-        let certificates: Vec<CertificateEntry> = inventory
-            .certificates
-            .iter()
-            .map(|c| {
-                let d = &c.details;
-                CertificateEntry {
-                    sha256: c.sha256.clone(),
-                    thumbprint: c.thumbprint.clone(),
-                    subject: d.subject.clone(),
-                    issuer: d.issuer.clone(),
-                    serial: d.serial.clone(),
-                    not_before: d.not_before,
-                    not_after: d.not_after,
-                    days_left: days_between(run.evaluated_at, d.not_after),
-                    dns_names: d.dns_names.clone(),
-                    ip_addresses: d.ip_addresses.iter().map(|ip| ip.to_string()).collect(),
-                    key: KeyEntry {
-                        algorithm: d.key.algorithm.clone(),
-                        bits: d.key.bits,
-                        curve: d.key.curve.clone(),
-                    },
-                    signature_algorithm: d.signature_algorithm.clone(),
-                    self_signed: d.self_signed,
-                    is_ca: d.is_ca,
-                    trust: c.trust.clone(),
-                    bindings: c
-                        .bindings
-                        .iter()
-                        .map(|b| BindingEntry {
-                            server: b.server.clone(),
-                            services: b
-                                .services
-                                .map(|s| s.names().iter().map(|n| n.to_string()).collect())
-                                .unwrap_or_default(),
-                            status: b.status.clone().unwrap_or_else(|| "unknown".into()),
-                            services_known: b.services.is_some(),
-                            self_signed: b.self_signed,
-                            root_ca_type: b.root_ca_type.clone(),
-                            source: b.source.clone(),
-                        })
-                        .collect(),
-                    sources: c.sources.clone(),
-                }
-            })
-            .collect();
         let waivers: &[crate::waivers::Waiver] = run.waivers.map(|w| w.waivers.as_slice()).unwrap_or(&[]);
         let mut matched = vec![0usize; waivers.len()];
         let findings: Vec<FindingEntry> = findings
@@ -475,7 +479,7 @@ impl Report {
             })
             .collect();
         let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);
-        let not_audited = super::coverage::not_audited(inventory, &evaluation.gaps);
+        let not_audited = super::coverage::not_audited(&inventory, &evaluation.gaps);
         let certificates_read = inventory.inputs.iter().map(|i| i.certificates).sum::<usize>();
         let endpoints_audited = endpoints.iter().filter(|e| e.status == EndpointStatus::Ok).count();
         let result = verdict::verdict(verdict::Facts {
@@ -491,6 +495,19 @@ impl Report {
             &not_audited,
             certificates_read + endpoints_audited,
         );
+        let input_errors = inventory.inputs.iter().filter(|i| i.error.is_some()).count();
+        let Inventory {
+            certificates,
+            inputs,
+            organisation,
+            autodiscover,
+            ..
+        } = inventory;
+        let evaluated_at = run.evaluated_at;
+        let certificates: Vec<CertificateEntry> = certificates
+            .into_par_iter()
+            .map(|c| CertificateEntry::from_certificate(c, evaluated_at))
+            .collect();
         Report {
             schema: SCHEMA.to_string(),
             tool: Tool {
@@ -508,7 +525,7 @@ impl Report {
                     sha256: run.pack.sha256.clone(),
                 },
                 fail_on: run.fail_on,
-                inputs: inventory.inputs.clone(),
+                inputs,
                 probe: run.probe.clone(),
                 interrupted: run.interrupted,
                 waivers: run.waivers.map(|w| FileRef {
@@ -523,7 +540,7 @@ impl Report {
                 endpoints: endpoints.len(),
                 findings: counts,
                 waived: findings.iter().filter(|f| f.waiver.is_some()).count(),
-                input_errors: inventory.inputs.iter().filter(|i| i.error.is_some()).count(),
+                input_errors,
                 endpoint_errors: endpoints.iter().filter(|e| e.status == EndpointStatus::Error).count(),
                 certificates_read,
                 endpoints_audited,
@@ -532,19 +549,19 @@ impl Report {
                 result_detail,
             },
             organisation: OrganisationEntry {
-                domains: inventory.organisation.domains.clone(),
-                namespaces: inventory.organisation.namespaces.clone(),
-                auth_configs: inventory.organisation.auth_configs.clone(),
-                connectors: inventory.organisation.connectors.clone(),
-                protocol_settings: inventory.organisation.protocol_settings.clone(),
-                servers: inventory.organisation.servers.clone(),
-                hybrid: inventory.organisation.hybrid.clone(),
-                web_bindings: inventory.organisation.web_bindings.clone(),
-                transport_services: inventory.organisation.transport_services.clone(),
+                domains: organisation.domains,
+                namespaces: organisation.namespaces,
+                auth_configs: organisation.auth_configs,
+                connectors: organisation.connectors,
+                protocol_settings: organisation.protocol_settings,
+                servers: organisation.servers,
+                hybrid: organisation.hybrid,
+                web_bindings: organisation.web_bindings,
+                transport_services: organisation.transport_services,
             },
             certificates,
             endpoints,
-            autodiscover: inventory.autodiscover.clone(),
+            autodiscover,
             findings,
             not_audited,
             waivers: waiver_statuses,

@@ -2,9 +2,12 @@
 //! findings per server (or ties them to the endpoints that served the certificate), fills
 //! remediation templates, and sorts the findings.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::remediation::Remediation;
 use super::{ConfiguredRule, Context, Gap, Hit, RuleMeta, RuleSet, Scope, Severity};
 use crate::inventory::{service_names, Certificate, Inventory, Organisation};
 
@@ -21,8 +24,8 @@ pub struct Finding {
     pub server: Option<String>,
     pub services: Vec<String>,
     pub evidence: Map<String, Value>,
-    /// Remediation with the certificate's and server's values filled in.
-    pub remediation: String,
+    /// Remediation: the rule's template with the certificate's and server's values.
+    pub remediation: Remediation,
 }
 
 /// What the rules made of an inventory.
@@ -178,11 +181,11 @@ fn finding(configured: &ConfiguredRule, hit: Hit, ctx: &Context<'_>) -> Finding 
         _ => meta.remediation,
     };
     let cert = hit.certificate.map(|i| &inventory.certificates[i]);
-    let mut template = template.to_string();
-    if on_edge && template.contains("-Server {server}") {
-        template = template.replace(" -Server {server}", "");
-        template.push_str(EDGE_SHELL);
-    }
+    let template: Cow<'static, str> = if on_edge && template.contains("-Server {server}") {
+        Cow::Owned(template.replace(" -Server {server}", "") + EDGE_SHELL)
+    } else {
+        Cow::Borrowed(template)
+    };
     let services = (!hit.services.is_empty()).then(|| hit.services.join(","));
     let endpoint = hit.endpoint.map(|e| &inventory.endpoints[e]);
     let known = |key: &str| -> Option<String> {
@@ -203,7 +206,7 @@ fn finding(configured: &ConfiguredRule, hit: Hit, ctx: &Context<'_>) -> Finding 
                 .map(|(_, v)| v),
         }
     };
-    let remediation = render_template(&template, known);
+    let remediation = Remediation::new(template, known);
     Finding {
         rule: meta,
         severity: hit.severity.unwrap_or(configured.severity),
@@ -214,58 +217,5 @@ fn finding(configured: &ConfiguredRule, hit: Hit, ctx: &Context<'_>) -> Finding 
         server: hit.server,
         services: hit.services,
         evidence: hit.evidence,
-    }
-}
-
-/// Fills a remediation template in one pass: each `{key}` takes `known(key)`, or `<key>` (with
-/// spaces for underscores) when the value is not known. Inserted values are never scanned
-/// again, so a name that contains braces stays as it is.
-pub fn render_template(template: &str, known: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let key_len = after
-            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
-            .unwrap_or(after.len());
-        if key_len > 0 && after[key_len..].starts_with('}') {
-            let key = &after[..key_len];
-            match known(key) {
-                Some(value) => out.push_str(&value),
-                None => {
-                    out.push('<');
-                    out.push_str(&key.replace('_', " "));
-                    out.push('>');
-                }
-            }
-            rest = &after[key_len + 1..];
-        } else {
-            out.push('{');
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_are_filled_once() {
-        let known = |k: &str| match k {
-            "server" => Some("EX01".to_string()),
-            "connector" => Some("{server} & {evil}".to_string()),
-            _ => None,
-        };
-        assert_eq!(
-            render_template(
-                "Set-ReceiveConnector '{connector}' on {server}; {new_thumbprint}; $c = @{a=1}",
-                known
-            ),
-            "Set-ReceiveConnector '{server} & {evil}' on EX01; <new thumbprint>; $c = @{a=1}"
-        );
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod context;
 mod engine;
 mod registry;
+mod remediation;
 mod san;
 mod severity;
 
@@ -46,10 +47,11 @@ use crate::inventory::{Certificate, Endpoint};
 
 pub use auth::AUTH_CERTIFICATE_CN;
 pub use context::{Context, Gap};
-pub use engine::{evaluate, render_template, Evaluation, Finding};
+pub use engine::{evaluate, Evaluation, Finding};
 pub use pack::{load_pack, ConfiguredRule, LoadPackError, PackError, PackInfo, RuleSet};
 pub use params::{ParamError, Params};
 pub use registry::registry;
+pub use remediation::{render_template, Remediation};
 pub use severity::Severity;
 
 /// Which certificates a rule looks at.

@@ -421,7 +421,7 @@ mod tests {
             der,
             details,
             Source {
-                kind: "file".into(),
+                kind: crate::inventory::SourceKind::File,
                 location: "test".into(),
             },
         );

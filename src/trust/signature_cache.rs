@@ -15,19 +15,51 @@ use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificat
 const SHARDS: usize = 16;
 
 /// Results of signature checks already made, keyed by a SHA-256 over everything checked.
+///
+/// Only signatures over a CA certificate can repeat (an intermediate's, checked again for
+/// every leaf it issued); a leaf's own signature is checked once per scan. So only a message
+/// that lies inside one of the CA certificates' DER buffers the cache was given is hashed and
+/// remembered; any other is verified directly (webpki hands out slices of the buffers it was
+/// given, so the test is an address range check, and it never changes an answer).
 pub struct SignatureCache {
     shards: [Mutex<HashMap<[u8; 32], bool>>; SHARDS],
+    /// Address ranges `(start, end)` of the CA certificates' DER buffers, sorted by start.
+    repeatable: Vec<(usize, usize)>,
 }
 
 impl Default for SignatureCache {
+    /// A cache that remembers every check.
     fn default() -> Self {
         Self {
             shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+            repeatable: vec![(0, usize::MAX)],
         }
     }
 }
 
 impl SignatureCache {
+    /// A cache that remembers checks of signatures over messages inside these buffers (the
+    /// DER of the inventory's CA certificates) and verifies all others directly.
+    pub fn for_buffers<'a>(buffers: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut repeatable: Vec<(usize, usize)> = buffers
+            .into_iter()
+            .map(|b| (b.as_ptr() as usize, b.as_ptr() as usize + b.len()))
+            .collect();
+        repeatable.sort_unstable();
+        Self {
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+            repeatable,
+        }
+    }
+
+    /// True when `message` lies inside one of the buffers whose checks are remembered.
+    fn repeatable(&self, message: &[u8]) -> bool {
+        let start = message.as_ptr() as usize;
+        let end = start + message.len();
+        let i = self.repeatable.partition_point(|(s, _)| *s <= start);
+        i > 0 && end <= self.repeatable[i - 1].1
+    }
+
     /// Wraps every algorithm so that it consults this cache.
     pub fn wrap<'a>(&'a self, algorithms: &[&'static dyn SignatureVerificationAlgorithm]) -> Vec<Cached<'a>> {
         algorithms
@@ -69,6 +101,9 @@ impl std::fmt::Debug for Cached<'_> {
 
 impl SignatureVerificationAlgorithm for Cached<'_> {
     fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+        if !self.cache.repeatable(message) {
+            return self.inner.verify_signature(public_key, message, signature);
+        }
         let mut ctx = Context::new(&SHA256);
         ctx.update(&(self.id as u64).to_be_bytes());
         for part in [public_key, message, signature] {
@@ -138,5 +173,30 @@ mod tests {
         // A different signature over the same message is checked anew.
         assert!(alg.verify_signature(b"k", b"good", b"t").is_ok());
         assert_eq!(COUNTER.0.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn only_messages_inside_the_given_buffers_are_remembered() {
+        static COUNTER: Counting = Counting(std::sync::atomic::AtomicUsize::new(0));
+        let ca = b"xxgoodxx".to_vec();
+        let cache = SignatureCache::for_buffers([ca.as_slice()]);
+        let wrapped = cache.wrap(&[&COUNTER]);
+        let alg = &wrapped[0];
+        let inside = &ca[2..6];
+        assert!(alg.verify_signature(b"k", inside, b"s").is_ok());
+        assert!(alg.verify_signature(b"k", inside, b"s").is_ok());
+        assert_eq!(COUNTER.0.load(std::sync::atomic::Ordering::SeqCst), 1, "remembered");
+        let elsewhere = b"good".to_vec();
+        assert!(alg.verify_signature(b"k", &elsewhere, b"s").is_ok());
+        assert!(alg.verify_signature(b"k", &elsewhere, b"s").is_ok());
+        assert_eq!(
+            COUNTER.0.load(std::sync::atomic::Ordering::SeqCst),
+            3,
+            "checked each time"
+        );
+        assert!(
+            alg.verify_signature(b"k", b"bad", b"s").is_err(),
+            "answers never change"
+        );
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use certaudit::digest::sha256_hex;
 use certaudit::inventory::{
     AuthConfig, AutodiscoverCheck, Binding, Certificate, CheckStatus, Connector, Endpoint, EndpointStatus, ErrorKind,
-    Inventory, ProbeError, Protocol, Services, Source, TransportService, WebBinding,
+    Inventory, ProbeError, Protocol, Services, Source, SourceKind, TransportService, WebBinding,
 };
 use certaudit::rules::{load_pack, Evaluation, Finding, RuleSet, Severity};
 use certaudit::trust::TrustAnchors;
@@ -49,7 +49,7 @@ impl World {
             der,
             details,
             Source {
-                kind: "file".into(),
+                kind: SourceKind::File,
                 location: format!("store/{n}.pem"),
             },
         ))
@@ -67,7 +67,7 @@ impl World {
             der,
             details,
             Source {
-                kind: "exchange".into(),
+                kind: SourceKind::Export,
                 location: format!("exports/{server}/Get-ExchangeCertificate.xml"),
             },
         );
@@ -105,7 +105,7 @@ impl World {
             None => RuleSet::baseline().unwrap(),
         };
         let anchors = TrustAnchors::from_der(self.roots.iter().map(Vec::as_slice)).unwrap();
-        certaudit::scan::judge(&mut self.inventory, &anchors, &rules, self.at)
+        certaudit::scan::judge(&mut self.inventory, &anchors, &rules, self.at, None)
     }
 }
 

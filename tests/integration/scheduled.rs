@@ -517,10 +517,12 @@ fn two_scans_at_once_both_land_in_the_history() {
     let conn = rusqlite::Connection::open(&history).unwrap();
     let scans: i64 = conn.query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
     assert_eq!(scans, 4);
-    let certs: i64 = conn
-        .query_row("SELECT count(*) FROM certificates", [], |r| r.get(0))
+    let seen: i64 = conn
+        .query_row("SELECT count(*) FROM scan_certs", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(certs, 4, "each scan's rows complete");
+    assert_eq!(seen, 4, "each scan's rows complete");
+    let stored: i64 = conn.query_row("SELECT count(*) FROM certs", [], |r| r.get(0)).unwrap();
+    assert_eq!(stored, 1, "the certificate is stored once");
 }
 
 // ---------------------------------------------------------------------------------------
