@@ -2,11 +2,13 @@
 # Renders the sample organisation's report.html and checklist.html in headless Chromium to a
 # PNG screenshot and a PDF each, and fails on any console message (the pages carry a
 # Content-Security-Policy that forbids every external load, so a stray font, image or script
-# shows up as a console message) or on an empty render.
+# shows up as a console message) or on an empty render. In the report as Chromium builds it,
+# every table-of-contents link must land on an element and the expiry timeline's SVG must be
+# painted (scripts/browser-check.py).
 #
 #   scripts/browser-check.sh [OUT_DIR]     (default: target/browser-check)
 #
-# Needs Chromium (Debian: apt-get install chromium) and the Rust toolchain.
+# Needs Chromium (Debian: apt-get install chromium), python3 and the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-target/browser-check}")
@@ -83,5 +85,25 @@ for page in report checklist; do
   fi
   echo "browser-check: $page.html: screenshot $png bytes (blank page: $blank), PDF $pages page(s), $(grep -c CONSOLE "$log" || true) console message(s)"
 done
+# The report as Chromium builds it: every table-of-contents link lands on an element, and the
+# expiry timeline is an SVG with bars; then the timeline alone is screenshot and must show
+# its bars' colours (the SVG was painted, not merely present).
+command -v python3 >/dev/null || { echo "browser-check: python3 is needed" >&2; exit 1; }
+run_browser "file://$out/report.html" --dump-dom >"$out/report.dom.html" 2>>"$out/report.console.log" || {
+  echo "browser-check: cannot dump the DOM of report.html" >&2
+  exit 1
+}
+python3 scripts/browser-check.py links "$out/report.dom.html" || status=1
+python3 scripts/browser-check.py timeline "$out/report.dom.html" || status=1
+python3 scripts/browser-check.py extract "$out/report.html" timeline "$out/timeline.html" || status=1
+run_browser "file://$out/timeline.html" --window-size=1300,900 --screenshot="$out/timeline.png" 2>>"$out/report.console.log" || {
+  echo "browser-check: cannot render the timeline" >&2
+  exit 1
+}
+# The bars' fills (templates/style.css): ok, medium, high, critical.
+python3 scripts/browser-check.py pixels "$out/timeline.png" 2000 '#1e8449' '#d68910' '#c0392b' '#8b0000' || {
+  echo "browser-check: the timeline did not render its bars (see $out/timeline.png)" >&2
+  status=1
+}
 [ "$status" -eq 0 ] && echo "browser-check: ok, see $out/*.png and $out/*.pdf"
 exit "$status"

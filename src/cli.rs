@@ -36,6 +36,24 @@ pub enum Command {
     History(HistoryArgs),
     /// What changed between two recorded scans (default: the last two complete scans).
     Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output, or write one per command into --dir.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write certaudit.1 and a page per command (certaudit-scan.1 …) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Text for people or JSON for machines.
@@ -132,6 +150,10 @@ pub struct ScanArgs {
     /// a fingerprint of the inputs, targets and pack].
     #[arg(long, value_name = "NAME")]
     pub audit: Option<String>,
+
+    /// Title of the HTML report [default: "Certificate audit — " and the accepted domains].
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 /// What to audit and how: shared by `scan`, `checklist` and `check`.
@@ -320,6 +342,7 @@ impl ScanArgs {
             history: self.history.clone(),
             no_history: flag(self.no_history),
             audit: self.audit.clone(),
+            title: self.title.clone(),
             ..self.scope.settings()
         }
     }

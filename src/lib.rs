@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod inventory;
 pub mod names;
 pub mod outcome;
+pub mod powershell;
 pub mod probe;
 pub mod report;
 pub mod rules;

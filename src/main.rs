@@ -24,7 +24,10 @@ use certaudit::scan::{self, ScanOptions};
 use certaudit::settings::{self, Purpose, Settings};
 use certaudit::terminal::printable;
 use certaudit::waivers::WaiverOutcome;
-use cli::{CheckArgs, ChecklistArgs, Cli, Command, DiffArgs, HistoryArgs, OutputFormat, RulesArgs, ScanArgs};
+use cli::{
+    CheckArgs, ChecklistArgs, Cli, Command, CompletionsArgs, DiffArgs, HistoryArgs, ManArgs, OutputFormat, RulesArgs,
+    ScanArgs,
+};
 
 fn main() -> ExitCode {
     let parsed = cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
@@ -50,6 +53,8 @@ fn main() -> ExitCode {
         Command::Rules(args) => run_rules(args),
         Command::History(args) => run_history(args),
         Command::Diff(args) => run_diff(args),
+        Command::Completions(args) => run_completions(args),
+        Command::Man(args) => run_man(args),
     };
     ExitCode::from(code)
 }
@@ -304,6 +309,43 @@ fn run_rules(args: RulesArgs) -> u8 {
     }
     out(&text);
     0
+}
+
+/// `certaudit completions SHELL`: the completion script, generated from the clap definitions.
+fn run_completions(args: CompletionsArgs) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cli::command(), "certaudit", &mut script);
+    out(&String::from_utf8_lossy(&script));
+    0
+}
+
+/// `certaudit man [--dir DIR]`: manual pages generated from the clap definitions.
+fn run_man(args: ManArgs) -> u8 {
+    let command = cli::command();
+    match args.dir {
+        Some(dir) => {
+            let written = std::fs::create_dir_all(&dir).and_then(|()| clap_mangen::generate_to(command, &dir));
+            match written {
+                Ok(()) => {
+                    say(&format!("wrote the manual pages into {}", dir.display()));
+                    0
+                }
+                Err(e) => {
+                    say(&format!("--dir {}: cannot write the manual pages: {e}", dir.display()));
+                    EXIT_UNUSABLE
+                }
+            }
+        }
+        None => {
+            let mut page = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
+                say(&format!("cannot render the manual page: {e}"));
+                return EXIT_UNUSABLE;
+            }
+            out(&String::from_utf8_lossy(&page));
+            0
+        }
+    }
 }
 
 fn run_history(args: HistoryArgs) -> u8 {

@@ -44,6 +44,8 @@ pub struct ScanOptions {
     pub history: Option<PathBuf>,
     /// `--audit NAME`: the audit this scan belongs to (default: a fingerprint of the scope).
     pub audit: Option<String>,
+    /// `--title`: the HTML report's title (default: from the accepted domains).
+    pub title: Option<String>,
 }
 
 /// Why a scan stopped before its reports were written (exit code 2).
@@ -122,8 +124,12 @@ pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanErro
     let comparable = report.summary.result != crate::report::Verdict::Incomplete && !report.scan.interrupted;
     let previous = previous.filter(|_| comparable);
     let (pending_tx, pending) = report::PendingChanges::channel();
+    let page = report::html::PageOptions {
+        title: options.title.clone(),
+        windows: rule_set.expiry_windows(),
+    };
     let (written, history_id, snapshot) = std::thread::scope(|s| -> Result<_, ScanError> {
-        let writer = s.spawn(|| report::write_all_pending(&report, &pending, &options.formats, &options.out));
+        let writer = s.spawn(|| report::write_all_pending(&report, &pending, &page, &options.formats, &options.out));
         let join = |writer: std::thread::ScopedJoinHandle<'_, Result<Vec<PathBuf>, ReportError>>| {
             writer
                 .join()

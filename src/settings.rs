@@ -57,6 +57,8 @@ pub struct Settings {
     pub history: Option<PathBuf>,
     pub no_history: Option<bool>,
     pub audit: Option<String>,
+    /// The title of the HTML report (`--title`).
+    pub title: Option<String>,
 }
 
 impl Settings {
@@ -85,6 +87,7 @@ impl Settings {
             history: self.history.or(lower.history),
             no_history: self.no_history.or(lower.no_history),
             audit: self.audit.or(lower.audit),
+            title: self.title.or(lower.title),
         }
     }
 }
@@ -178,6 +181,7 @@ pub fn resolve(s: Settings, purpose: Purpose, command_line: Vec<String>) -> Resu
         command_line,
         history,
         audit,
+        title: s.title.filter(|t| !t.trim().is_empty()),
     })
 }
 

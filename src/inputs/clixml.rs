@@ -126,7 +126,7 @@ impl PsValue {
 /// UTF-8 is borrowed, not copied.
 pub fn decode_text<'a>(bytes: &'a [u8]) -> Result<Cow<'a, str>, ClixmlError> {
     let utf16 = |data: &[u8], little: bool| -> Result<Cow<'_, str>, ClixmlError> {
-        if data.len() % 2 != 0 {
+        if !data.len().is_multiple_of(2) {
             return Err(ClixmlError::Encoding("UTF-16 text with an odd number of bytes".into()));
         }
         let units: Vec<u16> = data

@@ -66,6 +66,25 @@ impl TrustStatus {
         matches!(self, TrustStatus::Trusted | TrustStatus::TrustAnchor)
     }
 
+    /// The status in words, for people (the kebab-case name is for machines).
+    pub fn in_words(self) -> &'static str {
+        match self {
+            TrustStatus::Trusted => "trusted: chains to a trust anchor",
+            TrustStatus::TrustAnchor => "trusted: a trust anchor itself",
+            TrustStatus::SelfSigned => "not trusted: self-signed",
+            TrustStatus::UnknownIssuer => "not trusted: chains to a root that is not a trust anchor",
+            TrustStatus::MissingIntermediate => "not trusted: an issuing CA certificate is missing",
+            TrustStatus::ExpiredIssuer => "not trusted: an issuing CA certificate has expired or is not valid yet",
+            TrustStatus::WeakSignature => "not trusted: a signature in the chain uses a weak algorithm or key",
+            TrustStatus::BadSignature => "not trusted: a signature in the chain does not verify",
+            TrustStatus::NotServerAuth => {
+                "not trusted for TLS servers: its key usage does not allow server authentication"
+            }
+            TrustStatus::Invalid => "not trusted: the chain is invalid",
+            TrustStatus::NotEvaluated => "not evaluated",
+        }
+    }
+
     /// The kebab-case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,11 +1,16 @@
-//! `report.csv`: a first row with the scan's verdict (severity `verdict`), one row per
-//! finding, and one row per item in scope that was not audited (severity `not-audited`);
-//! RFC 4180, UTF-8 with a byte-order mark so that Excel opens it as UTF-8. Text cells a
-//! spreadsheet would evaluate as a formula are neutralised.
+//! The CSV reports, RFC 4180, UTF-8 with a byte-order mark so that Excel opens them as UTF-8;
+//! text cells a spreadsheet would evaluate as a formula are neutralised.
+//!
+//! - `report.csv`: a first row with the scan's verdict (severity `verdict`), one row per
+//!   finding, and one row per item in scope that was not audited (severity `not-audited`);
+//! - `certificates.csv`: the certificate inventory, one row per certificate.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
+use super::expiry::Expiry;
 use super::Report;
+use crate::rules::{ExpiryWindows, Severity};
 
 /// The fixed column order (documented in the README).
 pub const COLUMNS: [&str; 16] = [
@@ -27,13 +32,131 @@ pub const COLUMNS: [&str; 16] = [
     "waiver_expires",
 ];
 
+/// The columns of `certificates.csv` (documented in the README).
+pub const CERTIFICATE_COLUMNS: [&str; 26] = [
+    "sha256",
+    "thumbprint",
+    "subject",
+    "issuer",
+    "serial",
+    "not_before",
+    "not_after",
+    "days_left",
+    "expiry",
+    "dns_names",
+    "ip_addresses",
+    "san_count",
+    "key_algorithm",
+    "key_bits",
+    "key_curve",
+    "signature_algorithm",
+    "self_signed",
+    "is_ca",
+    "trust_status",
+    "trust_detail",
+    "bindings",
+    "endpoints",
+    "findings",
+    "worst_severity",
+    "waived_findings",
+    "sources",
+];
+
+/// A CSV writer with the byte-order mark written and CRLF line ends.
+fn writer(out: &mut dyn Write) -> Result<csv::Writer<&mut dyn Write>, csv::Error> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
+/// Writes the certificate inventory as CSV: one row per certificate, with where it is bound,
+/// which endpoints present it, its findings, and `expiry` judged by the pack's `windows`
+/// (`expired`, the severity of the window it is in, or `ok`).
+pub fn write_certificates(report: &Report, windows: &ExpiryWindows, out: &mut dyn Write) -> Result<(), csv::Error> {
+    let expiry = Expiry::new(report, windows);
+    let mut findings: HashMap<&str, (usize, Option<Severity>, usize)> = HashMap::new();
+    for f in &report.findings {
+        if let Some(cert) = f.certificate.as_deref() {
+            let entry = findings.entry(cert).or_default();
+            if f.waiver.is_some() {
+                entry.2 += 1;
+            } else {
+                entry.0 += 1;
+                entry.1 = entry.1.max(Some(f.severity));
+            }
+        }
+    }
+    let mut presented: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in &report.endpoints {
+        if let Some(leaf) = e.chain.first() {
+            presented.entry(leaf.as_str()).or_default().push(&e.target);
+        }
+    }
+    let mut writer = writer(out)?;
+    writer.write_record(CERTIFICATE_COLUMNS)?;
+    let text = |s: &str| neutralise(s);
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    for c in &report.certificates {
+        let (count, worst, waived) = findings.get(c.sha256.as_str()).copied().unwrap_or_default();
+        let bindings: Vec<String> = c
+            .bindings
+            .iter()
+            .map(|b| match (b.services_known, b.services.is_empty()) {
+                (false, _) => format!("{} (services unknown)", b.server),
+                (true, true) => format!("{} (no services)", b.server),
+                (true, false) => format!("{} ({})", b.server, b.services.join(",")),
+            })
+            .collect();
+        let mut sources: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for s in &c.sources {
+            if seen.insert(s.location.as_str()) {
+                sources.push(&s.location);
+            }
+        }
+        writer.write_record([
+            c.sha256.clone(),
+            c.thumbprint.clone(),
+            text(&c.subject),
+            text(&c.issuer),
+            text(&c.serial),
+            crate::time::rfc3339(c.not_before),
+            crate::time::rfc3339(c.not_after),
+            c.days_left.to_string(),
+            expiry.class(c).to_string(),
+            text(&c.dns_names.join(";")),
+            text(&c.ip_addresses.join(";")),
+            (c.dns_names.len() + c.ip_addresses.len()).to_string(),
+            text(&c.key.algorithm),
+            c.key.bits.to_string(),
+            text(c.key.curve.as_deref().unwrap_or("")),
+            text(&c.signature_algorithm),
+            yes_no(c.self_signed),
+            yes_no(c.is_ca),
+            c.trust.status.as_str().to_string(),
+            text(&c.trust.detail),
+            text(&bindings.join("; ")),
+            text(
+                &presented
+                    .get(c.sha256.as_str())
+                    .map(|t| t.join(";"))
+                    .unwrap_or_default(),
+            ),
+            count.to_string(),
+            worst.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            waived.to_string(),
+            text(&sources.join(";")),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// Writes the findings as CSV.
 pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
     let certs = report.certificates_by_sha256();
-    out.write_all(b"\xEF\xBB\xBF")?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut writer = writer(out)?;
     writer.write_record(COLUMNS)?;
     let row = |severity: &str, rule: &str, title: &str, server: &str, endpoint: &str, subject: &str, message: &str| {
         let mut cells = vec![String::new(); COLUMNS.len()];

@@ -3,6 +3,7 @@
 pub mod changes;
 pub mod coverage;
 pub mod csv;
+pub mod expiry;
 pub mod html;
 pub mod json;
 pub mod model;
@@ -84,9 +85,17 @@ pub enum ReportError {
 }
 
 /// Renders every requested format and writes it into `out`. Returns the written paths.
-pub fn write_all(report: &Report, formats: &[Format], out: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    write_all_pending(report, &PendingChanges::ready(&report.changes), formats, out)
+pub fn write_all(
+    report: &Report,
+    page: &html::PageOptions,
+    formats: &[Format],
+    out: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    write_all_pending(report, &PendingChanges::ready(&report.changes), page, formats, out)
 }
+
+/// The file beside `report.csv` that lists the certificate inventory.
+pub const CERTIFICATES_CSV: &str = "certificates.csv";
 
 /// The changes since the last scan, computed while the reports are being written: a writer
 /// asks for them only when it needs them (`report.json` at its very end), and waits then.
@@ -151,26 +160,28 @@ impl<'a> PendingChanges<'a> {
 pub fn write_all_pending(
     report: &Report,
     changes: &PendingChanges<'_>,
+    page: &html::PageOptions,
     formats: &[Format],
     out: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
     create_folder(out)?;
     let mut order: Vec<(usize, Format)> = formats.iter().copied().enumerate().collect();
     order.sort_by_key(|(_, f)| *f != Format::Json);
+    let csv_error = |io_error: &dyn Fn(std::io::Error) -> ReportError, e: ::csv::Error| match e.into_kind() {
+        ::csv::ErrorKind::Io(io) => io_error(io),
+        other => ReportError::Render {
+            format: "CSV",
+            message: format!("{other:?}"),
+        },
+    };
     let mut written: Vec<(usize, Written)> = Vec::new();
     for (position, format) in order {
         let path = write_file(out, format.file_name(), |w, io_error| match format {
             Format::Json => json::write_with(report, &|| changes.get(), w).map_err(io_error),
-            Format::Csv => csv::write(report, w).map_err(|e| match e.into_kind() {
-                ::csv::ErrorKind::Io(io) => io_error(io),
-                other => ReportError::Render {
-                    format: "CSV",
-                    message: format!("{other:?}"),
-                },
-            }),
+            Format::Csv => csv::write(report, w).map_err(|e| csv_error(io_error, e)),
             Format::Prometheus => w.write_all(prometheus::render(report).as_bytes()).map_err(io_error),
             Format::Html => {
-                let html = html::render_with(report, changes.get()).map_err(|e| ReportError::Render {
+                let html = html::render_with(report, changes.get(), page).map_err(|e| ReportError::Render {
                     format: "HTML",
                     message: html::describe(&e),
                 })?;
@@ -178,6 +189,12 @@ pub fn write_all_pending(
             }
         })?;
         written.push((position, path));
+        if format == Format::Csv {
+            let inventory = write_file(out, CERTIFICATES_CSV, |w, io_error| {
+                csv::write_certificates(report, &page.windows, w).map_err(|e| csv_error(io_error, e))
+            })?;
+            written.push((position, inventory));
+        }
     }
     written.sort_by_key(|(position, _)| *position);
     let written: Vec<Written> = written.into_iter().map(|(_, w)| w).collect();

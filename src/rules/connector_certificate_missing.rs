@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "A receive or send connector with TlsCertificateName uses exactly that issuer and subject for TLS; if no valid certificate on the server matches (after a renewal from another CA, or an expiry), mail flow over that connector falls back or fails, typically the hybrid connectors to Exchange Online.",
-    remediation: "Point the connector at the current certificate: $c = Get-ExchangeCertificate -Server {server} -Thumbprint {replacement}; {set_connector} '{connector}' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"; in hybrid, re-run the Hybrid Configuration Wizard so the Exchange Online connectors match too.",
+    remediation: "Point the connector at the current certificate: `$c = Get-ExchangeCertificate -Server {server} -Thumbprint {replacement_thumbprint}; {set_connector} '{connector}' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"`; in hybrid, re-run the Hybrid Configuration Wizard so the Exchange Online connectors match too.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/powershell/module/exchange/set-receiveconnector",
@@ -106,10 +106,7 @@ impl Rule for ConnectorCertificateMissing {
                         "Set-SendConnector"
                     },
                 )
-                .fill(
-                    "replacement",
-                    replacement(ctx, server, &subject).unwrap_or_else(|| "<thumbprint>".into()),
-                );
+                .fill_known("replacement_thumbprint", replacement(ctx, server, &subject));
                 hit.certificate = same_name.first().copied();
                 hits.push(hit);
             }

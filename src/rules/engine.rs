@@ -154,17 +154,14 @@ fn served_on(mut hit: Hit, cert: usize, ctx: &Context<'_>) -> Hit {
 
 /// Remediation values every finding may use: `{namespace}` (the first client namespace, else
 /// `mail.` under the first accepted domain) and `{domain}` (the first accepted domain).
-fn organisation_vars(org: &Organisation) -> [(&'static str, String); 2] {
+fn organisation_vars(org: &Organisation) -> [(&'static str, Option<String>); 2] {
     let domain = org.autodiscover_domains().into_iter().next();
     let namespace = org
         .namespaces
         .first()
         .map(|n| n.name.clone())
         .or_else(|| domain.as_ref().map(|d| format!("mail.{d}")));
-    [
-        ("namespace", namespace.unwrap_or_else(|| "<namespace>".into())),
-        ("domain", domain.unwrap_or_else(|| "<domain>".into())),
-    ]
+    [("namespace", namespace), ("domain", domain)]
 }
 
 /// Edge Transport servers are not in the organisation's Active Directory: their cmdlets run
@@ -203,7 +200,7 @@ fn finding(configured: &ConfiguredRule, hit: Hit, ctx: &Context<'_>) -> Finding 
             _ => organisation_vars(&inventory.organisation)
                 .into_iter()
                 .find(|(k, _)| *k == key)
-                .map(|(_, v)| v),
+                .and_then(|(_, v)| v),
         }
     };
     let remediation = Remediation::new(template, known);

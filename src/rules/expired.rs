@@ -13,7 +13,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "Clients refuse an expired certificate: Outlook, mobile devices and browsers show errors or stop connecting, and partner servers that require TLS stop accepting mail.",
-    remediation: "Replace it: create a request with New-ExchangeCertificate -GenerateRequest (or renew with Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest), complete it with Import-ExchangeCertificate, bind the new certificate with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, then remove the expired one with Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    remediation: "Replace it: create a request with New-ExchangeCertificate -GenerateRequest (or renew with `Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest`), complete it with Import-ExchangeCertificate, bind the new certificate with `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}`, then remove the expired one with `Remove-ExchangeCertificate -Thumbprint {thumbprint}`.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::auth::AUTH_ROLLOVER;
 use super::params::{ParamError, Params, Windows};
-use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
+use super::{Context, ExpiryWindows, Hit, Rule, RuleMeta, Scope, Severity};
 use crate::inventory::Certificate;
 use crate::time::days_between;
 use crate::time::rfc3339;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "Renewing an Exchange certificate takes a request, a CA turnaround, an import on every server and a service binding: starting late risks an outage when it expires.",
-    remediation: "Renew before {not_after}: Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest -RequestFile <path> (or New-ExchangeCertificate -GenerateRequest for a new one), complete it with Import-ExchangeCertificate on every server, bind it with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, and remove the old certificate with Remove-ExchangeCertificate -Thumbprint {thumbprint} once nothing uses it.",
+    remediation: "Renew before {not_after}: `Get-ExchangeCertificate -Thumbprint {thumbprint} | New-ExchangeCertificate -GenerateRequest -RequestFile <path>` (or New-ExchangeCertificate -GenerateRequest for a new one), complete it with Import-ExchangeCertificate on every server, bind it with `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}`, and remove the old certificate with `Remove-ExchangeCertificate -Thumbprint {thumbprint}` once nothing uses it.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",
@@ -52,6 +52,13 @@ impl Rule for ExpiringSoon {
     fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
         *self = params.parse()?;
         Ok(())
+    }
+
+    fn expiry_windows(&self) -> Option<ExpiryWindows> {
+        Some(ExpiryWindows {
+            general: self.windows.as_slice().to_vec(),
+            auth: self.auth_windows.as_slice().to_vec(),
+        })
     }
 
     fn check(&self, cert: &Certificate, ctx: &Context<'_>) -> Option<Hit> {

@@ -19,8 +19,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "IIS serves Exchange's web protocols from two sites: Default Web Site on port 443, which clients reach and which carries the certificate enabled for IIS, and Exchange Back End on port 444, which the front end proxies every request to and which usually carries the setup self-signed certificate. A binding that names a certificate the server no longer has, or one that is expired or not valid, breaks what it serves: on the Back End, OWA, ECP and EWS stop working for every mailbox on the server; on the front end, clients see certificate errors. Removing a certificate that the Back End still names is a classic outage after a renewal.",
-    remediation: "Bind the certificate Exchange serves clients with to the Default Web Site ({binding}) on {server}: Enable-ExchangeCertificate -Server {server} -Thumbprint {replacement} -Services IIS rewrites the https binding; then run iisreset /noforce on {server}.",
-    edge_remediation: Some("An Edge Transport server serves no client access (no web sites, no autodiscover, no virtual directories): do not enable web services on {server}. Check why a client-access name is served there (DNS or a load balancer pointing clients at the Edge) and point clients at the Mailbox servers' namespace; the Edge certificate needs only its connectors' names, bound with Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP in the Edge server's shell."),
+    remediation: "Bind the certificate Exchange serves clients with to the Default Web Site ({binding}) on {server}: `Enable-ExchangeCertificate -Server {server} -Thumbprint {replacement_thumbprint} -Services IIS` rewrites the https binding; then run `iisreset /noforce` on {server}.",
+    edge_remediation: Some("An Edge Transport server serves no client access (no web sites, no autodiscover, no virtual directories): do not enable web services on {server}. Check why a client-access name is served there (DNS or a load balancer pointing clients at the Edge) and point clients at the Mailbox servers' namespace; the Edge certificate needs only its connectors' names, bound with `Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP` in the Edge server's shell."),
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/assign-certificates-to-services",
         "https://learn.microsoft.com/en-us/iis/configuration/system.applicationhost/sites/site/bindings/binding",
@@ -29,7 +29,7 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Remediation for the Exchange Back End site, which Enable-ExchangeCertificate does not touch.
-const BACK_END_REMEDIATION: &str = "Bind a valid certificate to the Exchange Back End https binding ({binding}) on {server}: in IIS Manager on {server} open Exchange Back End > Bindings > https (port 444) and select {replacement} (the setup self-signed certificate is right there; if it was removed, create one with New-ExchangeCertificate -Server {server}), or in PowerShell on {server}: Import-Module WebAdministration; (Get-WebBinding -Name 'Exchange Back End' -Protocol https).AddSslCertificate('{replacement}', 'My'). Then run iisreset /noforce on {server}.";
+pub(crate) const BACK_END_REMEDIATION: &str = "Bind a valid certificate to the Exchange Back End https binding ({binding}) on {server}: in IIS Manager on {server} open Exchange Back End > Bindings > https (port 444) and select {replacement_thumbprint} (the setup self-signed certificate is right there; if it was removed, create one with `New-ExchangeCertificate -Server {server}`), or in PowerShell on {server}: `Import-Module WebAdministration; (Get-WebBinding -Name 'Exchange Back End' -Protocol https).AddSslCertificate('{replacement_thumbprint}', 'My')`. Then run `iisreset /noforce` on {server}.";
 
 /// Flags https bindings of the two Exchange sites whose certificate is missing or unusable.
 #[derive(Debug, Clone, Deserialize)]
@@ -139,11 +139,9 @@ impl IisBindingInvalid {
                 .at(severity)
                 .fill("site", g.site)
                 .fill("binding", informations.join(", "))
-                .fill(
-                    "replacement",
-                    replacement
-                        .map(|i| certs[i].thumbprint.clone())
-                        .unwrap_or_else(|| "<thumbprint>".into()),
+                .fill_known(
+                    "replacement_thumbprint",
+                    replacement.map(|i| certs[i].thumbprint.clone()),
                 )
         };
         let Some(hash) = g.hash else {

@@ -15,8 +15,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Public CAs stopped issuing certificates for internal names and reserved addresses in 2015; such names reveal internal topology and tie clients to names only valid inside the network. Exchange works with public names inside and outside (split DNS).",
-    remediation: "Point internal URLs at the public namespace (Set-OwaVirtualDirectory, Set-EcpVirtualDirectory, Set-WebServicesVirtualDirectory, Set-ActiveSyncVirtualDirectory, Set-OabVirtualDirectory, Set-MapiVirtualDirectory -InternalUrl https://{namespace}/…, Set-ClientAccessService -AutoDiscoverServiceInternalUri) with split DNS, then request a certificate without internal names: New-ExchangeCertificate -GenerateRequest -DomainName <public names>, Import-ExchangeCertificate, Enable-ExchangeCertificate, and Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
-    edge_remediation: Some("An Edge Transport server's certificate needs only the public names its connectors announce: in the Exchange Management Shell on {server}, request one with New-ExchangeCertificate -GenerateRequest -RequestFile <path> -DomainName <public names>, complete it with Import-ExchangeCertificate, bind it with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP, re-create the Edge Subscription (New-EdgeSubscription), then Remove-ExchangeCertificate -Thumbprint {thumbprint}."),
+    remediation: "Point internal URLs at the public namespace (Set-OwaVirtualDirectory, Set-EcpVirtualDirectory, Set-WebServicesVirtualDirectory, Set-ActiveSyncVirtualDirectory, Set-OabVirtualDirectory, Set-MapiVirtualDirectory -InternalUrl https://{namespace}/…, Set-ClientAccessService -AutoDiscoverServiceInternalUri) with split DNS, then request a certificate without internal names: `New-ExchangeCertificate -GenerateRequest -DomainName {public_names}`, Import-ExchangeCertificate, Enable-ExchangeCertificate, and `Remove-ExchangeCertificate -Thumbprint {thumbprint}`.",
+    edge_remediation: Some("An Edge Transport server's certificate needs only the public names its connectors announce: in the Exchange Management Shell on {server}, request one with `New-ExchangeCertificate -GenerateRequest -RequestFile <path> -DomainName {public_names}`, complete it with Import-ExchangeCertificate, bind it with `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP`, re-create the Edge Subscription (New-EdgeSubscription), then `Remove-ExchangeCertificate -Thumbprint {thumbprint}`."),
     references: &[
         "https://cabforum.org/2013/02/14/guidance-on-the-deprecation-of-internal-server-names-and-reserved-ip-addresses/",
         "https://www.rfc-editor.org/rfc/rfc6761",
@@ -66,6 +66,18 @@ impl Rule for InternalNameInSan {
             return None;
         }
         let names: Vec<&str> = found.iter().filter_map(|f| f["name"].as_str()).collect();
-        Some(Hit::new(format!("Non-public name(s): {}.", names.join(", "))).with("names", found))
+        let hit = Hit::new(format!("Non-public name(s): {}.", names.join(", ")));
+        // The new request keeps the certificate's public names (when it has any).
+        let public: Vec<String> = d
+            .dns_names
+            .iter()
+            .filter(|n| !seen.contains(&n.to_ascii_lowercase()))
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        let hit = match public.is_empty() {
+            true => hit,
+            false => hit.fill("public_names", public.join(",")),
+        };
+        Some(hit.with("names", found))
     }
 }

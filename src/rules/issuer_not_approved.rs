@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: false,
     scope: Scope::EndEntity,
     rationale: "Regulated organisations allow only certificates from contracted or internal CAs; a certificate from any other issuer is outside policy even when clients trust it.",
-    remediation: "Re-issue the certificate from an approved CA: New-ExchangeCertificate -GenerateRequest, submit the request to the approved CA, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, then Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    remediation: "Re-issue the certificate from an approved CA: New-ExchangeCertificate -GenerateRequest, submit the request to the approved CA, Import-ExchangeCertificate, `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}`, then `Remove-ExchangeCertificate -Thumbprint {thumbprint}`.",
     edge_remediation: None,
     references: &["https://learn.microsoft.com/en-us/powershell/module/exchange/new-exchangecertificate"],
 };

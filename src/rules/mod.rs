@@ -51,8 +51,28 @@ pub use engine::{evaluate, Evaluation, Finding};
 pub use pack::{load_pack, ConfiguredRule, LoadPackError, PackError, PackInfo, RuleSet};
 pub use params::{ParamError, Params};
 pub use registry::registry;
-pub use remediation::{render_template, Remediation};
+pub use remediation::{render_template, Part, Remediation};
 pub use severity::Severity;
+
+/// A pack's expiry windows, narrowest first: the general ones and the Exchange Auth
+/// certificate's own. Empty when the pack does not warn of expiry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExpiryWindows {
+    pub general: Vec<params::Window>,
+    pub auth: Vec<params::Window>,
+}
+
+impl ExpiryWindows {
+    /// The severity of the narrowest window that holds `days_left` (`auth`: the Auth
+    /// certificate's windows); None outside every window.
+    pub fn severity(&self, days_left: i64, auth: bool) -> Option<Severity> {
+        let windows = if auth { &self.auth } else { &self.general };
+        windows
+            .iter()
+            .find(|w| days_left < i64::from(w.days))
+            .map(|w| w.severity)
+    }
+}
 
 /// Which certificates a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +159,14 @@ impl Hit {
         self
     }
 
+    /// Gives `{key}` a value when it is known; otherwise the text shows `<key>`.
+    pub fn fill_known(self, key: &'static str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(value) => self.fill(key, value),
+            None => self,
+        }
+    }
+
     /// Names the certificate concerned (organisation-level rules).
     pub fn about(mut self, certificate: Option<usize>) -> Self {
         self.certificate = certificate;
@@ -161,6 +189,12 @@ pub trait Rule: Send + Sync {
     /// one without refuses every key.
     fn configure(&mut self, params: Params<'_>) -> Result<(), ParamError> {
         params.none()
+    }
+
+    /// The expiry windows this rule warns in (`expiring-soon`), for presenters that colour
+    /// days left the way the pack judges them.
+    fn expiry_windows(&self) -> Option<ExpiryWindows> {
+        None
     }
 
     /// Checks one certificate for at most one problem (most rules).

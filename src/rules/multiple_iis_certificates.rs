@@ -10,8 +10,8 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "IIS serves one certificate per binding; when Exchange shows several certificates with the IIS service on a server, which one clients get depends on the last Enable-ExchangeCertificate, and renewals leave the wrong one in place.",
-    remediation: "Decide which certificate should serve IIS on {server}, bind it with Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services IIS, run iisreset, and remove the others once nothing uses them (Remove-ExchangeCertificate -Server {server} -Thumbprint <old thumbprint>).",
-    edge_remediation: Some("An Edge Transport server serves no client access (no web sites, no autodiscover, no virtual directories): do not enable web services on {server}. Check why a client-access name is served there (DNS or a load balancer pointing clients at the Edge) and point clients at the Mailbox servers' namespace; the Edge certificate needs only its connectors' names, bound with Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP in the Edge server's shell."),
+    remediation: "Decide which certificate should serve IIS on {server}, bind it with `Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services IIS`, run `iisreset`, and remove the others once nothing uses them (`Remove-ExchangeCertificate -Server {server} -Thumbprint <old thumbprint>`).",
+    edge_remediation: Some("An Edge Transport server serves no client access (no web sites, no autodiscover, no virtual directories): do not enable web services on {server}. Check why a client-access name is served there (DNS or a load balancer pointing clients at the Edge) and point clients at the Mailbox servers' namespace; the Edge certificate needs only its connectors' names, bound with `Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP` in the Edge server's shell."),
     references: &["https://learn.microsoft.com/en-us/exchange/architecture/client-access/assign-certificates-to-services"],
 };
 

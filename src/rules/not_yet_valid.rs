@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "A certificate whose validity has not started is rejected by clients; it usually means a wrong server clock or a certificate bound too early.",
-    remediation: "Check the server clock (w32tm /query /status) and the certificate's NotBefore ({subject}); do not bind it with Enable-ExchangeCertificate -Thumbprint {thumbprint} before its validity starts.",
+    remediation: "Check the server clock (`w32tm /query /status`) and the certificate's NotBefore ({subject}); do not bind it with Enable-ExchangeCertificate -Thumbprint {thumbprint} before its validity starts.",
     edge_remediation: None,
     references: &["https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5"],
 };

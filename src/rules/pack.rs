@@ -89,6 +89,11 @@ impl RuleSet {
         self.rules.iter().filter(|r| r.enabled)
     }
 
+    /// The expiry windows of the pack's enabled rules (none when it does not warn of expiry).
+    pub fn expiry_windows(&self) -> super::ExpiryWindows {
+        self.enabled().find_map(|r| r.rule.expiry_windows()).unwrap_or_default()
+    }
+
     /// The built-in baseline pack.
     pub fn baseline() -> Result<Self, PackError> {
         load_pack(BASELINE_NAME, BASELINE)

@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "An endpoint that cannot be audited is a gap in the evidence: its certificate may be expired or wrong without the report showing it, and a service clients rely on may be down or misconfigured.",
-    remediation: "Check that {endpoint} resolves and is reachable from where certaudit runs (DNS, firewall, load balancer) and that the Exchange service behind it is running and healthy (Test-ServiceHealth -Server {server}, Get-ServerComponentState -Identity {server}, Get-Service MSExchange*); then scan again. Remove targets that are not meant to be offered.",
+    remediation: "Check that {endpoint} resolves and is reachable from where certaudit runs (DNS, firewall, load balancer) and that the Exchange service behind it is running and healthy (`Test-ServiceHealth -Server {server}`, `Get-ServerComponentState -Identity {server}`, `Get-Service MSExchange*`); then scan again. Remove targets that are not meant to be offered.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/plan-and-deploy/deployment-ref/network-ports",

@@ -1,11 +1,18 @@
 //! Remediation text: a rule's template and the values of its placeholders, kept apart and
 //! rendered only when a report is written, so that a report of many findings holds the text
 //! of each template once rather than a copy per finding.
+//!
+//! In a template, a command an administrator runs as it stands is written between backticks
+//! (`` `Get-ExchangeCertificate -Thumbprint {thumbprint}` ``): the text form leaves the marks
+//! out, and [`Remediation::parts`] gives the commands apart, for presenters that show them as
+//! code to copy. Marks are read in the template only, never in a value put into it.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::powershell;
 
 /// A finding's remediation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +49,43 @@ impl Remediation {
     pub fn text(&self) -> String {
         self.to_string()
     }
+
+    /// The text in order as prose and commands (empty parts left out).
+    pub fn parts(&self) -> Vec<Part> {
+        if self.literal {
+            return vec![Part::Prose(self.template.to_string())];
+        }
+        let mut values = self.values.iter();
+        let mut parts = Vec::new();
+        for (i, piece) in self.template.split('`').enumerate() {
+            let mut text = String::new();
+            let _ = render_into(
+                piece,
+                i % 2 == 1,
+                |_| values.next().and_then(|v| v.as_deref()),
+                &mut text,
+            );
+            if text.trim().is_empty() {
+                continue;
+            }
+            parts.push(if i % 2 == 1 {
+                Part::Command(text)
+            } else {
+                Part::Prose(text)
+            });
+        }
+        parts
+    }
+}
+
+/// A piece of a remediation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "text", rename_all = "lowercase")]
+pub enum Part {
+    /// Words to read.
+    Prose(String),
+    /// A command to run as it stands.
+    Command(String),
 }
 
 impl fmt::Display for Remediation {
@@ -50,7 +94,10 @@ impl fmt::Display for Remediation {
             return f.write_str(&self.template);
         }
         let mut values = self.values.iter();
-        render_into(&self.template, |_| values.next().and_then(|v| v.as_deref()), f)
+        for (i, piece) in self.template.split('`').enumerate() {
+            render_into(piece, i % 2 == 1, |_| values.next().and_then(|v| v.as_deref()), f)?;
+        }
+        Ok(())
     }
 }
 
@@ -96,23 +143,54 @@ pub fn render_template(template: &str, known: impl Fn(&str) -> Option<String>) -
     let values: Vec<Option<String>> = placeholders(template).map(known).collect();
     let mut values = values.iter();
     let mut out = String::with_capacity(template.len() + 64);
-    let _ = render_into(template, |_| values.next().and_then(|v| v.as_deref()), &mut out);
+    for (i, piece) in template.split('`').enumerate() {
+        let _ = render_into(
+            piece,
+            i % 2 == 1,
+            |_| values.next().and_then(|v| v.as_deref()),
+            &mut out,
+        );
+    }
     out
 }
 
+/// Writes one piece of a template (`command`: a piece between backticks) with its placeholders
+/// filled. In a command a value lands in PowerShell text safely: inside a single-quoted string
+/// of the template its quotes are doubled; elsewhere it is kept as it is only when it is plain
+/// text ([`powershell::bare_argument`]), else quoted, so a hostile name never becomes a
+/// command. Prose takes values as they are, but for `'{key}'` (a quote in prose is often an
+/// apostrophe, so only that form counts as a string there).
 fn render_into<'v, W: fmt::Write>(
     template: &str,
+    command: bool,
     mut known: impl FnMut(&str) -> Option<&'v str>,
     out: &mut W,
 ) -> fmt::Result {
     let mut rest = template;
+    let mut in_string = false;
     while let Some(open) = rest.find('{') {
-        out.write_str(&rest[..open])?;
+        let before = &rest[..open];
+        out.write_str(before)?;
+        if command {
+            in_string ^= before.chars().filter(|&c| powershell::is_single_quote(c)).count() % 2 == 1;
+        }
         let after = &rest[open + 1..];
         let key_len = key_length(after);
         if key_len > 0 && after[key_len..].starts_with('}') {
             let key = &after[..key_len];
+            rest = &after[key_len + 1..];
+            let quoted = if command {
+                in_string
+            } else {
+                before.ends_with('\'') && rest.starts_with('\'')
+            };
             match known(key) {
+                Some(value) if quoted => {
+                    let mut inner = String::with_capacity(value.len());
+                    powershell::push_quoted_inner(value, &mut inner);
+                    out.write_str(&inner)?;
+                }
+                Some(value) if command => out.write_str(&powershell::bare_argument(value))?,
                 Some(value) => out.write_str(value)?,
                 None => {
                     out.write_char('<')?;
@@ -120,7 +198,6 @@ fn render_into<'v, W: fmt::Write>(
                     out.write_char('>')?;
                 }
             }
-            rest = &after[key_len + 1..];
         } else {
             out.write_char('{')?;
             rest = after;
@@ -151,5 +228,118 @@ mod tests {
         );
         let back: Remediation = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
         assert_eq!(back.text(), want, "text read back is never rendered again");
+    }
+
+    #[test]
+    fn commands_come_apart_from_the_prose_and_the_marks_stay_out_of_the_text() {
+        let known = |k: &str| match k {
+            "thumbprint" => Some("AB`CD".to_string()),
+            _ => None,
+        };
+        let r = Remediation::new(
+            Cow::Borrowed("Renew it: `Get-ExchangeCertificate -Thumbprint {thumbprint}`, then `iisreset` on {server}."),
+            known,
+        );
+        assert_eq!(
+            r.text(),
+            "Renew it: Get-ExchangeCertificate -Thumbprint 'AB`CD', then iisreset on <server>."
+        );
+        assert_eq!(
+            r.parts(),
+            vec![
+                Part::Prose("Renew it: ".into()),
+                Part::Command("Get-ExchangeCertificate -Thumbprint 'AB`CD'".into()),
+                Part::Prose(", then ".into()),
+                Part::Command("iisreset".into()),
+                Part::Prose(" on <server>.".into()),
+            ],
+            "a backtick in a value is text, never a mark (and PowerShell's escape: quoted)"
+        );
+        let read_back = Remediation::literal("Run `this`".into());
+        assert_eq!(read_back.parts(), vec![Part::Prose("Run `this`".into())]);
+    }
+
+    /// Where a value lands in a command: outside every single-quoted string, `calc` would run.
+    fn outside_strings(command: &str, needle: &str) -> bool {
+        let chars: Vec<char> = command.chars().collect();
+        let mut in_string = false;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if powershell::is_single_quote(c) {
+                if in_string && chars.get(i + 1).is_some_and(|&n| powershell::is_single_quote(n)) {
+                    i += 2;
+                    continue;
+                }
+                in_string = !in_string;
+            } else if !in_string && chars[i..].iter().collect::<String>().starts_with(needle) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    #[test]
+    fn no_value_can_break_out_of_a_command() {
+        let mut templates: Vec<&str> = vec![
+            crate::rules::auth::AUTH_ROLLOVER,
+            crate::rules::auth::AUTH_CLEAR_PREVIOUS,
+            crate::rules::iis_binding_invalid::BACK_END_REMEDIATION,
+        ];
+        for rule in crate::rules::registry::registry() {
+            templates.push(rule.meta().remediation);
+            templates.extend(rule.meta().edge_remediation);
+        }
+        let hostile = [
+            "x';calc;'",
+            "x\u{2019};calc;\u{2019}",
+            "a.com,$(calc)",
+            "EX01 calc",
+            "`calc",
+            "x\"; calc; \"",
+            "x|calc",
+        ];
+        for template in templates {
+            for value in hostile {
+                let r = Remediation::new(Cow::Borrowed(template), |_| Some(value.to_string()));
+                for part in r.parts() {
+                    if let Part::Command(command) = part {
+                        assert!(
+                            !outside_strings(&command, "calc"),
+                            "{value:?} breaks out of `{command}` (template: {template})"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_values_are_written_as_they_are() {
+        let r = Remediation::new(
+            Cow::Borrowed("`Enable-ExchangeCertificate -Server {server} -Thumbprint {thumbprint} -Services {services}` on '{server}'"),
+            |k| match k {
+                "server" => Some("EX01".into()),
+                "thumbprint" => Some("0BE2D980EE40A32AB411B2F1654A1809FDDEB21E".into()),
+                "services" => Some("IIS,SMTP".into()),
+                _ => None,
+            },
+        );
+        assert_eq!(
+            r.text(),
+            "Enable-ExchangeCertificate -Server EX01 -Thumbprint 0BE2D980EE40A32AB411B2F1654A1809FDDEB21E -Services IIS,SMTP on 'EX01'"
+        );
+        let r = Remediation::new(
+            Cow::Borrowed("`Set-ReceiveConnector '{connector}' -Fqdn {fqdn}`; see '{connector}'"),
+            |k| match k {
+                "connector" => Some("EX01\\Client O'Brien".into()),
+                _ => Some("a b".into()),
+            },
+        );
+        assert_eq!(
+            r.text(),
+            "Set-ReceiveConnector 'EX01\\Client O''Brien' -Fqdn 'a b'; see 'EX01\\Client O''Brien'"
+        );
     }
 }

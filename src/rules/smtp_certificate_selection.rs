@@ -29,7 +29,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Exchange picks the STARTTLS certificate per connector: the one TlsCertificateName names, otherwise an SMTP-enabled certificate that carries the connector's FQDN. When none carries it, Exchange falls back to its self-signed default certificate and clients see a name mismatch; an expired or self-signed certificate on a connector that takes mail from clients (submission) or from the internet makes clients fail and makes TLS-enforcing senders (MTA-STS, partner connectors, Exchange Online) refuse to deliver.",
-    remediation: "Give '{connector}' on {server} a certificate senders accept for {fqdn}: enable a CA-issued certificate that carries {fqdn} for SMTP (Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services SMTP; answer No to replacing the default SMTP certificate), and pin it on the connector: $c = Get-ExchangeCertificate -Server {server} -Thumbprint <thumbprint>; {set_connector} '{connector}' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"; or point the connector at a name an existing certificate carries ({set_connector} '{connector}' -Fqdn <name>). Then Restart-Service {transport_service} on {server}.",
+    remediation: "Give '{connector}' on {server} a certificate senders accept for {fqdn}: enable a CA-issued certificate that carries {fqdn} for SMTP (`Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services SMTP`; answer No to replacing the default SMTP certificate), and pin it on the connector: `$c = Get-ExchangeCertificate -Server {server} -Thumbprint <thumbprint>; {set_connector} '{connector}' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"`; or point the connector at a name an existing certificate carries (`{set_connector} '{connector}' -Fqdn <name>`). Then `Restart-Service {transport_service}` on {server}.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/mail-flow/mail-routing/inbound-starttls-certificates-selection",
@@ -208,7 +208,7 @@ impl SmtpCertificateSelection {
                 .on(server, vec!["SMTP".into()])
                 .about(selection.chosen.map(|(i, _)| i))
                 .fill("connector", c.cmdlet_identity())
-                .fill("fqdn", fqdn.clone().unwrap_or_else(|| "<fqdn>".into()))
+                .fill_known("fqdn", fqdn.clone())
                 .fill(
                     "set_connector",
                     if receive { "Set-ReceiveConnector" } else { "Set-SendConnector" },

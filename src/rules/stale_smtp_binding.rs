@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Renewals leave the old certificate behind with its SMTP binding; transport may keep presenting it to partners (expired or superseded), which breaks TLS-enforced connectors and confuses audits.",
-    remediation: "Make sure the new certificate holds SMTP on {server} (Enable-ExchangeCertificate -Server {server} -Thumbprint {new_thumbprint} -Services SMTP; answer no to replacing the default SMTP certificate only if it is the internal transport one), check connectors that name it (TlsCertificateName), then remove the old one: Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}.",
+    remediation: "Make sure the new certificate holds SMTP on {server} (`Enable-ExchangeCertificate -Server {server} -Thumbprint {new_thumbprint} -Services SMTP`; answer no to replacing the default SMTP certificate only if it is the internal transport one), check connectors that name it (TlsCertificateName), then remove the old one: `Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}`.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/renew-certificates",

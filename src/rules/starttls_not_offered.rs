@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "Without STARTTLS, mail between servers (port 25) and client credentials and mail (submission, IMAP, POP3) cross the network in clear text. Exchange offers STARTTLS only when a valid certificate matching the connector's FQDN or the X509CertificateName is available.",
-    remediation: "For SMTP/submission: bind a valid certificate to SMTP (Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services SMTP), make sure the receive connector's FQDN is a name on it and TLS is allowed (Get-ReceiveConnector -Server {server} | Format-List Fqdn,AuthMechanism,TlsCertificateName; Set-ReceiveConnector -AuthMechanism Tls,…). For IMAP/POP: Set-ImapSettings/Set-PopSettings -Server {server} -X509CertificateName <fqdn on the certificate>, then Restart-Service MSExchangeIMAP4, MSExchangePOP3.",
+    remediation: "For SMTP/submission: bind a valid certificate to SMTP (`Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services SMTP`), make sure the receive connector's FQDN is a name on it and TLS is allowed (`Get-ReceiveConnector -Server {server} | Format-List Fqdn,AuthMechanism,TlsCertificateName`; Set-ReceiveConnector -AuthMechanism Tls,…). For IMAP/POP: Set-ImapSettings/Set-PopSettings -Server {server} -X509CertificateName <fqdn on the certificate>, then `Restart-Service MSExchangeIMAP4, MSExchangePOP3`.",
     edge_remediation: None,
     references: &[
         "https://www.rfc-editor.org/rfc/rfc3207",

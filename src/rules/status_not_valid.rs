@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Get-ExchangeCertificate's Status is Exchange's own verdict on the server: Revoked, Untrusted, Invalid or DateInvalid certificates break the services they are bound to, and RevocationCheckFailure often means the server cannot reach the CA's CRL.",
-    remediation: "Check the certificate on {server} with Get-ExchangeCertificate -Server {server} -Thumbprint {thumbprint} | Format-List Status,*; for RevocationCheckFailure let the server reach the CRL/OCSP URLs (proxy, firewall); for Untrusted import the issuing CA chain; for Revoked, Invalid or DateInvalid replace it (New-ExchangeCertificate -GenerateRequest, Import-ExchangeCertificate, Enable-ExchangeCertificate) and remove it with Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}; complete a PendingRequest with Import-ExchangeCertificate.",
+    remediation: "Check the certificate on {server} with `Get-ExchangeCertificate -Server {server} -Thumbprint {thumbprint} | Format-List Status,*`; for RevocationCheckFailure let the server reach the CRL/OCSP URLs (proxy, firewall); for Untrusted import the issuing CA chain; for Revoked, Invalid or DateInvalid replace it (New-ExchangeCertificate -GenerateRequest, Import-ExchangeCertificate, Enable-ExchangeCertificate) and remove it with `Remove-ExchangeCertificate -Server {server} -Thumbprint {thumbprint}`; complete a PendingRequest with Import-ExchangeCertificate.",
     edge_remediation: None,
     references: &["https://learn.microsoft.com/en-us/powershell/module/exchange/get-exchangecertificate"],
 };

@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "Outlook, mobile devices, browsers and IMAP/POP clients only accept a certificate that chains to a root they trust; anything else produces warnings that teach users to click through, or broken connections.",
-    remediation: "Use a certificate from a CA the clients trust: New-ExchangeCertificate -GenerateRequest, submit the request to a public or enterprise CA, Import-ExchangeCertificate, then Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services} and Remove-ExchangeCertificate -Thumbprint {thumbprint}. If only intermediates are missing, import them into the server's Intermediate Certification Authorities store; if the issuer is your enterprise CA, make sure clients trust its root and pass that root to certaudit with --trust-anchors.",
+    remediation: "Use a certificate from a CA the clients trust: New-ExchangeCertificate -GenerateRequest, submit the request to a public or enterprise CA, Import-ExchangeCertificate, then `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}` and `Remove-ExchangeCertificate -Thumbprint {thumbprint}`. If only intermediates are missing, import them into the server's Intermediate Certification Authorities store; if the issuer is your enterprise CA, make sure clients trust its root and pass that root to certaudit with --trust-anchors.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/architecture/client-access/certificates",

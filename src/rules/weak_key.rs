@@ -13,7 +13,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "RSA keys under 2048 bits and EC keys under 256 bits are below NIST SP 800-131A and the CA/Browser Forum minimums; modern clients reject them.",
-    remediation: "Request a new certificate with a stronger key: New-ExchangeCertificate -GenerateRequest -KeySize 2048 (or 4096) -SubjectName '{subject}' -DomainName <names>, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, then Remove-ExchangeCertificate -Thumbprint {thumbprint}.",
+    remediation: "Request a new certificate with a stronger key: `New-ExchangeCertificate -GenerateRequest -KeySize 2048 -SubjectName '{subject}' -DomainName {names}` (or -KeySize 4096), Import-ExchangeCertificate, `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}`, then `Remove-ExchangeCertificate -Thumbprint {thumbprint}`.",
     edge_remediation: None,
     references: &[
         "https://csrc.nist.gov/pubs/sp/800/131/a/r2/final",
@@ -67,12 +67,15 @@ impl Rule for WeakKey {
                 key.algorithm, key.bits
             )
         };
-        Some(
-            Hit::new(message)
-                .with("algorithm", key.algorithm.clone())
-                .with("bits", key.bits)
-                .with("curve", key.curve.clone())
-                .with("minimum_bits", (minimum != u32::MAX).then_some(minimum)),
-        )
+        let hit = Hit::new(message)
+            .with("algorithm", key.algorithm.clone())
+            .with("bits", key.bits)
+            .with("curve", key.curve.clone())
+            .with("minimum_bits", (minimum != u32::MAX).then_some(minimum));
+        // The new request keeps the names the weak certificate carries.
+        Some(match cert.details.dns_names.is_empty() {
+            true => hit,
+            false => hit.fill("names", super::san::names_plus(cert, &[])),
+        })
     }
 }

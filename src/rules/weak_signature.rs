@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::All,
     rationale: "SHA-1 and MD5 signatures can be forged (chosen-prefix collisions); browsers, Outlook and Windows reject them for TLS.",
-    remediation: "Have the CA re-issue the certificate signed with SHA-256 or better: New-ExchangeCertificate -GenerateRequest, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}, then Remove-ExchangeCertificate -Thumbprint {thumbprint}. For an enterprise CA, move it to SHA-256 first.",
+    remediation: "Have the CA re-issue the certificate signed with SHA-256 or better: New-ExchangeCertificate -GenerateRequest, Import-ExchangeCertificate, `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services {services}`, then `Remove-ExchangeCertificate -Thumbprint {thumbprint}`. For an enterprise CA, move it to SHA-256 first.",
     edge_remediation: None,
     references: &[
         "https://shattered.io/",

@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     default_enabled: true,
     scope: Scope::EndEntity,
     rationale: "POP and IMAP pick their certificate by X509CertificateName; with a wildcard certificate bound, Exchange cannot match the name and clients may be served the wrong certificate. Microsoft advises against binding wildcards to POP/IMAP.",
-    remediation: "Name the certificate explicitly: Set-ImapSettings -Server {server} -X509CertificateName {pop_imap_name} and Set-PopSettings -Server {server} -X509CertificateName {pop_imap_name} (a name the certificate carries), then restart the MSExchangeIMAP4/MSExchangePOP3 services; or bind a certificate with that explicit name using Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services POP,IMAP.",
+    remediation: "Name the certificate explicitly: `Set-ImapSettings -Server {server} -X509CertificateName {pop_imap_name}` and `Set-PopSettings -Server {server} -X509CertificateName {pop_imap_name}` (a name the certificate carries), then restart the MSExchangeIMAP4/MSExchangePOP3 services; or bind a certificate with that explicit name using `Enable-ExchangeCertificate -Server {server} -Thumbprint <thumbprint> -Services POP,IMAP`.",
     edge_remediation: None,
     references: &[
         "https://learn.microsoft.com/en-us/exchange/clients/pop3-and-imap4/configure-imap4",
@@ -47,7 +47,7 @@ impl Rule for WildcardOnPopImap {
                 ))
                 .with("wildcard_names", wildcards.clone())
                 .on(&b.server, service_names(b))
-                .fill("pop_imap_name", name.clone())
+                .fill_known("pop_imap_name", name.clone())
             })
             .collect()
     }
@@ -68,7 +68,7 @@ impl Rule for WildcardOnPopImap {
             endpoint.target,
             wildcards.join(", ")
         ))
-        .fill("pop_imap_name", pop_imap_name(&wildcards, ctx))
+        .fill_known("pop_imap_name", pop_imap_name(&wildcards, ctx))
         .with("wildcard_names", wildcards)
         .at_endpoint(index, endpoint)]
     }
@@ -76,7 +76,7 @@ impl Rule for WildcardOnPopImap {
 
 /// An explicit name for X509CertificateName: the client namespace the wildcard covers (the
 /// first, by name), else `mail.` under the wildcard's domain.
-fn pop_imap_name(wildcards: &[String], ctx: &Context<'_>) -> String {
+fn pop_imap_name(wildcards: &[String], ctx: &Context<'_>) -> Option<String> {
     ctx.organisation()
         .namespaces
         .iter()
@@ -87,7 +87,6 @@ fn pop_imap_name(wildcards: &[String], ctx: &Context<'_>) -> String {
                 .first()
                 .map(|w| format!("mail.{}", w.trim_start_matches("*.")))
         })
-        .unwrap_or_else(|| "<name on the certificate>".into())
 }
 
 /// The certificate's wildcard names (SAN and CN), lowercase, sorted.

@@ -9,7 +9,15 @@ use std::path::{Path, PathBuf};
 /// Top-level modules of `src/lib.rs`, lowest layer first. Modules of one layer do not use
 /// each other.
 const LAYERS: &[&[&str]] = &[
-    &["digest", "files", "names", "terminal", "text_position", "time"],
+    &[
+        "digest",
+        "files",
+        "names",
+        "powershell",
+        "terminal",
+        "text_position",
+        "time",
+    ],
     &["x509"],
     &["inventory"],
     &["inputs", "probe", "trust"],

@@ -335,7 +335,8 @@ fn server_host_names_leave_client_certificates_and_lifetimes_follow_the_schedule
 const OUR_TAGS: &[&str] = &[
     "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "h3", "h4", "h5", "section", "p",
     "span", "div", "table", "thead", "tbody", "tr", "th", "td", "code", "b", "ul", "li", "ol", "dl", "dt", "dd", "a",
-    "colgroup", "col", "br", "label", "input", "pre",
+    "colgroup", "col", "br", "label", "input", "pre", "nav", "details", "summary", "svg", "g", "rect", "line", "text",
+    "tspan",
 ];
 
 /// Asserts that every tag in `html` is one the template writes and no attribute is an event
@@ -440,6 +441,14 @@ fn hostile_values_are_escaped_in_every_report_and_checklist() {
         "connector name"
     );
     assert!(report.contains("&lt;b&gt;Evil CA&lt;&#x2F;b&gt;"), "issuer");
+    // The timeline writes the subject and the server as SVG text, escaped the same way.
+    let svg = report
+        .split("<svg class=\"timeline\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .expect("a timeline");
+    assert!(svg.contains("&lt;script") && svg.contains("alert(1)"), "{svg}");
+    assert!(svg.contains("&lt;svg onload=alert(4)&gt;"), "{svg}");
     // Markdown: no raw tag from the data outside the command fences.
     let prose: String = md.split("```").step_by(2).collect();
     for raw in ["<script", "<img", "<svg", "<iframe", "<b>", "<u>", "<marquee"] {

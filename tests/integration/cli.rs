@@ -230,7 +230,14 @@ fn the_json_report_carries_every_schema_field() {
         );
         let rem = f["remediation"].as_str().unwrap();
         assert!(rem.contains("ExchangeCertificate"), "{rem}");
-        assert!(!rem.contains('{') && !rem.contains('}'), "a placeholder is left: {rem}");
+        let left_over = rem.split('{').skip(1).any(|after| {
+            let key: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            !key.is_empty() && after[key.len()..].starts_with('}')
+        });
+        assert!(!left_over, "a placeholder is left: {rem}");
         if let Some(server) = f["server"].as_str() {
             if rem.contains("-Server ") {
                 assert!(rem.contains(&format!("-Server {server}")), "{rem}");
@@ -424,6 +431,7 @@ fn csv_neutralises_formula_subjects() {
         "evil.pem",
         Leaf::new("evil.example.com")
             .cn(evil)
+            .names(&["@SUM(1+1)", "evil.example.com"])
             .valid(date(2025, 1, 1), date(2026, 1, 1))
             .issued_by(&ca),
     );
@@ -482,6 +490,32 @@ fn csv_neutralises_formula_subjects() {
         !out.join("report.json").exists() && !out.join("report.html").exists(),
         "only the requested format"
     );
+    // certificates.csv, written beside report.csv, follows the same rules.
+    let bytes = std::fs::read(out.join("certificates.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let leaf = rows
+        .iter()
+        .find(|r| r[2].contains("HYPERLINK"))
+        .expect("the leaf's row");
+    let names = headers.iter().position(|h| h == "dns_names").unwrap();
+    assert_eq!(
+        &leaf[names], "'@SUM(1+1);evil.example.com",
+        "the SAN that looks like a formula"
+    );
+    for row in &rows {
+        for (header, cell) in headers.iter().zip(row.iter()) {
+            if header == "days_left" {
+                continue;
+            }
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "formula cell in {header}: {cell}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -508,5 +542,52 @@ fn default_out_folder_is_a_utc_timestamp_under_reports() {
     assert!(name.len() == 16 && name.ends_with('Z') && name.contains('T'), "{name}");
     for f in ["report.json", "report.csv", "report.html"] {
         assert!(dirs[0].join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn completions_and_manual_pages_come_from_the_clap_definitions() {
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_certaudit"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.contains("complete -F _certaudit"), "a bash completion function");
+    for word in ["checklist", "--fail-on", "--title", "--pfx-password-file"] {
+        assert!(bash.contains(word), "bash completion lacks {word}");
+    }
+    let s = Scratch::new();
+    // A syntax check by bash itself (not on Windows, which has no bash).
+    #[cfg(unix)]
+    {
+        let script = s.side("certaudit.bash", &bash);
+        let syntax = std::process::Command::new("bash")
+            .arg("-n")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    }
+    assert!(run(&["completions", "powershell"]).contains("Register-ArgumentCompleter"));
+    assert!(run(&["completions", "zsh"]).starts_with("#compdef certaudit"));
+
+    let page = run(&["man"]);
+    assert!(page.contains(".TH certaudit 1"), "{page}");
+    assert!(page.contains("certaudit\\-scan(1)"), "the page lists the subcommands");
+    let dir = s.dir.path().join("man");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .args(["man", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let scan = std::fs::read_to_string(dir.join("certaudit-scan.1")).unwrap();
+    assert!(scan.contains("\\-\\-fail\\-on"), "certaudit-scan.1 documents --fail-on");
+    for sub in ["checklist", "check", "rules", "history", "diff", "completions", "man"] {
+        assert!(dir.join(format!("certaudit-{sub}.1")).exists(), "no page for {sub}");
     }
 }

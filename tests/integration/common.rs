@@ -41,6 +41,28 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// A date as rcgen wants it.
+/// The real Exchange exports in `../shared/exchange-samples` (or `CERTAUDIT_EXCHANGE_SAMPLES`).
+/// When absent the caller skips, saying so; with `CERTAUDIT_REQUIRE_SAMPLES=1` their absence
+/// fails the test instead (`.ci/run` says which of the two happened).
+pub fn exchange_samples() -> Option<PathBuf> {
+    let dir = std::env::var_os("CERTAUDIT_EXCHANGE_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/exchange-samples"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CERTAUDIT_REQUIRE_SAMPLES").as_deref() != Ok("1"),
+        "{} is absent and CERTAUDIT_REQUIRE_SAMPLES=1",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED: {} is absent; the checks against real Exchange exports did not run",
+        dir.display()
+    );
+    None
+}
+
 pub fn date(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
     rcgen::date_time_ymd(y, m, d)
 }
@@ -260,10 +282,17 @@ pub fn certaudit(args: &[&str], out: Option<&Path>) -> Run {
         .env_remove("CERTAUDIT_TEST_PASSWORD")
         .output()
         .unwrap();
-    let report = out
+    let report: Option<Value> = out
         .map(|o| o.join("report.json"))
         .filter(|p| p.exists())
         .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap());
+    // Every report a test reads follows the documented schema (the hostile tests' reports of
+    // hundreds of megabytes excepted: validating them would take longer than the tests).
+    if let Some(r) = &report {
+        if r["certificates"].as_array().is_some_and(|c| c.len() <= 5_000) {
+            crate::schema::assert_valid(r, &args.join(" "));
+        }
+    }
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -292,4 +321,17 @@ pub fn scan_trusting(s: &Scratch, anchor: &Ca, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     let args: Vec<&str> = args.to_vec();
     scan(s, &args)
+}
+
+/// `certaudit scan --config samples/contoso/audit.toml -o OUT EXTRA…` from the repository root
+/// (the sample's relative paths hold there); the sample always fails (exit 1).
+pub fn scan_sample(out: &Path, extra: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .args(["scan", "--config", "samples/contoso/audit.toml", "-o"])
+        .arg(out)
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
 }

@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::path::PathBuf;
-
 use common::*;
 use serde_json::Value;
 
@@ -263,19 +261,6 @@ const EXPECTED: &[Expected] = &[
     ),
 ];
 
-fn samples() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/exchange-samples");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} does not exist; the Exchange compatibility tests did not run",
-            dir.display()
-        );
-        None
-    }
-}
-
 fn service_names(flags: u32) -> Vec<&'static str> {
     [
         (1, "IMAP"),
@@ -306,7 +291,7 @@ const ROOT_CA: [&str; 6] = ["None", "ThirdParty", "Enterprise", "Registry", "Gro
 
 #[test]
 fn every_exchange_certificate_export_decodes_to_the_independent_values() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = exchange_samples() else { return };
     let mut files: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
     files.dedup();
     let on_disk: Vec<String> = std::fs::read_dir(&dir)
@@ -370,7 +355,7 @@ fn every_exchange_certificate_export_decodes_to_the_independent_values() {
 
 #[test]
 fn the_readme_examples_hold() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = exchange_samples() else { return };
     let s = Scratch::new();
     let run = scan_path(&s, &dir.join("mac_GetExchangeCertificate.xml"), &["--format", "json"]);
     let services = |thumb: &str| -> Vec<String> {
@@ -398,7 +383,7 @@ fn the_readme_examples_hold() {
 
 #[test]
 fn the_other_exports_give_organisation_facts() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = exchange_samples() else { return };
     let s = Scratch::new();
     let run = scan_path(&s, &dir, &["--format", "json"]);
     let org = &run.report()["organisation"];

@@ -9,7 +9,7 @@ use crate::common;
 use crate::support::exchange_writer;
 use crate::support::servers;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine;
 use common::*;
@@ -20,19 +20,6 @@ const IMAP: u32 = 1;
 const POP: u32 = 2;
 const IIS: u32 = 8;
 const SMTP: u32 = 16;
-
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/exchange-samples");
-
-/// The real samples, or None (and a note) where the folder is absent.
-fn samples() -> Option<PathBuf> {
-    let p = PathBuf::from(SAMPLES);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("{SAMPLES} is absent: real-export checks skipped");
-        None
-    }
-}
 
 struct Org {
     s: Scratch,
@@ -80,7 +67,7 @@ fn input<'a>(run: &'a Run, name: &str) -> &'a Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["path"].as_str().unwrap().ends_with(name))
+        .find(|i| i["path"].as_str().unwrap().replace('\\', "/").ends_with(name))
         .unwrap_or_else(|| panic!("no input {name}"))
 }
 
@@ -210,7 +197,7 @@ fn a_broken_signed_payload_never_costs_the_certificate() {
 /// bindings as the bare original.
 #[test]
 fn real_payloads_signed_keep_their_bindings() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = exchange_samples() else { return };
     let s = Scratch::new();
     let mut wrapped_any = 0;
     for name in ["hc_GetExchangeCertificate.xml", "mac_GetExchangeCertificate.xml"] {
@@ -256,7 +243,7 @@ fn real_payloads_signed_keep_their_bindings() {
                     serde_json::json!({
                         "thumbprint": c["thumbprint"], "server": b["server"], "services": b["services"],
                         "status": b["status"], "self_signed": b["self_signed"], "root_ca_type": b["root_ca_type"],
-                        "file": b["source"].as_str().unwrap().rsplit('/').next().unwrap(),
+                        "file": b["source"].as_str().unwrap().rsplit(['/', '\\']).next().unwrap(),
                     })
                 })
             })
@@ -276,7 +263,7 @@ fn real_payloads_signed_keep_their_bindings() {
 #[test]
 fn real_signed_payloads_parse() {
     use certaudit::inputs::nrbf::{parse_serialization_data, Envelope, Value as V};
-    let Some(dir) = samples() else { return };
+    let Some(dir) = exchange_samples() else { return };
     let roots = |name: &str| -> Vec<(String, Envelope, V)> {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         text.split("<BA N=\"SerializationData\">")
@@ -333,7 +320,7 @@ fn real_signed_payloads_parse() {
 /// The web-binding, connector, server and Auth files of the real samples, as read.
 #[test]
 fn real_web_bindings_connectors_servers_and_auth_config() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = exchange_samples() else { return };
     let s = Scratch::new();
     let out = s.out();
     let files = [

@@ -1,4 +1,4 @@
-//! Snapshots of what people and tools read from a scan of the sample organisation: the CSV,
+//! Snapshots of what people and tools read from a scan of the sample organisation: the CSVs,
 //! the Prometheus textfile, the Markdown checklist and the terminal output of `scan`,
 //! `checklist`, `check` and `rules`. A change to any of them shows up as a reviewed diff
 //! (`cargo insta review`, or `INSTA_UPDATE=always cargo test` then `git diff`).
@@ -13,9 +13,10 @@ use crate::common::{Run, Scratch};
 
 const CONFIG: &str = "samples/contoso/audit.toml";
 
-/// Replaces what differs from run to run: the report folder, and the scan's clock.
+/// Replaces what differs from run to run: the report folder, and the scan's clock; and writes
+/// the sample's paths with `/` (on Windows they have `\`), so one snapshot serves both.
 fn stable(text: &str, out: &Path) -> String {
-    text.replace(out.to_str().unwrap(), "<out>")
+    unix_paths(&text.replace(out.to_str().unwrap(), "<out>"))
         .lines()
         .map(|line| {
             for clock in ["certaudit_scan_duration_seconds ", "certaudit_scan_timestamp_seconds "] {
@@ -27,6 +28,29 @@ fn stable(text: &str, out: &Path) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `<out>\x` and `samples\contoso\…` with `/`, up to the end of the path (in Markdown a
+/// backslash is escaped: `samples\\contoso` is one separator too).
+fn unix_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_path = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("<out>\\") || rest.starts_with("samples\\") {
+            in_path = true;
+        } else if c.is_whitespace() || matches!(c, '"' | ',' | ')' | ':' | ';') {
+            in_path = false;
+        }
+        if in_path && c == '\\' {
+            out.push('/');
+            rest = rest.strip_prefix("\\\\").unwrap_or(&rest[1..]);
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// Runs from the repository root, where the sample's relative paths hold.
@@ -63,6 +87,7 @@ fn sample_scan_outputs() {
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
     insta::assert_snapshot!("scan_terminal", stable(&run.stderr, &out));
     insta::assert_snapshot!("report_csv", stable(&read("report.csv"), &out));
+    insta::assert_snapshot!("certificates_csv", stable(&read("certificates.csv"), &out));
     insta::assert_snapshot!("report_prom", stable(&read("report.prom"), &out));
 }
 
@@ -81,8 +106,18 @@ fn sample_checklist_markdown() {
 fn sample_check_and_rules() {
     let check = in_repo(&["check", "--config", CONFIG]);
     assert_eq!(check.code, 2, "CRITICAL");
-    insta::assert_snapshot!("check_stdout", check.stdout);
+    insta::assert_snapshot!("check_stdout", unix_paths(&check.stdout));
     let rules = in_repo(&["rules"]);
     assert_eq!(rules.code, 0);
     insta::assert_snapshot!("rules_stdout", rules.stdout);
+}
+
+#[test]
+fn windows_paths_read_as_unix_ones() {
+    assert_eq!(
+        unix_paths("from samples\\contoso\\exports\\EX01\\a.xml (x) and <out>\\report.csv"),
+        "from samples/contoso/exports/EX01/a.xml (x) and <out>/report.csv"
+    );
+    assert_eq!(unix_paths("samples\\\\contoso\\\\a.xml: y"), "samples/contoso/a.xml: y");
+    assert_eq!(unix_paths("C:\\Audit stays"), "C:\\Audit stays");
 }

@@ -1,20 +1,39 @@
 //! `report.html`: one self-contained page rendered by tera from `templates/`. Tera escapes
 //! every value (the template is registered with an `.html` name, so autoescape is on and no
 //! value is marked safe): certificate fields and file names can never inject markup.
+//!
+//! The page is built for an auditor's first five minutes: a title naming the organisation, a
+//! table of contents, the verdict in words, an expiry timeline ([`timeline`]), per-server
+//! matrices coloured by finding ([`servers`]), days left coloured by the pack's windows
+//! ([`super::expiry`]), evidence in words ([`evidence`]) and remediation commands to copy.
+
+mod evidence;
+mod servers;
+mod timeline;
+mod words;
 
 use serde::Serialize;
-use serde_json::Value;
 use tera::{Context, Tera};
 
 use super::changes::{BindingMove, CertRef, Changes, EndpointChange, FindingChange, Renewal};
+use super::expiry::Expiry;
 use super::model::{CertificateEntry, EndpointEntry, Report, Scan};
-use crate::inventory::server_key;
 use crate::inventory::InputRecord;
-use crate::rules::Severity;
+use crate::rules::{ExpiryWindows, Part, Severity};
+use evidence::EvidenceRow;
 
-const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
+const TEMPLATE: &str = include_str!("../../../templates/report.html.tera");
 /// The stylesheet shared by the report and the checklist (inlined: the page needs no other file).
-pub(crate) const STYLE: &str = include_str!("../../templates/style.css");
+pub(crate) const STYLE: &str = include_str!("../../../templates/style.css");
+
+/// What the page needs beside the report.
+#[derive(Debug, Clone, Default)]
+pub struct PageOptions {
+    /// `--title`; by default the page is titled after the organisation's accepted domains.
+    pub title: Option<String>,
+    /// The pack's expiry windows, which colour days left and the timeline.
+    pub windows: ExpiryWindows,
+}
 
 /// Beyond these sizes the page summarises instead of listing every row (every row stays in
 /// `report.csv` and `report.json`, and the page says so), so that a browser opens the report of
@@ -63,7 +82,8 @@ struct IssuerCount<'a> {
     issuer: &'a str,
     certificates: usize,
     expired: usize,
-    within_30_days: usize,
+    /// Not expired, inside one of the pack's expiry windows.
+    in_window: usize,
     untrusted: usize,
 }
 
@@ -71,12 +91,6 @@ struct IssuerCount<'a> {
 struct SeverityCount {
     severity: &'static str,
     count: usize,
-}
-
-#[derive(Serialize)]
-struct EvidenceItem {
-    key: String,
-    value: String,
 }
 
 #[derive(Serialize)]
@@ -93,8 +107,9 @@ struct FindingView<'a> {
     not_after: String,
     /// Days left of the certificate concerned (for ordering by urgency).
     days_left: Option<i64>,
-    evidence: Vec<EvidenceItem>,
-    remediation: String,
+    days_class: &'static str,
+    evidence: Vec<EvidenceRow>,
+    remediation: Vec<Part>,
     references: &'a [String],
     waived: bool,
     waiver: Option<&'a super::model::WaiverEntry>,
@@ -118,6 +133,24 @@ struct SeverityGroup<'a> {
     severity: &'static str,
     count: usize,
     rules: Vec<RuleGroup<'a>>,
+}
+
+/// An entry of the table of contents.
+#[derive(Serialize)]
+struct TocEntry {
+    id: String,
+    label: String,
+    children: Vec<TocEntry>,
+}
+
+impl TocEntry {
+    fn new(id: &str, label: String) -> Self {
+        Self {
+            id: id.to_string(),
+            label,
+            children: Vec::new(),
+        }
+    }
 }
 
 /// Findings grouped by severity (most severe first), then by rule in order of appearance; a
@@ -158,31 +191,6 @@ fn group_findings<'a>(findings: &'a [FindingView<'a>]) -> Vec<SeverityGroup<'a>>
         .collect()
 }
 
-/// One certificate's row in a server's bindings matrix.
-#[derive(Serialize)]
-struct MatrixRow<'a> {
-    subject: &'a str,
-    thumbprint: &'a str,
-    not_after: String,
-    days_class: &'static str,
-    /// Per column of [`MATRIX_SERVICES`]: "yes", "" or "?" (unknown).
-    cells: Vec<&'static str>,
-    status: &'a str,
-}
-
-/// One server: its bindings matrix and its findings (each list capped at [`limits::ROWS`]).
-#[derive(Serialize)]
-struct ServerView<'a> {
-    name: &'a str,
-    rows: Vec<MatrixRow<'a>>,
-    rows_omitted: usize,
-    findings: Vec<&'a FindingView<'a>>,
-    findings_omitted: usize,
-}
-
-/// The service columns of the bindings matrix.
-const MATRIX_SERVICES: [&str; 5] = ["IIS", "SMTP", "IMAP", "POP", "UM"];
-
 /// A probed endpoint with the subjects of its presented chain.
 #[derive(Serialize)]
 struct EndpointView<'a> {
@@ -195,22 +203,32 @@ struct EndpointView<'a> {
 #[derive(Serialize)]
 struct CertificateView<'a> {
     cert: &'a CertificateEntry,
-    /// `expired`, `soon` (under 30 days), `ok`.
+    /// `expired`, the severity of the pack's window it is in, or `ok`.
     days_class: &'static str,
-    names: String,
+    not_after: String,
+    names: Vec<&'a str>,
     key: String,
+    trust_words: &'static str,
 }
 
+/// Names beyond this many are folded under a summary line.
+const NAMES_SHOWN: usize = 8;
+
 /// Renders the report as one HTML document.
-pub fn render(report: &Report) -> tera::Result<String> {
-    render_with(report, &report.changes)
+pub fn render(report: &Report, page: &PageOptions) -> tera::Result<String> {
+    render_with(report, &report.changes, page)
 }
 
 /// [`render`] with the changes since the last scan given apart.
-pub fn render_with<'a>(report: &'a Report, changes: &'a Option<Changes>) -> tera::Result<String> {
+pub fn render_with<'a>(
+    report: &'a Report,
+    changes: &'a Option<Changes>,
+    page: &'a PageOptions,
+) -> tera::Result<String> {
     let mut tera = Tera::default();
     tera.add_raw_templates([("style.css", STYLE), ("report.html", TEMPLATE)])?;
     let certs = report.certificates_by_sha256();
+    let expiry = Expiry::new(report, &page.windows);
     let findings: Vec<FindingView<'_>> = report
         .findings
         .iter()
@@ -226,17 +244,11 @@ pub fn render_with<'a>(report: &'a Report, changes: &'a Option<Changes>) -> tera
                 message: &f.message,
                 subject: cert.map(|c| c.subject.as_str()).unwrap_or(""),
                 thumbprint: cert.map(|c| c.thumbprint.as_str()).unwrap_or(""),
-                not_after: cert.map(|c| crate::time::rfc3339(c.not_after)).unwrap_or_default(),
+                not_after: cert.map(|c| day_and_time(c.not_after)).unwrap_or_default(),
                 days_left: cert.map(|c| c.days_left),
-                evidence: f
-                    .evidence
-                    .iter()
-                    .map(|(k, v)| EvidenceItem {
-                        key: k.replace('_', " "),
-                        value: display_value(v),
-                    })
-                    .collect(),
-                remediation: f.remediation.text(),
+                days_class: cert.map(|c| expiry.class(c)).unwrap_or(""),
+                evidence: evidence::rows(&f.evidence, cert.is_some()),
+                remediation: f.remediation.parts(),
                 references: &f.references,
                 waived: f.waiver.is_some(),
                 waiver: f.waiver.as_ref(),
@@ -245,18 +257,19 @@ pub fn render_with<'a>(report: &'a Report, changes: &'a Option<Changes>) -> tera
         .collect();
     let view = |c: &'a CertificateEntry| CertificateView {
         cert: c,
-        days_class: days_class(c.days_left),
+        days_class: expiry.class(c),
+        not_after: c.not_after.format("%Y-%m-%d").to_string(),
         names: c
             .dns_names
             .iter()
             .chain(c.ip_addresses.iter())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
+            .map(String::as_str)
+            .collect(),
         key: match &c.key.curve {
             Some(curve) => format!("{} {}", c.key.algorithm, curve),
             None => format!("{} {}", c.key.algorithm, c.key.bits),
         },
+        trust_words: c.trust.status.in_words(),
     };
     // The inventory: every certificate, or beyond the limit the most urgent ones.
     let summarised = report.certificates.len() > limits::CERTIFICATES;
@@ -266,7 +279,7 @@ pub fn render_with<'a>(report: &'a Report, changes: &'a Option<Changes>) -> tera
         listed.truncate(limits::URGENT);
     }
     let certificates: Vec<CertificateView<'_>> = listed.into_iter().map(view).collect();
-    let servers = servers(report, &findings);
+    let servers = servers::servers(report, &findings, &expiry);
     let endpoints = capped(
         report.endpoints.iter().map(|e| EndpointView {
             e,
@@ -298,27 +311,55 @@ pub fn render_with<'a>(report: &'a Report, changes: &'a Option<Changes>) -> tera
     // Inputs with errors first, so that a capped table still shows every problem it can.
     let mut inputs: Vec<&InputRecord> = report.scan.inputs.iter().collect();
     inputs.sort_by_key(|i| i.error.is_none());
+    let finding_groups = group_findings(&findings);
+    let changes = changes.as_ref().map(ChangesView::of);
+    let not_audited = capped(report.not_audited.iter(), limits::ROWS);
+    let title = words::title(report, page.title.as_deref());
+    let timeline = timeline::build(report, &expiry);
+    let toc = contents(
+        report,
+        &finding_groups,
+        &servers,
+        changes.is_some(),
+        !report.endpoints.is_empty(),
+    );
     let mut ctx = Context::new();
+    ctx.insert("title", &title);
+    ctx.insert("toc", &toc);
+    ctx.insert("verdict", &words::verdict(report));
     ctx.insert("tool", &report.tool);
     ctx.insert("scan", &ScanHead::from(&report.scan));
     ctx.insert("summary", &report.summary);
     ctx.insert("organisation", &report.organisation);
+    ctx.insert("show_organisation", &has_organisation(report));
     ctx.insert("autodiscover", &report.autodiscover);
     ctx.insert("waivers", &report.waivers);
     ctx.insert("inputs", &capped(inputs.into_iter(), limits::ROWS));
-    ctx.insert("not_audited", &capped(report.not_audited.iter(), limits::ROWS));
-    ctx.insert("changes", &changes.as_ref().map(ChangesView::of));
+    ctx.insert("not_audited", &not_audited);
+    ctx.insert("changes", &changes);
     ctx.insert("counts", &counts);
     ctx.insert("findings_total", &findings.len());
-    ctx.insert("finding_groups", &group_findings(&findings));
+    ctx.insert("finding_groups", &finding_groups);
     ctx.insert("certificates", &certificates);
     ctx.insert("certificates_total", &report.certificates.len());
     ctx.insert("certificates_summarised", &summarised);
-    ctx.insert("issuers", &if summarised { issuer_counts(report) } else { Vec::new() });
+    ctx.insert(
+        "issuers",
+        &if summarised {
+            issuer_counts(report, &expiry)
+        } else {
+            Vec::new()
+        },
+    );
     ctx.insert("servers", &servers);
     ctx.insert("endpoints", &endpoints);
     ctx.insert("soonest", &soonest);
-    ctx.insert("matrix_services", &MATRIX_SERVICES);
+    ctx.insert("timeline", &timeline);
+    ctx.insert("legend", &expiry.legend());
+    ctx.insert("auth_windows", &expiry.auth_note());
+    ctx.insert("widest_window", &page.windows.general.last().map(|w| w.days));
+    ctx.insert("matrix_services", &servers::MATRIX_SERVICES);
+    ctx.insert("names_shown", &NAMES_SHOWN);
     ctx.insert(
         "limits",
         &serde_json::json!({
@@ -326,9 +367,90 @@ pub fn render_with<'a>(report: &'a Report, changes: &'a Option<Changes>) -> tera
             "certificates": limits::CERTIFICATES,
             "urgent": limits::URGENT,
             "rows": limits::ROWS,
+            "timeline": timeline::MAX_ROWS,
         }),
     );
     tera.render("report.html", &ctx)
+}
+
+/// "2026-03-01" at midnight UTC, else "2026-03-01 14:05 UTC".
+fn day_and_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    if t.format("%H:%M:%S").to_string() == "00:00:00" {
+        t.format("%Y-%m-%d").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+/// True when the report knows anything about the organisation (the section is shown).
+fn has_organisation(report: &Report) -> bool {
+    let o = &report.organisation;
+    !(o.domains.is_empty()
+        && o.namespaces.is_empty()
+        && o.auth_configs.is_empty()
+        && o.connectors.is_empty()
+        && o.servers.is_empty())
+}
+
+/// The table of contents: the sections the page shows, in its order.
+fn contents(
+    report: &Report,
+    groups: &[SeverityGroup<'_>],
+    servers: &servers::Servers<'_>,
+    changes: bool,
+    endpoints: bool,
+) -> Vec<TocEntry> {
+    let mut toc = vec![
+        TocEntry::new("summary", "Summary".into()),
+        TocEntry::new("timeline", "Expiry timeline".into()),
+    ];
+    if changes {
+        toc.push(TocEntry::new("changes", "Changes since the last scan".into()));
+    }
+    let mut findings = TocEntry::new("findings", format!("Findings ({})", report.findings.len()));
+    findings.children = groups
+        .iter()
+        .map(|g| {
+            TocEntry::new(
+                &format!("findings-{}", g.severity),
+                format!("{} ({})", g.severity, g.count),
+            )
+        })
+        .collect();
+    toc.push(findings);
+    if servers.total > 0 {
+        let mut entry = TocEntry::new("servers", format!("Servers ({})", servers.total));
+        entry.children = servers
+            .shown
+            .iter()
+            .map(|s| TocEntry::new(&s.id, s.name.to_string()))
+            .collect();
+        toc.push(entry);
+    }
+    if !report.not_audited.is_empty() {
+        toc.push(TocEntry::new(
+            "not-audited",
+            format!("Not audited ({})", report.not_audited.len()),
+        ));
+    }
+    if has_organisation(report) {
+        toc.push(TocEntry::new("organisation", "Organisation".into()));
+    }
+    if endpoints {
+        toc.push(TocEntry::new(
+            "endpoints",
+            format!("Endpoints ({})", report.endpoints.len()),
+        ));
+    }
+    toc.push(TocEntry::new(
+        "inventory",
+        format!("Certificate inventory ({})", report.certificates.len()),
+    ));
+    if !report.waivers.is_empty() {
+        toc.push(TocEntry::new("waivers", format!("Waivers ({})", report.waivers.len())));
+    }
+    toc.push(TocEntry::new("metadata", "Scan metadata".into()));
+    toc
 }
 
 /// What the page shows of the scan's metadata (its inputs are listed apart, capped).
@@ -400,99 +522,25 @@ impl<'a> ChangesView<'a> {
 }
 
 /// Certificates per issuer, most certificates first.
-fn issuer_counts(report: &Report) -> Vec<IssuerCount<'_>> {
+fn issuer_counts<'a>(report: &'a Report, expiry: &Expiry<'_>) -> Vec<IssuerCount<'a>> {
     let mut by_issuer: std::collections::HashMap<&str, IssuerCount<'_>> = std::collections::HashMap::new();
     for c in &report.certificates {
         let entry = by_issuer.entry(c.issuer.as_str()).or_insert_with(|| IssuerCount {
             issuer: &c.issuer,
             certificates: 0,
             expired: 0,
-            within_30_days: 0,
+            in_window: 0,
             untrusted: 0,
         });
         entry.certificates += 1;
         entry.expired += usize::from(c.days_left < 0);
-        entry.within_30_days += usize::from((0..30).contains(&c.days_left));
+        entry.in_window += usize::from(!matches!(expiry.class(c), "ok" | "expired"));
         entry.untrusted += usize::from(!c.trust.status.is_trusted());
     }
     let mut counts: Vec<IssuerCount<'_>> = by_issuer.into_values().collect();
     counts.sort_by(|a, b| b.certificates.cmp(&a.certificates).then(a.issuer.cmp(b.issuer)));
     counts.truncate(limits::ROWS);
     counts
-}
-
-fn days_class(days_left: i64) -> &'static str {
-    match days_left {
-        d if d < 0 => "expired",
-        d if d < 30 => "soon",
-        _ => "ok",
-    }
-}
-
-/// Servers in name order, each with the certificates bound there and its findings.
-fn servers<'a>(report: &'a Report, findings: &'a [FindingView<'a>]) -> Vec<ServerView<'a>> {
-    let mut by_name: std::collections::BTreeMap<String, ServerView<'a>> = std::collections::BTreeMap::new();
-    for cert in &report.certificates {
-        for b in &cert.bindings {
-            let view = by_name.entry(server_key(&b.server)).or_insert_with(|| ServerView {
-                name: &b.server,
-                rows: Vec::new(),
-                rows_omitted: 0,
-                findings: Vec::new(),
-                findings_omitted: 0,
-            });
-            if view.rows.len() >= limits::ROWS {
-                view.rows_omitted += 1;
-                continue;
-            }
-            let cells = MATRIX_SERVICES
-                .iter()
-                .map(|svc| match (b.services_known, b.services.iter().any(|s| s == svc)) {
-                    (false, _) => "?",
-                    (true, true) => "yes",
-                    (true, false) => "",
-                })
-                .collect();
-            view.rows.push(MatrixRow {
-                subject: &cert.subject,
-                thumbprint: &cert.thumbprint,
-                not_after: crate::time::rfc3339(cert.not_after),
-                days_class: days_class(cert.days_left),
-                cells,
-                status: &b.status,
-            });
-        }
-    }
-    for f in findings.iter().filter(|f| !f.server.is_empty()) {
-        let view = by_name.entry(server_key(f.server)).or_insert_with(|| ServerView {
-            name: f.server,
-            rows: Vec::new(),
-            rows_omitted: 0,
-            findings: Vec::new(),
-            findings_omitted: 0,
-        });
-        if view.findings.len() < limits::ROWS {
-            view.findings.push(f);
-        } else {
-            view.findings_omitted += 1;
-        }
-    }
-    by_name.into_values().collect()
-}
-
-/// Formats an evidence value for people: strings as they are, lists joined, objects as `k: v`.
-fn display_value(v: &Value) -> String {
-    match v {
-        Value::Null => "—".into(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(display_value).collect::<Vec<_>>().join("; "),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", display_value(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    }
 }
 
 /// Tera's error chain, flattened into one line.
