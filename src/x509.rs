@@ -370,6 +370,16 @@ fn to_utc(ts: i64) -> DateTime<Utc> {
 
 /// RFC 6125 matching of one SAN DNS name against a host: case-insensitive, a wildcard only
 /// as the whole leftmost label, matching exactly one label.
+/// The CN values of a subject written as text (`CN=mail.contoso.com, O=Contoso`, as
+/// [`name_to_string`] writes it), in order.
+pub fn subject_common_names(subject: &str) -> impl Iterator<Item = &str> {
+    subject
+        .split(',')
+        .map(str::trim)
+        .filter_map(|rdn| rdn.strip_prefix("CN=").or_else(|| rdn.strip_prefix("cn=")))
+        .map(str::trim)
+}
+
 pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
     let host = host.trim_end_matches('.').to_ascii_lowercase();

@@ -7,7 +7,7 @@ use super::plan::PlanContext;
 use super::{cab_max_lifetime_days, NameChange, NamePlan, RequestPlan};
 use crate::inventory::server_key;
 use crate::names::internal_name_reason;
-use crate::x509::names_cover;
+use crate::x509::{names_cover, subject_common_names};
 
 /// SAN count above which Microsoft and CAs discourage a certificate.
 const SAN_LIMIT: usize = 50;
@@ -133,7 +133,7 @@ impl PlanContext<'_> {
         if result.is_empty() {
             notes.push("no name is left to request: decide which namespace this certificate serves".into());
         }
-        let subject = match common_name(&self.cert.subject) {
+        let subject = match subject_common_names(&self.cert.subject).next() {
             Some(cn) if names_cover(&result, &cn.to_ascii_lowercase()) => self.cert.subject.clone(),
             _ => {
                 let cn = result
@@ -221,15 +221,6 @@ pub(super) fn next_cab_step(date: NaiveDate) -> Option<(NaiveDate, u32)> {
         .map(|from| (from, cab_max_lifetime_days(from)))
 }
 
-/// The CN of a subject such as `CN=mail.contoso.com, O=Contoso`.
-pub(super) fn common_name(subject: &str) -> Option<String> {
-    subject
-        .split(',')
-        .map(str::trim)
-        .find_map(|part| part.strip_prefix("CN=").or_else(|| part.strip_prefix("cn=")))
-        .map(|cn| cn.trim().to_string())
-}
-
 pub(super) fn replace_common_name(subject: &str, cn: &str) -> String {
     let mut found = false;
     let mut parts: Vec<String> = subject
@@ -258,10 +249,10 @@ mod tests {
     #[test]
     fn common_names_are_found_and_replaced() {
         assert_eq!(
-            common_name("CN=mail.contoso.local, O=Contoso").as_deref(),
+            subject_common_names("CN=mail.contoso.local, O=Contoso").next(),
             Some("mail.contoso.local")
         );
-        assert_eq!(common_name("O=Contoso"), None);
+        assert_eq!(subject_common_names("O=Contoso").next(), None);
         assert_eq!(
             replace_common_name("CN=mail.contoso.local, O=Contoso", "mail.contoso.com"),
             "CN=mail.contoso.com, O=Contoso"

@@ -6,14 +6,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::names::common_name;
 use super::selection::{reasons, server_uses};
 use super::steps::{verify_command, verify_step};
 use super::{Checklist, NotPlanned, OrganisationFacts, Plan, PlanKind, ServerUse, SCHEMA};
 use crate::inventory::needs_autodiscover;
 use crate::inventory::{parse_tls_certificate_name, server_key};
 use crate::report::model::{CertificateEntry, FindingEntry, Report};
-use crate::x509::normalise_dn;
+use crate::x509::{normalise_dn, subject_common_names};
 
 /// Builds the checklist: a plan for each certificate in service that expires before `before`
 /// or has an unwaived finding, in order of expiry.
@@ -255,7 +254,7 @@ impl PlanContext<'_> {
     pub(super) fn current_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.cert.dns_names.iter().map(|n| n.to_ascii_lowercase()).collect();
         if names.is_empty() {
-            if let Some(cn) = common_name(&self.cert.subject) {
+            if let Some(cn) = subject_common_names(&self.cert.subject).next() {
                 names.push(cn.to_ascii_lowercase());
             }
         }

@@ -129,6 +129,15 @@ pub struct AuthConfig {
     pub source: String,
 }
 
+impl AuthConfig {
+    /// The thumbprints it names: current, next and previous, as written in the export.
+    pub fn thumbprints(&self) -> impl Iterator<Item = &str> {
+        [&self.current, &self.next, &self.previous]
+            .into_iter()
+            .filter_map(|t| t.as_deref())
+    }
+}
+
 /// A receive or send connector and what decides its TLS certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Connector {
@@ -335,9 +344,8 @@ impl Organisation {
     pub fn auth_thumbprints(&self) -> Vec<String> {
         self.auth_configs
             .iter()
-            .flat_map(|a| [&a.current, &a.next, &a.previous])
-            .flatten()
-            .map(|t| t.to_ascii_uppercase())
+            .flat_map(AuthConfig::thumbprints)
+            .map(str::to_ascii_uppercase)
             .collect()
     }
 }

@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use super::model::{CertificateEntry, Report};
+use crate::inventory::AuthConfig;
 use crate::rules::{ExpiryWindows, Severity, AUTH_CERTIFICATE_CN};
+use crate::x509::subject_common_names;
 
 /// The pack's windows and which certificates are the Auth certificate.
 pub struct Expiry<'a> {
@@ -26,8 +28,7 @@ impl<'a> Expiry<'a> {
             .organisation
             .auth_configs
             .iter()
-            .flat_map(|a| [&a.current, &a.next, &a.previous])
-            .filter_map(|t| t.as_deref())
+            .flat_map(AuthConfig::thumbprints)
             .collect();
         Self {
             windows,
@@ -40,11 +41,7 @@ impl<'a> Expiry<'a> {
         self.auth_thumbprints
             .iter()
             .any(|t| t.eq_ignore_ascii_case(&cert.thumbprint))
-            || cert.subject.split(',').any(|rdn| {
-                rdn.trim()
-                    .strip_prefix("CN=")
-                    .is_some_and(|cn| cn.eq_ignore_ascii_case(AUTH_CERTIFICATE_CN))
-            })
+            || subject_common_names(&cert.subject).any(|cn| cn.eq_ignore_ascii_case(AUTH_CERTIFICATE_CN))
     }
 
     /// The windows that apply to `cert`, narrowest first.

@@ -375,7 +375,8 @@ pub fn render_with<'a>(
 
 /// "2026-03-01" at midnight UTC, else "2026-03-01 14:05 UTC".
 fn day_and_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    if t.format("%H:%M:%S").to_string() == "00:00:00" {
+    use chrono::Timelike;
+    if (t.hour(), t.minute(), t.second()) == (0, 0, 0) {
         t.format("%Y-%m-%d").to_string()
     } else {
         t.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::super::model::{CertificateEntry, Report};
 use crate::report::expiry::Expiry;
+use crate::x509::subject_common_names;
 
 /// Days the timeline spans from the evaluation instant.
 pub const DAYS: i64 = 365;
@@ -157,14 +158,6 @@ fn place(cert: &CertificateEntry, report: &Report) -> String {
     }
 }
 
-/// The common name of a subject DN, else the DN.
-fn short_name(subject: &str) -> &str {
-    subject
-        .split(',')
-        .find_map(|rdn| rdn.trim().strip_prefix("CN="))
-        .unwrap_or(subject)
-}
-
 fn truncated(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
@@ -258,7 +251,8 @@ fn row(cert: &CertificateEntry, index: usize, at: DateTime<Utc>, report: &Report
             format!(" — {used}")
         }
     );
-    let label = truncated(short_name(&cert.subject), 34);
+    // The common name of the subject, else the whole subject.
+    let label = truncated(subject_common_names(&cert.subject).next().unwrap_or(&cert.subject), 34);
     let place = truncated(&place(cert, report), 54 - label.chars().count());
     if cert.days_left < 0 {
         return Row {
