@@ -31,26 +31,6 @@ fn hits(run: &Run, rule: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-struct Org {
-    s: Scratch,
-    ca: Ca,
-}
-
-impl Org {
-    fn new() -> Self {
-        Self {
-            s: Scratch::new(),
-            ca: root("Contoso Root"),
-        }
-    }
-    fn leaf(&self, names: &[&str]) -> Vec<u8> {
-        der(&Leaf::new(names[0]).names(names).issued_by(&self.ca))
-    }
-    fn run(&self, extra: &[&str]) -> Run {
-        scan_trusting(&self.s, &self.ca, extra)
-    }
-}
-
 #[test]
 fn bindings_are_reported_per_server_with_services() {
     let o = Org::new();

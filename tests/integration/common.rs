@@ -264,6 +264,15 @@ impl Run {
             .filter(|f| subject_of(&f["certificate"]).contains(&format!("CN={cn}")))
             .collect()
     }
+    /// The record of the input whose path ends with `name` (`\` read as `/`).
+    pub fn input(&self, name: &str) -> &Value {
+        self.report()["scan"]["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().replace('\\', "/").ends_with(name))
+            .unwrap_or_else(|| panic!("no input {name}"))
+    }
     /// The certificate entry whose subject contains `CN=cn`.
     pub fn certificate(&self, cn: &str) -> &Value {
         self.report()["certificates"]
@@ -272,6 +281,50 @@ impl Run {
             .iter()
             .find(|c| c["subject"].as_str().unwrap().contains(&format!("CN={cn}")))
             .unwrap_or_else(|| panic!("no certificate CN={cn}"))
+    }
+}
+
+/// Runs `certaudit ARGS…` in `dir` and returns what it did.
+pub fn bin(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A JSON file, read.
+pub fn json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// An organisation's scratch folder and the root CA that issues its certificates.
+pub struct Org {
+    pub s: Scratch,
+    pub ca: Ca,
+}
+
+impl Org {
+    pub fn new() -> Self {
+        Self {
+            s: Scratch::new(),
+            ca: root("Contoso Root"),
+        }
+    }
+    /// The DER of a leaf for `names` (the first is the CN), issued by the root.
+    pub fn leaf(&self, names: &[&str]) -> Vec<u8> {
+        der(&Leaf::new(names[0]).names(names).issued_by(&self.ca))
+    }
+    /// [`Org::leaf`] valid from `from` to `to` (year, month, day).
+    pub fn leaf_valid(&self, names: &[&str], from: (i32, u8, u8), to: (i32, u8, u8)) -> Vec<u8> {
+        der(&Leaf::new(names[0])
+            .names(names)
+            .valid(date(from.0, from.1, from.2), date(to.0, to.1, to.2))
+            .issued_by(&self.ca))
+    }
+    /// Scans the scratch folder trusting the root.
+    pub fn run(&self, extra: &[&str]) -> Run {
+        scan_trusting(&self.s, &self.ca, extra)
     }
 }
 

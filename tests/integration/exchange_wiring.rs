@@ -21,32 +21,6 @@ const POP: u32 = 2;
 const IIS: u32 = 8;
 const SMTP: u32 = 16;
 
-struct Org {
-    s: Scratch,
-    ca: Ca,
-}
-
-impl Org {
-    fn new() -> Self {
-        Self {
-            s: Scratch::new(),
-            ca: root("Contoso Root"),
-        }
-    }
-    fn leaf(&self, names: &[&str]) -> Vec<u8> {
-        der(&Leaf::new(names[0]).names(names).issued_by(&self.ca))
-    }
-    fn leaf_valid(&self, names: &[&str], from: (i32, u8, u8), to: (i32, u8, u8)) -> Vec<u8> {
-        der(&Leaf::new(names[0])
-            .names(names)
-            .valid(date(from.0, from.1, from.2), date(to.0, to.1, to.2))
-            .issued_by(&self.ca))
-    }
-    fn run(&self, extra: &[&str]) -> Run {
-        scan_trusting(&self.s, &self.ca, extra)
-    }
-}
-
 /// A setup-style self-signed certificate for `server`.
 fn setup_cert(server: &str) -> Vec<u8> {
     der(&Leaf::new(server)
@@ -60,15 +34,6 @@ fn self_signed_export<'a>(der: &'a [u8], server: &'a str, services: u32) -> Expo
     c.self_signed = true;
     c.root_ca_type = 0;
     c
-}
-
-fn input<'a>(run: &'a Run, name: &str) -> &'a Value {
-    run.report()["scan"]["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["path"].as_str().unwrap().replace('\\', "/").ends_with(name))
-        .unwrap_or_else(|| panic!("no input {name}"))
 }
 
 fn messages(run: &Run, rule: &str) -> Vec<String> {
@@ -126,7 +91,7 @@ fn signed_payloads_read_like_bare_ones() {
         run.certificate("other.contoso.com")["bindings"][0]["services"],
         serde_json::json!(["IMAP", "POP"])
     );
-    let signed = input(&run, "EX02/Get-ExchangeCertificate.xml");
+    let signed = run.input("EX02/Get-ExchangeCertificate.xml");
     assert!(signed["error"].is_null(), "{signed}");
     assert!(
         signed["note"].as_str().unwrap().contains("2 signed SerializationData"),
@@ -173,7 +138,7 @@ fn a_broken_signed_payload_never_costs_the_certificate() {
         ("header-only.xml", "ends inside its `#sig#` header"),
         ("garbled.xml", "unknown record type 99"),
     ] {
-        let i = input(&run, name);
+        let i = run.input(name);
         assert!(i["error"].is_null(), "{name}: {i}");
         assert_eq!(i["certificates"], 1, "{name}: the certificate is read from RawData");
         let note = i["note"].as_str().unwrap();
@@ -344,7 +309,7 @@ fn real_web_bindings_connectors_servers_and_auth_config() {
     let run = certaudit(&args, Some(&out));
     let org = &run.report()["organisation"];
     for f in files {
-        assert!(input(&run, f)["error"].is_null(), "{f}: {}", input(&run, f));
+        assert!(run.input(f)["error"].is_null(), "{f}: {}", run.input(f));
     }
     // Web bindings: six per file, the https ones naming 12FD38FA…; no PSComputerName and not
     // in a per-server folder, so their server is unknown and they are listed as not audited.
@@ -503,9 +468,9 @@ fn bare_x509_certificates_are_certificates_on_their_server() {
         .as_array()
         .unwrap()
         .is_empty());
-    let note = input(&run, "store-loose.xml")["note"].as_str().unwrap().to_string();
+    let note = run.input("store-loose.xml")["note"].as_str().unwrap().to_string();
     assert!(note.contains("server it is on is unknown"), "{note}");
-    assert_eq!(input(&run, "store-loose.xml")["certificates"], 1);
+    assert_eq!(run.input("store-loose.xml")["certificates"], 1);
 }
 
 // ---------------------------------------------------------------- IIS web bindings
@@ -654,7 +619,7 @@ fn a_folder_that_names_no_known_server_is_not_guessed() {
     );
     let run = o.run(&[]);
     assert!(run.findings("iis-binding-invalid").is_empty());
-    let note = input(&run, "June-2026/Get-WebBinding.xml")["note"]
+    let note = run.input("June-2026/Get-WebBinding.xml")["note"]
         .as_str()
         .unwrap()
         .to_string();
@@ -681,7 +646,7 @@ fn a_garbled_web_binding_is_an_error_of_that_object_only() {
         exchange_certificates(&[ExportCert::bound(&mail, "EX01", IIS)]),
     );
     let run = o.run(&[]);
-    let i = input(&run, "EX01/Get-WebBinding.xml");
+    let i = run.input("EX01/Get-WebBinding.xml");
     let e = i["error"].as_str().unwrap();
     assert!(e.contains("object #4") && e.contains("not-a-port"), "{e}");
     assert!(i["note"].as_str().unwrap().contains("3 WebBinding"), "{i}");
@@ -1237,7 +1202,7 @@ fn the_sample_organisation_shows_the_new_rules() {
     );
     assert_eq!(at("auth-certificate-not-published"), [""]);
     assert_eq!(at("smtp-certificate-selection"), ["EX04"]);
-    let ex04 = input(&run, "EX04/Get-ExchangeCertificate.xml");
+    let ex04 = run.input("EX04/Get-ExchangeCertificate.xml");
     assert_eq!(ex04["certificates"], 5);
     assert!(ex04["note"].as_str().unwrap().contains("5 signed SerializationData"));
     // EDGE01 holds SMTP only and is judged against its connector's name: nothing to say.

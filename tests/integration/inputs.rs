@@ -5,15 +5,6 @@ use crate::common;
 use common::*;
 use serde_json::Value;
 
-fn input<'a>(run: &'a Run, file: &str) -> &'a Value {
-    run.report()["scan"]["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["path"].as_str().unwrap().ends_with(file))
-        .unwrap_or_else(|| panic!("input {file} not recorded"))
-}
-
 fn copy_fixtures(s: &Scratch, names: &[&str]) {
     for n in names {
         std::fs::copy(fixture(n), s.store().join(n)).unwrap();
@@ -40,7 +31,7 @@ fn pem_der_and_pkcs7_are_decided_by_content() {
         ("leaf-pem.cer", "pem", 1),
     ];
     for (file, kind, count) in expect {
-        let i = input(&run, file);
+        let i = run.input(file);
         assert_eq!(i["kind"], kind, "{file}");
         assert_eq!(i["certificates"], count, "{file}");
         assert!(i["error"].is_null(), "{file}: {}", i["error"]);
@@ -71,7 +62,7 @@ fn pkcs12_modern_and_legacy_open_with_the_password() {
     let pw = s.side("pw.txt", "fixture-pass\n");
     let run = scan(&s, &["--pfx-password-file", pw.to_str().unwrap()]);
     for f in ["modern.pfx", "legacy-rc2.pfx", "legacy-3des.pfx", "empty-password.pfx"] {
-        let i = input(&run, f);
+        let i = run.input(f);
         assert_eq!(i["kind"], "pkcs12", "{f}");
         assert_eq!(i["certificates"], 2, "{f}: {}", i["error"]);
         assert!(i["error"].is_null(), "{f}");
@@ -111,18 +102,18 @@ fn a_wrong_or_missing_password_is_a_per_file_error_and_the_run_goes_on() {
     copy_fixtures(&s, &["modern.pfx", "legacy-rc2.pfx", "rsa2048.pem"]);
     let run = scan(&s, &[]);
     for f in ["modern.pfx", "legacy-rc2.pfx"] {
-        let e = input(&run, f)["error"].as_str().unwrap().to_string();
+        let e = run.input(f)["error"].as_str().unwrap().to_string();
         assert!(
             e.contains("wrong or missing password") && e.contains("empty password"),
             "{f}: {e}"
         );
     }
-    assert_eq!(input(&run, "rsa2048.pem")["certificates"], 1);
+    assert_eq!(run.input("rsa2048.pem")["certificates"], 1);
     assert!(run.stderr.contains("modern.pfx"), "errors are named on stderr");
 
     let pw = s.side("pw.txt", "not-the-password\n");
     let run = scan(&s, &["--pfx-password-file", pw.to_str().unwrap()]);
-    let e = input(&run, "modern.pfx")["error"].as_str().unwrap().to_string();
+    let e = run.input("modern.pfx")["error"].as_str().unwrap().to_string();
     assert!(e.contains("--pfx-password-file"), "{e}");
     let text = std::fs::read_to_string(s.out().join("report.json")).unwrap();
     assert!(
@@ -143,8 +134,8 @@ fn private_keys_never_reach_any_report() {
     let pw = s.side("pw.txt", "fixture-pass\n");
     let out = s.out();
     let run = scan_path(&s, &s.store(), &["--pfx-password-file", pw.to_str().unwrap()]);
-    assert_eq!(input(&run, "with-key.pem")["certificates"], 1);
-    assert!(input(&run, "with-key.pem")["note"]
+    assert_eq!(run.input("with-key.pem")["certificates"], 1);
+    assert!(run.input("with-key.pem")["note"]
         .as_str()
         .unwrap()
         .contains("private key"));
@@ -198,12 +189,12 @@ fn malformed_files_each_give_a_per_file_error() {
         ("truncated.pfx", "PKCS#12"),
         ("bad.p7b", "PKCS#7"),
     ] {
-        let i = input(&run, file);
+        let i = run.input(file);
         let e = i["error"].as_str().unwrap_or_else(|| panic!("{file} has no error"));
         assert!(e.contains(words), "{file}: {e}");
         assert_eq!(i["certificates"], 0, "{file}");
     }
-    assert_eq!(input(&run, "good.pem")["certificates"], 1);
+    assert_eq!(run.input("good.pem")["certificates"], 1);
     assert_eq!(run.report()["summary"]["input_errors"], 7);
     assert_eq!(
         run.code, 3,
@@ -229,7 +220,7 @@ fn a_bad_block_in_a_bundle_keeps_the_good_ones() {
         format!("{good}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
     );
     let run = scan(&s, &[]);
-    let i = input(&run, "mixed.pem");
+    let i = run.input("mixed.pem");
     assert_eq!(i["certificates"], 1);
     assert!(
         i["error"].as_str().unwrap().contains("certificate #2"),
@@ -248,13 +239,13 @@ fn folders_are_walked_recursively_and_other_files_skipped() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(s.store(), s.store().join("deep/loop")).unwrap();
     let run = scan(&s, &[]);
-    assert_eq!(input(&run, "b.cer")["certificates"], 1);
-    let notes = input(&run, "notes.txt");
+    assert_eq!(run.input("b.cer")["certificates"], 1);
+    let notes = run.input("notes.txt");
     assert_eq!(notes["kind"], "skipped");
     assert!(notes["error"].is_null());
     #[cfg(unix)]
     {
-        let looped = input(&run, "loop");
+        let looped = run.input("loop");
         assert_eq!(looped["kind"], "skipped");
         assert!(looped["note"].as_str().unwrap().contains("loop"));
     }
@@ -267,7 +258,7 @@ fn a_missing_input_is_recorded_and_nothing_read_is_incomplete() {
     let missing = s.dir.path().join("no-such-file.pem");
     let run = scan_path(&s, &missing, &["--format", "json"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    let i = input(&run, "no-such-file.pem");
+    let i = run.input("no-such-file.pem");
     assert!(i["error"].as_str().unwrap().contains("cannot read"));
     assert_eq!(run.report()["summary"]["result"], "incomplete");
     assert!(
