@@ -95,7 +95,7 @@ struct SeverityCount {
 
 #[derive(Serialize)]
 struct FindingView<'a> {
-    severity: &'static str,
+    severity: Severity,
     server: &'a str,
     endpoint: &'a str,
     services: String,
@@ -161,7 +161,7 @@ fn group_findings<'a>(findings: &'a [FindingView<'a>]) -> Vec<SeverityGroup<'a>>
         .iter()
         .filter_map(|severity| {
             let mut rules: Vec<RuleGroup<'a>> = Vec::new();
-            for f in findings.iter().filter(|f| f.severity == severity.as_str()) {
+            for f in findings.iter().filter(|f| f.severity == *severity) {
                 match rules.iter_mut().find(|g| g.rule == f.rule) {
                     Some(g) => g.findings.push(f),
                     None => rules.push(RuleGroup {
@@ -235,7 +235,7 @@ pub fn render_with<'a>(
         .map(|f| {
             let cert = f.certificate.as_deref().and_then(|s| certs.get(s));
             FindingView {
-                severity: f.severity.as_str(),
+                severity: f.severity,
                 server: f.server.as_deref().unwrap_or(""),
                 endpoint: f.endpoint.as_deref().unwrap_or(""),
                 services: f.services.join(", "),

@@ -22,6 +22,9 @@ pub(super) struct Cell {
     pub mark: &'static str,
     /// The worst unwaived finding's severity (`ok` when none), for bound cells.
     pub class: &'static str,
+    /// That severity, typed (none for `ok` and unbound cells).
+    #[serde(skip)]
+    pub worst: Option<Severity>,
     /// The findings behind the colour, for the tooltip.
     pub title: String,
 }
@@ -120,6 +123,7 @@ pub(super) fn servers<'a>(report: &'a Report, findings: &'a [FindingView<'a>], e
                         return Cell {
                             mark,
                             class: "",
+                            worst: None,
                             title: String::new(),
                         };
                     }
@@ -136,9 +140,11 @@ pub(super) fn servers<'a>(report: &'a Report, findings: &'a [FindingView<'a>], e
                             .collect();
                         format!("{svc}: {}", named.join(", "))
                     };
+                    let worst = hits.first().map(|c| c.severity);
                     Cell {
                         mark,
-                        class: hits.first().map(|c| c.severity.as_str()).unwrap_or("ok"),
+                        class: worst.map(Severity::as_str).unwrap_or("ok"),
+                        worst,
                         title,
                     }
                 })
@@ -168,12 +174,8 @@ pub(super) fn servers<'a>(report: &'a Report, findings: &'a [FindingView<'a>], e
     if total > limits::ROWS {
         // The servers with the worst findings are shown; the order stays by name.
         let worst = |v: &ServerView<'_>| {
-            let cells = v
-                .rows
-                .iter()
-                .flat_map(|r| &r.cells)
-                .filter_map(|c| c.class.parse::<Severity>().ok());
-            let listed = v.findings.iter().filter_map(|f| f.severity.parse::<Severity>().ok());
+            let cells = v.rows.iter().flat_map(|r| &r.cells).filter_map(|c| c.worst);
+            let listed = v.findings.iter().map(|f| f.severity);
             cells.chain(listed).max()
         };
         let mut ranked: Vec<(Option<Severity>, usize)> = views.iter().enumerate().map(|(i, v)| (worst(v), i)).collect();
