@@ -12,11 +12,11 @@
 
 use std::time::Instant;
 
-use certaudit::history::{self, History, Snapshot};
-use certaudit::inventory::Trust;
-use certaudit::report::model::{BindingEntry, CertificateEntry, FindingEntry, KeyEntry};
-use certaudit::report::Report;
-use certaudit::rules::Severity;
+use certaudit_core::history::{self, History, Snapshot};
+use certaudit_core::inventory::Trust;
+use certaudit_core::report::model::{BindingEntry, CertificateEntry, FindingEntry, KeyEntry};
+use certaudit_core::report::Report;
+use certaudit_core::rules::Severity;
 
 fn main() {
     let count: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
@@ -140,7 +140,7 @@ fn synthetic(template: &Report, count: usize, generation: usize) -> Report {
                 server: Some(format!("ex{:03}", i % 500)),
                 services: vec!["SMTP".into()],
                 evidence: serde_json::Map::new(),
-                remediation: certaudit::rules::Remediation::literal(String::new()),
+                remediation: certaudit_core::rules::Remediation::literal(String::new()),
                 references: Vec::new(),
                 waiver: None,
             });
@@ -151,5 +151,5 @@ fn synthetic(template: &Report, count: usize, generation: usize) -> Report {
 }
 
 fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
-    certaudit::time::parse_instant(text).expect("a valid instant")
+    certaudit_core::time::parse_instant(text).expect("a valid instant")
 }

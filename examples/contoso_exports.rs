@@ -16,7 +16,7 @@ use support::exchange_writer;
 use std::collections::HashMap;
 use std::path::Path;
 
-use certaudit::inputs::{self, Password, ReadOptions};
+use certaudit_core::inputs::{self, Password, ReadOptions};
 use exchange_writer::*;
 
 const IMAP: u32 = 1;

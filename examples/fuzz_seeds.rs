@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use certaudit::inputs::clixml::{self, PsValue};
+use certaudit_core::inputs::clixml::{self, PsValue};
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use certaudit::probe::{self, MAX_CONCURRENCY};
-use certaudit::report::Format;
-use certaudit::rules::Severity;
 use certaudit::settings::{self, PasswordSource, Settings};
+use certaudit_core::probe::{self, MAX_CONCURRENCY};
+use certaudit_core::report::Format;
+use certaudit_core::rules::Severity;
 
 /// Compliance scanner and audit reporter for the TLS certificates of Exchange organisations.
 #[derive(Debug, Parser)]
@@ -66,7 +66,7 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// History database [default: reports/history.sqlite].
-    #[arg(long, value_name = "PATH", default_value = certaudit::history::DEFAULT_PATH)]
+    #[arg(long, value_name = "PATH", default_value = certaudit_core::history::DEFAULT_PATH)]
     pub history: PathBuf,
 
     /// Output format.
@@ -253,8 +253,8 @@ fn format() -> impl TypedValueParser<Value = Format> {
 }
 
 /// `--at`, `--before`: RFC 3339 or a date.
-fn instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, certaudit::time::BadInstant> {
-    certaudit::time::parse_instant(text)
+fn instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, certaudit_core::time::BadInstant> {
+    certaudit_core::time::parse_instant(text)
 }
 
 /// `--timeout`: a positive number of seconds (fractions allowed, at most one hour).

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::report::Format;
-use crate::rules::Severity;
 use crate::settings::{PasswordSource, Settings};
-use crate::text_position::LineIndex;
+use certaudit_core::report::Format;
+use certaudit_core::rules::Severity;
+use certaudit_core::text_position::LineIndex;
 
 /// The audit description as written in the file.
 #[derive(Debug, Default, Deserialize)]
@@ -60,7 +60,7 @@ pub enum ConfigFileError {
 
 /// Reads and validates the file at `path`.
 pub fn load(path: &Path) -> Result<Settings, ConfigFileError> {
-    let text = crate::files::read_option_text(path).map_err(|source| ConfigFileError::Unreadable {
+    let text = certaudit_core::files::read_option_text(path).map_err(|source| ConfigFileError::Unreadable {
         path: path.to_path_buf(),
         source,
     })?;
@@ -91,17 +91,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigFileError> {
     })?;
     let concurrency = config
         .concurrency
-        .map(|c| crate::probe::concurrency_from(*c.get_ref()).map_err(|e| invalid(Some(c.span().start), e.to_string())))
+        .map(|c| {
+            certaudit_core::probe::concurrency_from(*c.get_ref())
+                .map_err(|e| invalid(Some(c.span().start), e.to_string()))
+        })
         .transpose()?;
     let timeout = config
         .timeout
         .map(|t| {
-            crate::probe::timeout_from_seconds(*t.get_ref()).map_err(|e| invalid(Some(t.span().start), e.to_string()))
+            certaudit_core::probe::timeout_from_seconds(*t.get_ref())
+                .map_err(|e| invalid(Some(t.span().start), e.to_string()))
         })
         .transpose()?;
     let at = config
         .at
-        .map(|at| crate::time::parse_instant(at.get_ref()).map_err(|e| invalid(Some(at.span().start), e.to_string())))
+        .map(|at| {
+            certaudit_core::time::parse_instant(at.get_ref()).map_err(|e| invalid(Some(at.span().start), e.to_string()))
+        })
         .transpose()?;
     let base = path.parent().unwrap_or(Path::new("."));
     let rel = |p: PathBuf| if p.is_absolute() { p } else { lexical_join(base, &p) };

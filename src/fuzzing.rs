@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::inputs::{self, exchange::ExportFile, Password, ReadOptions};
+use certaudit_core::inputs::{self, exchange::ExportFile, Password, ReadOptions};
 
 /// The targets, by the name of their folder in `fuzz/fuzz_targets/` and `fuzz/regressions/`.
 pub const TARGETS: [&str; 5] = ["nrbf", "clixml", "exchange_json", "decode", "toml"];
@@ -57,7 +57,7 @@ pub fn decode(data: &[u8]) {
 /// A rule pack, a waiver file and a configuration file, from the same text.
 pub fn toml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = crate::rules::load_pack("fuzz.toml", text);
-    let _ = crate::waivers::parse("fuzz.toml", text);
+    let _ = certaudit_core::rules::load_pack("fuzz.toml", text);
+    let _ = certaudit_core::waivers::parse("fuzz.toml", text);
     let _ = crate::config::parse(Path::new("fuzz/audit.toml"), text);
 }

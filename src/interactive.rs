@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certaudit::outcome::EXIT_INTERRUPTED;
-use certaudit::probe::{Cancel, Hooks, Progress};
+use certaudit_core::probe::{Cancel, Hooks, Progress};
 
 /// An indicatif bar on stderr.
 struct Bar(indicatif::ProgressBar);

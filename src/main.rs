@@ -14,16 +14,16 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
-use certaudit::checklist;
-use certaudit::history::History;
-use certaudit::inventory::EndpointStatus;
 use certaudit::outcome::{self, EXIT_INCOMPLETE, EXIT_UNUSABLE};
-use certaudit::report::{verdict, Report, Verdict};
-use certaudit::rules::{RuleSet, Severity};
-use certaudit::scan::{self, ScanOptions};
 use certaudit::settings::{self, Purpose, Settings};
-use certaudit::terminal::printable;
-use certaudit::waivers::WaiverOutcome;
+use certaudit_core::checklist;
+use certaudit_core::history::History;
+use certaudit_core::inventory::EndpointStatus;
+use certaudit_core::report::{verdict, Report, Verdict};
+use certaudit_core::rules::{RuleSet, Severity};
+use certaudit_core::scan::{self, ScanOptions};
+use certaudit_core::terminal::printable;
+use certaudit_core::waivers::WaiverOutcome;
 use cli::{
     CheckArgs, ChecklistArgs, Cli, Command, CompletionsArgs, DiffArgs, HistoryArgs, ManArgs, OutputFormat, RulesArgs,
     ScanArgs,
@@ -204,7 +204,7 @@ fn print_input_warnings(report: &Report) {
 }
 
 fn run_check(args: CheckArgs) -> u8 {
-    const UNKNOWN: u8 = certaudit::check::State::Unknown as u8;
+    const UNKNOWN: u8 = certaudit_core::check::State::Unknown as u8;
     let report = match options(args.scope.settings(), args.scope.config.as_deref(), Purpose::Check) {
         Ok(o) => {
             let hooks = interactive::hooks(false, !o.targets.is_empty());
@@ -214,7 +214,7 @@ fn run_check(args: CheckArgs) -> u8 {
     };
     match report {
         Ok(report) => {
-            let (state, text) = certaudit::check::evaluate(&report, args.warning, args.critical);
+            let (state, text) = certaudit_core::check::evaluate(&report, args.warning, args.critical);
             out(&text);
             state as u8
         }
@@ -251,7 +251,7 @@ fn run_checklist(args: ChecklistArgs) -> u8 {
             say(&format!(
                 "{} renewal plan(s) for certificates in service expiring before {} or with findings; {} certificate(s) not in service left out",
                 plan.plans.len(),
-                certaudit::time::rfc3339(plan.before),
+                certaudit_core::time::rfc3339(plan.before),
                 plan.not_planned.len()
             ));
             for path in &written {
@@ -401,8 +401,8 @@ fn run_diff(args: DiffArgs) -> u8 {
         let (a, b) = h.pair(args.a, args.b)?;
         let before = h.snapshot(a.id)?;
         let after = h.snapshot(b.id)?;
-        let mut changes = certaudit::history::diff(&before, &after);
-        changes.warnings = certaudit::history::comparability(&a, &b);
+        let mut changes = certaudit_core::history::diff(&before, &after);
+        changes.warnings = certaudit_core::history::comparability(&a, &b);
         Ok((changes, a, b))
     });
     match result {
@@ -415,7 +415,7 @@ fn run_diff(args: DiffArgs) -> u8 {
                     "{}\n",
                     serde_json::to_string_pretty(&changes).unwrap_or_default()
                 )),
-                OutputFormat::Text => out(&certaudit::history::changes_text(&changes, &a, &b)),
+                OutputFormat::Text => out(&certaudit_core::history::changes_text(&changes, &a, &b)),
             }
             0
         }

@@ -1,6 +1,6 @@
 //! The one place that turns a scan's verdict (`report::verdict`) into an exit code.
 
-use crate::report::{Report, Verdict};
+use certaudit_core::report::{Report, Verdict};
 
 /// Nothing at or above `--fail-on`, and everything in scope audited.
 pub const EXIT_OK: u8 = 0;

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::inputs::Password;
-use crate::probe::{self, ProbeOptions, ResolveOverrides, Target, TargetError};
-use crate::report::Format;
-use crate::rules::Severity;
-use crate::scan::ScanOptions;
+use certaudit_core::inputs::Password;
+use certaudit_core::probe::{self, ProbeOptions, ResolveOverrides, Target, TargetError};
+use certaudit_core::report::Format;
+use certaudit_core::rules::Severity;
+use certaudit_core::scan::ScanOptions;
 
 /// The formats `scan` writes when none are named.
 pub const DEFAULT_FORMATS: [Format; 3] = [Format::Html, Format::Csv, Format::Json];
@@ -203,10 +203,11 @@ fn password(source: PasswordSource) -> Result<Password, SettingsError> {
             Err(_) => Err(SettingsError::PasswordVariable(var)),
         },
         PasswordSource::File(path) => {
-            let text = crate::files::read_option_text(&path).map_err(|source| SettingsError::PasswordFile {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                certaudit_core::files::read_option_text(&path).map_err(|source| SettingsError::PasswordFile {
+                    path: path.clone(),
+                    source,
+                })?;
             let first = text.lines().next().unwrap_or("").to_string();
             Ok(Password::new(first, format!("--pfx-password-file {}", path.display())))
         }
@@ -223,7 +224,7 @@ pub fn load_targets(probe: &[String], file: Option<&Path>) -> Result<(Vec<Target
         texts.push(p.trim().to_string());
     }
     if let Some(path) = file {
-        let text = crate::files::read_option_text(path).map_err(|source| SettingsError::TargetsFile {
+        let text = certaudit_core::files::read_option_text(path).map_err(|source| SettingsError::TargetsFile {
             path: path.to_path_buf(),
             source,
         })?;

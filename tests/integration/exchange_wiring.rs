@@ -227,7 +227,7 @@ fn real_payloads_signed_keep_their_bindings() {
 /// separate decoder (Python, reading the records by hand) found.
 #[test]
 fn real_signed_payloads_parse() {
-    use certaudit::inputs::nrbf::{parse_serialization_data, Envelope, Value as V};
+    use certaudit_core::inputs::nrbf::{parse_serialization_data, Envelope, Value as V};
     let Some(dir) = exchange_samples() else { return };
     let roots = |name: &str| -> Vec<(String, Envelope, V)> {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();

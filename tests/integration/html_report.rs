@@ -212,7 +212,7 @@ fn the_certificate_inventory_csv_lists_every_certificate_safely() {
     let headers = reader.headers().unwrap().clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
-        certaudit::report::csv::CERTIFICATE_COLUMNS
+        certaudit_core::report::csv::CERTIFICATE_COLUMNS
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();

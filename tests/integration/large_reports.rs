@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use certaudit::report::html::limits;
-use certaudit::report::Report;
+use certaudit_core::report::html::limits;
+use certaudit_core::report::Report;
 
 use crate::common::Scratch;
 
@@ -55,7 +55,7 @@ fn grown(certificates: usize, findings: usize) -> Report {
 #[test]
 fn a_small_report_lists_everything() {
     let report = sample_report();
-    let html = certaudit::report::html::render(&report, &Default::default()).unwrap();
+    let html = certaudit_core::report::html::render(&report, &Default::default()).unwrap();
     assert!(
         !html.contains("class=\"summarised\""),
         "nothing to summarise in the sample"
@@ -68,7 +68,7 @@ fn a_small_report_lists_everything() {
 #[test]
 fn a_large_report_summarises_and_says_so() {
     let report = grown(limits::CERTIFICATES + 500, limits::FINDINGS_PER_RULE + 700);
-    let html = certaudit::report::html::render(&report, &Default::default()).unwrap();
+    let html = certaudit_core::report::html::render(&report, &Default::default()).unwrap();
     // The inventory: counts per issuer, then the most urgent certificates only.
     assert!(
         html.contains(&format!(

@@ -5,14 +5,14 @@
 
 use chrono::{DateTime, Utc};
 
-use certaudit::digest::sha256_hex;
-use certaudit::inventory::{
+use certaudit_core::digest::sha256_hex;
+use certaudit_core::inventory::{
     AuthConfig, AutodiscoverCheck, Binding, Certificate, CheckStatus, Connector, Endpoint, EndpointStatus, ErrorKind,
     Inventory, ProbeError, Protocol, Services, Source, SourceKind, TransportService, WebBinding,
 };
-use certaudit::rules::{load_pack, Evaluation, Finding, RuleSet, Severity};
-use certaudit::trust::TrustAnchors;
-use certaudit::x509::CertDetails;
+use certaudit_core::rules::{load_pack, Evaluation, Finding, RuleSet, Severity};
+use certaudit_core::trust::TrustAnchors;
+use certaudit_core::x509::CertDetails;
 
 use crate::common::{ca, date, der, fixture, root, Ca, Leaf, AT};
 
@@ -30,7 +30,7 @@ impl World {
             inventory: Inventory::default(),
             roots: Vec::new(),
             pack: None,
-            at: certaudit::time::parse_instant(AT).unwrap(),
+            at: certaudit_core::time::parse_instant(AT).unwrap(),
         }
     }
 
@@ -105,7 +105,7 @@ impl World {
             None => RuleSet::baseline().unwrap(),
         };
         let anchors = TrustAnchors::from_der(self.roots.iter().map(Vec::as_slice)).unwrap();
-        certaudit::scan::judge(&mut self.inventory, &anchors, &rules, self.at, None)
+        certaudit_core::scan::judge(&mut self.inventory, &anchors, &rules, self.at, None)
     }
 }
 
@@ -516,7 +516,7 @@ fn auth_world() -> (World, String) {
     w.inventory.organisation.auth_configs.push(AuthConfig {
         current: Some(current_tp),
         next: Some(next_tp.clone()),
-        next_effective: Some(certaudit::time::parse_instant("2026-05-01").unwrap()),
+        next_effective: Some(certaudit_core::time::parse_instant("2026-05-01").unwrap()),
         previous: None,
         source: "test".into(),
     });
@@ -545,7 +545,7 @@ fn auth_certificate_missing_on_server() {
         [pair("EX01", "next"), pair("EX02", "current"), pair("EX02", "next")]
     );
     // Before its effective date the next certificate is only staged: not yet needed anywhere.
-    w.at = certaudit::time::parse_instant("2026-04-01").unwrap();
+    w.at = certaudit_core::time::parse_instant("2026-04-01").unwrap();
     assert_eq!(missing(&w.judge()), [pair("EX02", "current")]);
 }
 
@@ -556,7 +556,7 @@ fn auth_certificate_not_published() {
     let h = hits(&e, "auth-certificate-not-published");
     assert_eq!(h.len(), 1);
     assert_eq!(h[0].evidence["next_thumbprint"], next.as_str());
-    w.at = certaudit::time::parse_instant("2026-04-01").unwrap();
+    w.at = certaudit_core::time::parse_instant("2026-04-01").unwrap();
     assert!(hits(&w.judge(), "auth-certificate-not-published").is_empty());
 }
 
@@ -702,7 +702,7 @@ fn every_rule_has_an_in_process_test() {
         .filter_map(|l| l.strip_prefix("fn "))
         .map(|l| l.split('(').next().unwrap_or(""))
         .collect();
-    for rule in certaudit::rules::registry() {
+    for rule in certaudit_core::rules::registry() {
         let id = rule.meta().id.replace('-', "_");
         assert!(tests.iter().any(|t| t.contains(&id)), "no in-process test names {id}");
     }

@@ -137,7 +137,7 @@ fn every_rule_of_the_registry_is_in_the_schema() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let mut registry: Vec<&str> = certaudit::rules::registry().iter().map(|r| r.meta().id).collect();
+    let mut registry: Vec<&str> = certaudit_core::rules::registry().iter().map(|r| r.meta().id).collect();
     let mut listed = ids.clone();
     registry.sort_unstable();
     listed.sort_unstable();

@@ -1,6 +1,6 @@
 //! A renewal already made: a newer certificate that holds the services of the old one.
 
-use super::plan::PlanContext;
+use super::context::PlanContext;
 use crate::inventory::server_key;
 use crate::report::model::CertificateEntry;
 use crate::x509::normalise_dn;

@@ -23,7 +23,7 @@ use super::{registry, Rule, Severity};
 use crate::text_position::LineIndex;
 
 /// The default pack, compiled into the binary.
-pub const BASELINE: &str = include_str!("../../rules/exchange-baseline.toml");
+pub const BASELINE: &str = include_str!("../../../../rules/exchange-baseline.toml");
 /// The name under which the built-in pack is reported.
 pub const BASELINE_NAME: &str = "<built-in>/rules/exchange-baseline.toml";
 

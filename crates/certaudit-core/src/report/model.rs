@@ -511,7 +511,7 @@ impl Report {
         Report {
             schema: SCHEMA.to_string(),
             tool: Tool {
-                name: env!("CARGO_PKG_NAME").to_string(),
+                name: "certaudit".to_string(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
             },
             scan: Scan {

@@ -3,6 +3,7 @@
 //! and [`html`] only format them, and the JSON is the plain serialisation of [`Checklist`].
 
 mod auth_steps;
+mod context;
 pub mod html;
 pub mod markdown;
 mod names;

@@ -22,9 +22,9 @@ use crate::inventory::InputRecord;
 use crate::rules::{ExpiryWindows, Part, Severity};
 use evidence::EvidenceRow;
 
-const TEMPLATE: &str = include_str!("../../../templates/report.html.tera");
+const TEMPLATE: &str = include_str!("../../../../../templates/report.html.tera");
 /// The stylesheet shared by the report and the checklist (inlined: the page needs no other file).
-pub(crate) const STYLE: &str = include_str!("../../../templates/style.css");
+pub(crate) const STYLE: &str = include_str!("../../../../../templates/style.css");
 
 /// What the page needs beside the report.
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::plan::{day, Org};
+use super::context::{day, Org};
 use super::ServerUse;
 use crate::inventory::server_key;
 use crate::report::model::{CertificateEntry, FindingEntry, Report};

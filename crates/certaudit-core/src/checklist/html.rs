@@ -5,7 +5,7 @@ use tera::{Context, Tera};
 
 use super::Checklist;
 
-const TEMPLATE: &str = include_str!("../../templates/checklist.html.tera");
+const TEMPLATE: &str = include_str!("../../../../templates/checklist.html.tera");
 
 /// Renders the checklist as one HTML document.
 pub fn render(checklist: &Checklist) -> tera::Result<String> {

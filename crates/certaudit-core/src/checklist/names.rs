@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::plan::PlanContext;
+use super::context::PlanContext;
 use super::{cab_max_lifetime_days, NameChange, NamePlan, RequestPlan};
 use crate::inventory::server_key;
 use crate::names::internal_name_reason;

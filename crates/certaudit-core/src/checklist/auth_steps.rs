@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::plan::{day, Org, PlanContext};
+use super::context::{day, Org, PlanContext};
 use super::powershell::{quote, NEW_THUMBPRINT};
 use super::Step;
 use crate::inventory::server_key;

@@ -1,7 +1,7 @@
 //! The Exchange Management Shell steps of a renewal, a retirement and a self-signed renewal,
 //! and the final verification.
 
-use super::plan::PlanContext;
+use super::context::PlanContext;
 use super::powershell::{file_stem, quote, quote_list, server_param, NEW_THUMBPRINT};
 use super::{NamePlan, ServerUse, Step};
 use crate::inventory::server_key;
