@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use certaudit_core::history::{self, History, Snapshot};
+use certaudit_core::history::{self, Snapshot};
 use certaudit_core::inventory::Trust;
 use certaudit_core::report::model::{BindingEntry, CertificateEntry, FindingEntry, KeyEntry};
 use certaudit_core::report::Report;
@@ -25,9 +25,9 @@ fn main() {
     let after = synthetic(&template, count, 1);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("history.sqlite");
-    let mut h = History::open(&path).expect("a new history");
+    let mut h = history::open(&path).expect("a new history");
     let t = Instant::now();
-    let first = h.record(&before).expect("recorded");
+    let first = h.record_now(&before).expect("recorded");
     let record_first = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -38,7 +38,7 @@ fn main() {
     let changes = history::diff(&earlier, &now);
     let diffed = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    h.record(&after).expect("recorded");
+    h.record_now(&after).expect("recorded");
     let record_second = t.elapsed().as_secs_f64();
     println!(
         "history_diff: {count} certificates per scan; record {record_first:.2} s; compare with a scan of another scope: read back {read_back:.2} s + diff {diffed:.2} s = {:.2} s ({} renewed, {} appeared, {} disappeared, {} new and {} resolved findings); record the second scan {record_second:.2} s",

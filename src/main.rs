@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 mod cli;
+mod diff_text;
 mod interactive;
 
 use std::io::{self, Write};
@@ -17,7 +18,7 @@ use clap::FromArgMatches;
 use certaudit::outcome::{self, EXIT_INCOMPLETE, EXIT_UNUSABLE};
 use certaudit::settings::{self, Purpose, Settings};
 use certaudit_core::checklist;
-use certaudit_core::history::History;
+use certaudit_core::history;
 use certaudit_core::inventory::EndpointStatus;
 use certaudit_core::report::{verdict, Report, Verdict};
 use certaudit_core::rules::{RuleSet, Severity};
@@ -349,7 +350,7 @@ fn run_man(args: ManArgs) -> u8 {
 }
 
 fn run_history(args: HistoryArgs) -> u8 {
-    let listed = History::open_existing(&args.history).and_then(|h| h.scans());
+    let listed = history::open_existing(&args.history).and_then(|h| h.scans());
     let scans = match listed {
         Ok(s) => s,
         Err(e) => {
@@ -397,7 +398,7 @@ fn run_history(args: HistoryArgs) -> u8 {
 }
 
 fn run_diff(args: DiffArgs) -> u8 {
-    let result = History::open_existing(&args.history.history).and_then(|h| {
+    let result = history::open_existing(&args.history.history).and_then(|h| {
         let (a, b) = h.pair(args.a, args.b)?;
         let before = h.snapshot(a.id)?;
         let after = h.snapshot(b.id)?;
@@ -415,7 +416,7 @@ fn run_diff(args: DiffArgs) -> u8 {
                     "{}\n",
                     serde_json::to_string_pretty(&changes).unwrap_or_default()
                 )),
-                OutputFormat::Text => out(&certaudit_core::history::changes_text(&changes, &a, &b)),
+                OutputFormat::Text => out(&diff_text::changes_text(&changes, &a, &b)),
             }
             0
         }

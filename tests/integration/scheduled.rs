@@ -321,7 +321,7 @@ fn an_older_schema_is_migrated_and_its_scans_kept() {
     {
         // A database as the first schema version left it, with one scan.
         let mut conn = rusqlite::Connection::open(&path).unwrap();
-        certaudit_core::history::schema::migrate_to(&mut conn, 1).unwrap();
+        certaudit_core::history::sqlite::schema::migrate_to(&mut conn, 1).unwrap();
         conn.execute(
             "INSERT INTO scans (started_at, finished_at, evaluated_at, tool_version, command_line, host, result,
                 certificates, critical, high, medium, low, info)
@@ -362,7 +362,7 @@ fn an_older_schema_is_migrated_and_its_scans_kept() {
     assert!(text(&o).contains("- certificate AA CN=old"), "{}", text(&o));
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, certaudit_core::history::schema::CURRENT);
+    assert_eq!(v, certaudit_core::history::sqlite::schema::CURRENT);
     let scans: i64 = conn.query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
     assert_eq!(scans, 2);
     // A database from a newer certaudit is refused, not damaged.

@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::history::Remembered;
-use crate::history::{History, Snapshot};
+use crate::history::{self, HistoryStore, Remembered, Snapshot};
 use crate::inputs::{self, Password, ReadOptions};
 use crate::inventory::Inventory;
 use crate::probe::{self, Hooks, ProbeOptions, Target};
@@ -107,8 +106,8 @@ pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanErro
     let rule_set = RuleSet::load(options.pack.as_deref())?;
     let audit = AuditRef::new(options.audit.as_deref(), scope(options, &rule_set));
     // Opened first: a bad history path fails before a long probe, not after it.
-    let mut history = options.history.as_deref().map(History::open).transpose()?;
-    let remembered = history.as_ref().map(History::trust_results).transpose()?;
+    let mut history = options.history.as_deref().map(history::open).transpose()?;
+    let remembered = history.as_deref().map(HistoryStore::trust_results).transpose()?;
     let (evaluated, previous) = std::thread::scope(|s| {
         let previous = options
             .history
@@ -141,25 +140,25 @@ pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanErro
             (Some(mut before), Some(h)) => {
                 // Only certificates that are gone need their details from the history.
                 let now: foldhash::HashSet<&str> = snapshot.certificates.iter().map(|c| c.sha256.as_str()).collect();
-                h.fill_details(&mut before, |sha| !now.contains(sha))?;
+                h.fill_details(&mut before, &|sha| !now.contains(sha))?;
                 Some(crate::history::diff(&before, &snapshot))
             }
             _ => None,
         };
         // The writer may have failed and gone: then there is nobody to tell.
         let _ = pending_tx.send(changes);
-        let mut written = None;
-        let history_id = match history.as_mut() {
-            Some(h) => Some(h.record_then(&report, &snapshot, || {
-                written = Some(join(writer)?);
-                Ok::<(), ScanError>(())
-            })?),
-            None => {
-                written = Some(join(writer)?);
-                None
+        let (written, history_id) = match history.as_mut() {
+            // Committed only once every report is written: dropped, it records nothing.
+            Some(h) => {
+                let pending = h.record(&report, &snapshot)?;
+                let written = join(writer)?;
+                let id = pending.id();
+                pending.commit()?;
+                (written, Some(id))
             }
+            None => (join(writer)?, None),
         };
-        Ok((written.unwrap_or_default(), history_id, snapshot))
+        Ok((written, history_id, snapshot))
     })?;
     report.changes = pending.into_changes();
     let reused_verifications = trust_cache.as_ref().map(TrustCache::hits);
@@ -183,7 +182,7 @@ pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanErro
 /// The snapshot of the audit's last complete scan in the history at `path`, read on a
 /// connection of its own.
 fn last_complete_snapshot(path: &Path, audit: &str) -> Result<Option<Snapshot>, ScanError> {
-    let h = History::open_existing(path)?;
+    let h = history::open_existing(path)?;
     match h.last_complete(audit)? {
         Some(row) => Ok(Some(h.snapshot_light(row.id)?)),
         None => Ok(None),
