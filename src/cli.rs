@@ -245,10 +245,9 @@ fn severity() -> impl TypedValueParser<Value = Severity> {
 
 /// `--format`: a report format name.
 fn format() -> impl TypedValueParser<Value = Format> {
-    let values = Format::ALL.map(|f| match f {
-        Format::Prometheus => PossibleValue::new(f.as_str()).help("A node-exporter textfile (`report.prom`)"),
-        _ => PossibleValue::new(f.as_str()),
-    });
+    let values = certaudit_core::report::FORMATS
+        .iter()
+        .map(|f| PossibleValue::new(f.as_str()).help(f.help()));
     PossibleValuesParser::new(values).try_map(|s| s.parse::<Format>())
 }
 

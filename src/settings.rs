@@ -18,7 +18,7 @@ use certaudit_core::rules::Severity;
 use certaudit_core::scan::ScanOptions;
 
 /// The formats `scan` writes when none are named.
-pub const DEFAULT_FORMATS: [Format; 3] = [Format::Html, Format::Csv, Format::Json];
+pub const DEFAULT_FORMATS: [Format; 3] = [Format::HTML, Format::CSV, Format::JSON];
 /// The severity at which `scan` fails when `--fail-on` is not given.
 pub const DEFAULT_FAIL_ON: Severity = Severity::High;
 /// The folder under which `scan` and `checklist` make a report folder when none is named.
@@ -293,12 +293,12 @@ mod tests {
     fn defaults_are_filled_once() {
         let s = Settings {
             inputs: Some(vec!["a.pem".into()]),
-            formats: Some(vec![Format::Json, Format::Csv, Format::Json]),
+            formats: Some(vec![Format::JSON, Format::CSV, Format::JSON]),
             out: Some("out/x".into()),
             ..Settings::default()
         };
         let o = resolve(s, Purpose::Scan, Vec::new()).unwrap();
-        assert_eq!(o.formats, [Format::Json, Format::Csv]);
+        assert_eq!(o.formats, [Format::JSON, Format::CSV]);
         assert_eq!(o.probe.concurrency, usize::from(probe::DEFAULT_CONCURRENCY));
         assert_eq!(o.probe.timeout, probe::DEFAULT_TIMEOUT);
         assert_eq!(o.fail_on, DEFAULT_FAIL_ON);
@@ -310,7 +310,7 @@ mod tests {
     fn check_and_checklist_write_no_reports_and_keep_no_history() {
         let s = Settings {
             inputs: Some(vec!["a.pem".into()]),
-            formats: Some(vec![Format::Json]),
+            formats: Some(vec![Format::JSON]),
             out: Some("out/x".into()),
             history: Some("h.sqlite".into()),
             ..Settings::default()

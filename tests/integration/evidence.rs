@@ -22,7 +22,16 @@ fn the_manifest_verifies_with_sha256sum_and_fails_after_a_change() {
     let out = s.out();
     let manifest = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
     let names: Vec<&str> = manifest.lines().map(|l| l.split_once("  ").unwrap().1).collect();
-    assert_eq!(names, ["report.html", "report.csv", "certificates.csv", "report.json"]);
+    assert_eq!(
+        names,
+        [
+            "report.html",
+            "report.csv",
+            "certificates.csv",
+            "not-audited.csv",
+            "report.json"
+        ]
+    );
     let check = || {
         Command::new("sha256sum")
             .args(["-c", "SHA256SUMS"])

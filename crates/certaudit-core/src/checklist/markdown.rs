@@ -5,7 +5,26 @@
 use std::fmt::Write;
 
 use super::{Checklist, Plan, PlanKind, Step};
+use crate::report::{Presenter, RenderError};
 use crate::time::rfc3339;
+
+/// `checklist.md`: the plans as Markdown, for a ticket or a wiki.
+pub struct MarkdownFormat;
+
+impl Presenter<Checklist> for MarkdownFormat {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+    fn help(&self) -> &'static str {
+        "The plans as Markdown, for a ticket or a wiki (`checklist.md`)"
+    }
+    fn files(&self) -> &'static [&'static str] {
+        &["checklist.md"]
+    }
+    fn render(&self, _file: &str, checklist: &Checklist, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+        Ok(out.write_all(render(checklist).as_bytes())?)
+    }
+}
 
 /// Renders the whole checklist.
 pub fn render(c: &Checklist) -> String {

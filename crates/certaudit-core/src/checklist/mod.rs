@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::report::{create_folder, write_file, write_manifest, ReportError};
+use crate::report::{create_folder, write_file, write_manifest, Presenter, RenderError, ReportError};
 
 pub use plan::build;
 
@@ -182,25 +182,44 @@ pub fn cab_max_lifetime_days(date: NaiveDate) -> u32 {
     }
 }
 
-/// The files `checklist` writes.
-pub const FILES: [&str; 3] = ["checklist.html", "checklist.md", "checklist.json"];
+/// The formats of `checklist`, each a presenter of the checklist: all are written.
+pub static FORMATS: &[&dyn Presenter<Checklist>] = &[&html::HtmlFormat, &markdown::MarkdownFormat, &JsonFormat];
 
-/// Writes `checklist.html`, `.md`, `.json` and their `SHA256SUMS` into `out`.
+/// `checklist.json`: the plans for machines.
+pub struct JsonFormat;
+
+impl Presenter<Checklist> for JsonFormat {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn help(&self) -> &'static str {
+        "The plans for machines (`checklist.json`)"
+    }
+    fn files(&self) -> &'static [&'static str] {
+        &["checklist.json"]
+    }
+    fn render(&self, _file: &str, checklist: &Checklist, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+        serde_json::to_writer_pretty(&mut *out, checklist).map_err(|e| RenderError::Render(e.to_string()))?;
+        Ok(out.write_all(b"\n")?)
+    }
+}
+
+/// Writes every format of [`FORMATS`] and their `SHA256SUMS` into `out`.
 pub fn write_all(checklist: &Checklist, out: &Path) -> Result<Vec<PathBuf>, ReportError> {
     create_folder(out)?;
-    let html = html::render(checklist).map_err(|e| ReportError::Render {
-        format: "checklist HTML",
-        message: crate::report::html::describe(&e),
-    })?;
-    let json = serde_json::to_string_pretty(checklist).map_err(|e| ReportError::Render {
-        format: "checklist JSON",
-        message: e.to_string(),
-    })?;
     let mut written = Vec::new();
-    for (name, body) in FILES.iter().zip([html, markdown::render(checklist), json + "\n"]) {
-        written.push(write_file(out, name, |w, io_error| {
-            w.write_all(body.as_bytes()).map_err(io_error)
-        })?);
+    for format in FORMATS {
+        for file in format.files() {
+            written.push(write_file(out, file, |w, io_error| {
+                format.render(file, checklist, w).map_err(|e| match e {
+                    RenderError::Io(e) => io_error(e),
+                    RenderError::Render(message) => ReportError::Render {
+                        format: format.name(),
+                        message,
+                    },
+                })
+            })?);
+        }
     }
     let manifest = write_manifest(out, &written)?;
     let mut paths: Vec<PathBuf> = written.into_iter().map(|w| w.path).collect();

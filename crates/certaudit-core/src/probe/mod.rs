@@ -4,7 +4,7 @@
 
 pub mod autodiscover;
 mod conversation;
-mod starttls;
+pub mod kinds;
 pub mod target;
 mod tls;
 
@@ -21,9 +21,7 @@ use tokio::time::Instant;
 
 use crate::inventory::{AutodiscoverCheck, Endpoint, EndpointStatus, ErrorKind, ProbeError, Protocol};
 use conversation::Conversation;
-pub use target::{
-    parse_target, parse_target_list, target_lines, tls_start, Host, ResolveOverrides, Target, TargetError, TlsStart,
-};
+pub use target::{parse_target, parse_target_list, target_lines, Host, ResolveOverrides, Target, TargetError};
 use tls::TlsProber;
 pub use tls::MAX_CHAIN;
 
@@ -438,22 +436,20 @@ async fn connect_and_start(
         Ok(Ok(s)) => s,
     };
     let _ = stream.set_nodelay(true);
-    let start = tls_start(protocol);
-    if start == TlsStart::Implicit {
-        return Ok(stream);
-    }
+    let kind = kinds::kind_for(protocol);
     let mut c = Conversation::new(stream, deadline, timeout);
-    let (result, quit) = match start {
-        TlsStart::Smtp => (starttls::smtp(&mut c).await, "QUIT"),
-        TlsStart::Imap => (starttls::imap(&mut c).await, "a003 LOGOUT"),
-        TlsStart::Pop3 => (starttls::pop3(&mut c).await, "QUIT"),
-        TlsStart::Implicit => (Ok(()), ""),
+    let Some(dialogue) = kind.start_tls(&mut c) else {
+        return c.into_stream();
     };
+    let result = dialogue.await;
     match result {
         Ok(()) => c.into_stream(),
         Err(e) => {
             // Leave politely where the server is still talking to us.
-            if matches!(e.kind, ErrorKind::StarttlsNotOffered | ErrorKind::StarttlsRejected) {
+            if let (true, Some(quit)) = (
+                matches!(e.kind, ErrorKind::StarttlsNotOffered | ErrorKind::StarttlsRejected),
+                kind.goodbye(),
+            ) {
                 c.say_goodbye(quit).await;
             }
             Err(e)

@@ -7,29 +7,6 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use crate::inventory::Protocol;
 
-/// How TLS starts on a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsStart {
-    /// TLS from the first byte.
-    Implicit,
-    /// SMTP `EHLO` / `STARTTLS`.
-    Smtp,
-    /// IMAP `CAPABILITY` / `STARTTLS`.
-    Imap,
-    /// POP3 `CAPA` / `STLS`.
-    Pop3,
-}
-
-/// How TLS starts on a connection of `protocol`.
-pub fn tls_start(protocol: Protocol) -> TlsStart {
-    match protocol {
-        Protocol::Https | Protocol::Smtps | Protocol::Imaps | Protocol::Pop3s => TlsStart::Implicit,
-        Protocol::Smtp | Protocol::Submission => TlsStart::Smtp,
-        Protocol::Imap => TlsStart::Imap,
-        Protocol::Pop3 => TlsStart::Pop3,
-    }
-}
-
 /// A host to probe: a DNS name (lowercase, no trailing dot) or an IP literal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Host {

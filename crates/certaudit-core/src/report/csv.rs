@@ -1,14 +1,17 @@
 //! The CSV reports, RFC 4180, UTF-8 with a byte-order mark so that Excel opens them as UTF-8;
 //! text cells a spreadsheet would evaluate as a formula are neutralised.
 //!
-//! - `report.csv`: a first row with the scan's verdict (severity `verdict`), one row per
-//!   finding, and one row per item in scope that was not audited (severity `not-audited`);
-//! - `certificates.csv`: the certificate inventory, one row per certificate.
+//! - `report.csv`: one row per finding, and nothing else (a filter on `severity` meets only
+//!   findings);
+//! - `certificates.csv`: the certificate inventory, one row per certificate;
+//! - `not-audited.csv`: one row per item in scope that was not audited.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use super::expiry::Expiry;
+use super::format::{Presenter, RenderError};
+use super::Presentation;
 use super::Report;
 use crate::rules::{ExpiryWindows, Severity};
 
@@ -61,6 +64,37 @@ pub const CERTIFICATE_COLUMNS: [&str; 26] = [
     "waived_findings",
     "sources",
 ];
+
+/// `csv`: `report.csv` (the findings), `certificates.csv` (the inventory) and
+/// `not-audited.csv` (what in scope was not audited).
+pub struct CsvFormat;
+
+impl<'a> Presenter<Presentation<'a>> for CsvFormat {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+    fn help(&self) -> &'static str {
+        "Spreadsheets: findings (`report.csv`), certificates (`certificates.csv`), not audited (`not-audited.csv`)"
+    }
+    fn files(&self) -> &'static [&'static str] {
+        &["report.csv", CERTIFICATES_CSV, NOT_AUDITED_CSV]
+    }
+    fn render(&self, file: &str, p: &Presentation<'a>, out: &mut dyn Write) -> Result<(), RenderError> {
+        match file {
+            CERTIFICATES_CSV => Ok(write_certificates(p.report, &p.page.windows, out)?),
+            NOT_AUDITED_CSV => Ok(write_not_audited(p.report, out)?),
+            _ => Ok(write(p.report, out)?),
+        }
+    }
+}
+
+/// The file beside `report.csv` that lists the certificate inventory.
+pub const CERTIFICATES_CSV: &str = "certificates.csv";
+/// The file beside `report.csv` that lists what in scope was not audited.
+pub const NOT_AUDITED_CSV: &str = "not-audited.csv";
+
+/// The columns of `not-audited.csv` (documented in the README).
+pub const NOT_AUDITED_COLUMNS: [&str; 5] = ["kind", "subject", "server", "rule", "reason"];
 
 /// A CSV writer with the byte-order mark written and CRLF line ends.
 fn writer(out: &mut dyn Write) -> Result<csv::Writer<&mut dyn Write>, csv::Error> {
@@ -153,32 +187,12 @@ pub fn write_certificates(report: &Report, windows: &ExpiryWindows, out: &mut dy
     Ok(())
 }
 
-/// Writes the findings as CSV.
+/// Writes the findings as CSV: one row per finding, nothing else (the verdict is in
+/// `report.json` and `report.html`; what was not audited in `not-audited.csv`).
 pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
     let certs = report.certificates_by_sha256();
     let mut writer = writer(out)?;
     writer.write_record(COLUMNS)?;
-    let row = |severity: &str, rule: &str, title: &str, server: &str, endpoint: &str, subject: &str, message: &str| {
-        let mut cells = vec![String::new(); COLUMNS.len()];
-        cells[0] = severity.to_string();
-        cells[1] = neutralise(rule);
-        cells[2] = neutralise(title);
-        cells[3] = neutralise(server);
-        cells[5] = neutralise(endpoint);
-        cells[6] = neutralise(subject);
-        cells[10] = neutralise(message);
-        cells[12] = "no".to_string();
-        cells
-    };
-    writer.write_record(row(
-        "verdict",
-        report.summary.result.as_str(),
-        "Scan verdict",
-        "",
-        "",
-        "",
-        &report.summary.result_detail,
-    ))?;
     for f in &report.findings {
         let cert = f.certificate.as_deref().and_then(|s| certs.get(s));
         let text = |s: &str| neutralise(s);
@@ -201,17 +215,23 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
             text(f.waiver.as_ref().map(|w| w.expires.as_str()).unwrap_or("")),
         ])?;
     }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Writes what in scope was not audited as CSV, one row per item (a header alone when the
+/// scan audited everything).
+pub fn write_not_audited(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
+    let mut writer = writer(out)?;
+    writer.write_record(NOT_AUDITED_COLUMNS)?;
     for n in &report.not_audited {
-        let endpoint = if n.kind == "endpoint" { n.subject.as_str() } else { "" };
-        writer.write_record(row(
-            "not-audited",
-            n.rule.as_deref().unwrap_or(&n.kind),
-            "Not audited",
-            n.server.as_deref().unwrap_or(""),
-            endpoint,
-            &n.subject,
-            &n.reason,
-        ))?;
+        writer.write_record([
+            neutralise(&n.kind),
+            neutralise(&n.subject),
+            neutralise(n.server.as_deref().unwrap_or("")),
+            neutralise(n.rule.as_deref().unwrap_or("")),
+            neutralise(&n.reason),
+        ])?;
     }
     writer.flush()?;
     Ok(())

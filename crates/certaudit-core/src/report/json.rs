@@ -12,10 +12,33 @@ use serde::{Serialize, Serializer};
 
 use super::changes::Changes;
 use super::coverage::NotAuditedEntry;
+use super::format::{Presenter, RenderError};
 use super::model::{CertificateEntry, EndpointEntry, FindingEntry, OrganisationEntry, Scan, Summary, Tool};
+use super::Presentation;
 use super::Report;
 use crate::inventory::AutodiscoverCheck;
 use crate::waivers::WaiverStatus;
+
+/// `json`: `report.json`, report v1 for machines (`schema/report-v1.schema.json`).
+pub struct JsonFormat;
+
+impl<'a> Presenter<Presentation<'a>> for JsonFormat {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn help(&self) -> &'static str {
+        "Report v1 for machines (`report.json`)"
+    }
+    fn files(&self) -> &'static [&'static str] {
+        &["report.json"]
+    }
+    fn early(&self) -> bool {
+        true // the changes since the last scan come last
+    }
+    fn render(&self, _file: &str, p: &Presentation<'a>, out: &mut dyn Write) -> Result<(), RenderError> {
+        Ok(write_with(p.report, &|| p.changes(), out)?)
+    }
+}
 
 /// Writes the report as JSON.
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {

@@ -4,6 +4,7 @@ pub mod changes;
 pub mod coverage;
 pub mod csv;
 pub mod expiry;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod model;
@@ -13,61 +14,35 @@ pub mod verdict;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub use format::{Format, Presenter, RenderError};
 pub use model::Report;
 pub use verdict::Verdict;
 
 use changes::Changes;
 
-/// Output formats of `scan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Html,
-    Csv,
-    Json,
-    /// A node-exporter textfile (`report.prom`).
-    Prometheus,
-}
-
-/// A format name that is not one of [`Format::NAMES`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format `{0}` (expected html, csv, json or prometheus)")]
-pub struct UnknownFormat(pub String);
-
-impl std::str::FromStr for Format {
-    type Err = UnknownFormat;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| UnknownFormat(s.to_string()))
-    }
-}
+/// The formats of `scan`, in the order `--help` lists them. A new format is its presenter
+/// in a file of its own (see [`format`]) and one line here.
+pub static FORMATS: &[Format] = &[Format::HTML, Format::CSV, Format::JSON, Format::PROMETHEUS];
 
 impl Format {
-    /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 4] = [Format::Html, Format::Csv, Format::Json, Format::Prometheus];
-    /// Every format's name.
-    pub const NAMES: [&'static str; 4] = ["html", "csv", "json", "prometheus"];
+    pub const HTML: Format = Format::new(&html::HtmlFormat);
+    pub const CSV: Format = Format::new(&csv::CsvFormat);
+    pub const JSON: Format = Format::new(&json::JsonFormat);
+    pub const PROMETHEUS: Format = Format::new(&prometheus::PrometheusFormat);
+}
 
-    /// The lowercase name used on the command line and in configuration files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Html => "html",
-            Format::Csv => "csv",
-            Format::Json => "json",
-            Format::Prometheus => "prometheus",
-        }
-    }
+/// What a scan's presenters render from: the report, the changes since the last scan (which
+/// may still be being computed) and the page options.
+pub struct Presentation<'a> {
+    pub report: &'a Report,
+    pub changes: &'a PendingChanges<'a>,
+    pub page: &'a html::PageOptions,
+}
 
-    /// The file written for this format.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Format::Html => "report.html",
-            Format::Csv => "report.csv",
-            Format::Json => "report.json",
-            Format::Prometheus => "report.prom",
-        }
+impl<'a> Presentation<'a> {
+    /// The changes since the last scan, waiting for them the first time.
+    pub fn changes(&self) -> &'a Option<Changes> {
+        self.changes.get()
     }
 }
 
@@ -94,8 +69,7 @@ pub fn write_all(
     write_all_pending(report, &PendingChanges::ready(&report.changes), page, formats, out)
 }
 
-/// The file beside `report.csv` that lists the certificate inventory.
-pub const CERTIFICATES_CSV: &str = "certificates.csv";
+pub use csv::{CERTIFICATES_CSV, NOT_AUDITED_CSV};
 
 /// The changes since the last scan, computed while the reports are being written: a writer
 /// asks for them only when it needs them (`report.json` at its very end), and waits then.
@@ -165,35 +139,22 @@ pub fn write_all_pending(
     out: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
     create_folder(out)?;
+    let doc = Presentation { report, changes, page };
     let mut order: Vec<(usize, Format)> = formats.iter().copied().enumerate().collect();
-    order.sort_by_key(|(_, f)| *f != Format::Json);
-    let csv_error = |io_error: &dyn Fn(std::io::Error) -> ReportError, e: ::csv::Error| match e.into_kind() {
-        ::csv::ErrorKind::Io(io) => io_error(io),
-        other => ReportError::Render {
-            format: "CSV",
-            message: format!("{other:?}"),
-        },
-    };
+    order.sort_by_key(|(_, f)| !f.presenter().early());
     let mut written: Vec<(usize, Written)> = Vec::new();
     for (position, format) in order {
-        let path = write_file(out, format.file_name(), |w, io_error| match format {
-            Format::Json => json::write_with(report, &|| changes.get(), w).map_err(io_error),
-            Format::Csv => csv::write(report, w).map_err(|e| csv_error(io_error, e)),
-            Format::Prometheus => w.write_all(prometheus::render(report).as_bytes()).map_err(io_error),
-            Format::Html => {
-                let html = html::render_with(report, changes.get(), page).map_err(|e| ReportError::Render {
-                    format: "HTML",
-                    message: html::describe(&e),
-                })?;
-                w.write_all(html.as_bytes()).map_err(io_error)
-            }
-        })?;
-        written.push((position, path));
-        if format == Format::Csv {
-            let inventory = write_file(out, CERTIFICATES_CSV, |w, io_error| {
-                csv::write_certificates(report, &page.windows, w).map_err(|e| csv_error(io_error, e))
+        for file in format.files() {
+            let path = write_file(out, file, |w, io_error| {
+                format.presenter().render(file, &doc, w).map_err(|e| match e {
+                    RenderError::Io(e) => io_error(e),
+                    RenderError::Render(message) => ReportError::Render {
+                        format: format.as_str(),
+                        message,
+                    },
+                })
             })?;
-            written.push((position, inventory));
+            written.push((position, path));
         }
     }
     written.sort_by_key(|(position, _)| *position);

@@ -5,9 +5,29 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::format::{Presenter, RenderError};
 use super::model::Report;
 use super::verdict::{self, Verdict};
+use super::Presentation;
 use crate::rules::Severity;
+
+/// `prometheus`: `report.prom`, a node-exporter textfile.
+pub struct PrometheusFormat;
+
+impl<'a> Presenter<Presentation<'a>> for PrometheusFormat {
+    fn name(&self) -> &'static str {
+        "prometheus"
+    }
+    fn help(&self) -> &'static str {
+        "A node-exporter textfile (`report.prom`)"
+    }
+    fn files(&self) -> &'static [&'static str] {
+        &["report.prom"]
+    }
+    fn render(&self, _file: &str, p: &Presentation<'a>, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+        Ok(out.write_all(render(p.report).as_bytes())?)
+    }
+}
 
 /// Renders the textfile.
 pub fn render(report: &Report) -> String {

@@ -17,7 +17,9 @@ use tera::{Context, Tera};
 
 use super::changes::{BindingMove, CertRef, Changes, EndpointChange, FindingChange, Renewal};
 use super::expiry::Expiry;
+use super::format::{Presenter, RenderError};
 use super::model::{CertificateEntry, EndpointEntry, Report, Scan};
+use super::Presentation;
 use crate::inventory::InputRecord;
 use crate::rules::{ExpiryWindows, Part, Severity};
 use evidence::EvidenceRow;
@@ -213,6 +215,25 @@ struct CertificateView<'a> {
 
 /// Names beyond this many are folded under a summary line.
 const NAMES_SHOWN: usize = 8;
+
+/// `html`: `report.html`, one self-contained page for people.
+pub struct HtmlFormat;
+
+impl<'a> Presenter<Presentation<'a>> for HtmlFormat {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+    fn help(&self) -> &'static str {
+        "One self-contained page for people (`report.html`)"
+    }
+    fn files(&self) -> &'static [&'static str] {
+        &["report.html"]
+    }
+    fn render(&self, _file: &str, p: &Presentation<'a>, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+        let html = render_with(p.report, p.changes(), p.page).map_err(|e| RenderError::Render(describe(&e)))?;
+        Ok(out.write_all(html.as_bytes())?)
+    }
+}
 
 /// Renders the report as one HTML document.
 pub fn render(report: &Report, page: &PageOptions) -> tera::Result<String> {
