@@ -1,48 +1,16 @@
-//! `--config audit.toml`: every scan option in one file, read into a [`Settings`] value that
-//! the command line's settings go over. Keys are the long option names with `_` for `-`;
-//! repeatable options take lists; relative paths are relative to the file. Unknown keys and
-//! bad values are errors naming file:line:column.
+//! `--config audit.toml`: every scan option in one file, read through the option table
+//! (`options/`) into a [`Settings`] value that the command line's settings go over. Keys are
+//! the options' keys (the long option names with `_` for `-`); repeatable options take lists;
+//! relative paths are relative to the file. Unknown keys and bad values are errors naming
+//! file:line:column.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use toml::Spanned;
 
-use crate::settings::{PasswordSource, Settings};
-use certaudit_core::report::Format;
-use certaudit_core::rules::Severity;
+use crate::options::{self, Settings};
 use certaudit_core::text_position::LineIndex;
-
-/// The audit description as written in the file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditConfig {
-    pub inputs: Option<Vec<PathBuf>>,
-    pub probe: Option<Vec<String>>,
-    pub targets: Option<PathBuf>,
-    pub resolve: Option<Vec<String>>,
-    pub all_addresses: Option<bool>,
-    pub concurrency: Option<Spanned<i64>>,
-    pub timeout: Option<Spanned<f64>>,
-    pub domain: Option<Vec<String>>,
-    pub namespace: Option<Vec<String>>,
-    pub trust_anchors: Option<Vec<PathBuf>>,
-    pub no_public_roots: Option<bool>,
-    pub pack: Option<PathBuf>,
-    pub waivers: Option<PathBuf>,
-    pub at: Option<Spanned<String>>,
-    pub format: Option<Vec<Format>>,
-    pub out: Option<PathBuf>,
-    pub fail_on: Option<Severity>,
-    pub pfx_password_env: Option<String>,
-    pub pfx_password_file: Option<PathBuf>,
-    pub history: Option<PathBuf>,
-    pub no_history: Option<bool>,
-    /// The audit's name (see `--audit`).
-    pub audit: Option<String>,
-    /// The HTML report's title (see `--title`).
-    pub title: Option<String>,
-}
 
 /// The file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -71,8 +39,8 @@ pub fn load(path: &Path) -> Result<Settings, ConfigFileError> {
 /// relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigFileError> {
     let lines = LineIndex::new(text);
-    let invalid = |offset: Option<usize>, message: String| {
-        let (line, column) = offset.map(|o| lines.position(o)).unwrap_or((0, 0));
+    let invalid = |offset: usize, message: String| {
+        let (line, column) = lines.position(offset);
         ConfigFileError::Invalid {
             path: path.to_path_buf(),
             line,
@@ -80,7 +48,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigFileError> {
             message,
         }
     };
-    let config: AuditConfig = toml::from_str(text).map_err(|e| {
+    let table: BTreeMap<Spanned<String>, Spanned<toml::Value>> = toml::from_str(text).map_err(|e| {
         let (line, column) = lines.toml_error(&e);
         ConfigFileError::Invalid {
             path: path.to_path_buf(),
@@ -89,94 +57,73 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigFileError> {
             message: e.message().to_string(),
         }
     })?;
-    let concurrency = config
-        .concurrency
-        .map(|c| {
-            certaudit_core::probe::concurrency_from(*c.get_ref())
-                .map_err(|e| invalid(Some(c.span().start), e.to_string()))
-        })
-        .transpose()?;
-    let timeout = config
-        .timeout
-        .map(|t| {
-            certaudit_core::probe::timeout_from_seconds(*t.get_ref())
-                .map_err(|e| invalid(Some(t.span().start), e.to_string()))
-        })
-        .transpose()?;
-    let at = config
-        .at
-        .map(|at| {
-            certaudit_core::time::parse_instant(at.get_ref()).map_err(|e| invalid(Some(at.span().start), e.to_string()))
-        })
-        .transpose()?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let rel = |p: PathBuf| if p.is_absolute() { p } else { lexical_join(base, &p) };
-    let rel_all = |v: Vec<PathBuf>| v.into_iter().map(rel).collect::<Vec<_>>();
-    let pfx_password = match (config.pfx_password_env, config.pfx_password_file) {
-        (Some(var), _) => Some(PasswordSource::Env(var)),
-        (None, Some(file)) => Some(PasswordSource::File(rel(file))),
-        (None, None) => None,
-    };
-    Ok(Settings {
-        inputs: config.inputs.map(rel_all),
-        probe: config.probe,
-        targets: config.targets.map(rel),
-        resolve: config.resolve,
-        all_addresses: config.all_addresses,
-        concurrency,
-        timeout,
-        domains: config.domain,
-        namespaces: config.namespace,
-        trust_anchors: config.trust_anchors.map(rel_all),
-        no_public_roots: config.no_public_roots,
-        pack: config.pack.map(rel),
-        waivers: config.waivers.map(rel),
-        at,
-        pfx_password,
-        formats: config.format,
-        out: config.out.map(rel),
-        fail_on: config.fail_on,
-        history: config.history.map(rel),
-        no_history: config.no_history,
-        audit: config.audit,
-        title: config.title,
-    })
-}
-
-/// `base/p` with `.` and `..` folded where the path allows it (`samples/contoso/../../reports`
-/// is `reports`), so that the paths printed and recorded are the ones a person would write.
-fn lexical_join(base: &Path, p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in base.join(p).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
-                out.pop();
-            }
-            Component::ParentDir if out.has_root() => {} // `/..` is `/`
-            other => out.push(other),
-        }
+    let mut settings = Settings::default();
+    for (key, value) in &table {
+        let Some(option) = options::by_key(key.get_ref()) else {
+            let known: Vec<String> = options::OPTIONS.iter().map(|o| format!("`{}`", o.key())).collect();
+            return Err(invalid(
+                key.span().start,
+                format!(
+                    "unknown field `{}`, expected one of {}",
+                    key.get_ref(),
+                    known.join(", ")
+                ),
+            ));
+        };
+        option
+            .read_file_value(value.get_ref(), base, &mut settings)
+            .map_err(|message| invalid(value.span().start, format!("{}: {message}", key.get_ref())))?;
     }
-    if out.as_os_str().is_empty() {
-        out.push(".");
+    // Only one source of the PKCS#12 password, as on the command line.
+    if settings.has(&options::PFX_PASSWORD_ENV) && settings.has(&options::PFX_PASSWORD_FILE) {
+        let at = table
+            .keys()
+            .find(|k| k.get_ref() == options::PFX_PASSWORD_FILE.key)
+            .map(|k| k.span().start)
+            .unwrap_or(0);
+        return Err(invalid(
+            at,
+            "pfx_password_env and pfx_password_file cannot both be given".to_string(),
+        ));
     }
-    out
+    Ok(settings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
-    fn relative_paths_fold_dot_dot() {
-        // Paths compare by component, so the expectations hold with either separator.
-        let j = |b: &str, p: &str| lexical_join(Path::new(b), Path::new(p));
-        assert_eq!(j("samples/contoso", "../../reports/x"), Path::new("reports/x"));
-        assert_eq!(j("samples/contoso", "store"), Path::new("samples/contoso/store"));
-        assert_eq!(j("", "./a"), Path::new("a"));
-        assert_eq!(j("a", "../../b"), Path::new("../b"));
-        assert_eq!(j("/etc", "../../x"), Path::new("/x"));
-        assert_eq!(j("a", ".."), Path::new("."));
+    fn keys_read_through_the_option_table_with_paths_relative_to_the_file() {
+        let s = parse(
+            Path::new("samples/contoso/audit.toml"),
+            "inputs = [\"store\", \"/abs\"]\nconcurrency = 8\ntimeout = 2.5\nformat = [\"json\"]\nno_history = true\nout = \"../../reports/x\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.list(&options::INPUTS),
+            [PathBuf::from("samples/contoso/store"), PathBuf::from("/abs")]
+        );
+        assert_eq!(s.value(&options::CONCURRENCY), 8);
+        assert_eq!(s.value(&options::TIMEOUT), std::time::Duration::from_millis(2500));
+        assert_eq!(s.list(&options::FORMATS_OPT), [certaudit_core::report::Format::JSON]);
+        assert!(s.flag(&options::NO_HISTORY));
+        assert_eq!(s.get(&options::OUT), Some(PathBuf::from("reports/x")));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_key() {
+        let err = parse(Path::new("a.toml"), "inputs = []\n\ncolour = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("config a.toml:3:1: unknown field `colour`"), "{err}");
+        let err = parse(Path::new("a.toml"), "timeout = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a.toml:1:11: timeout: invalid type: string"), "{err}");
+        let err = parse(Path::new("a.toml"), "concurrency = 0\n").unwrap_err().to_string();
+        assert!(err.contains("concurrency 0: must be 1 to 4096"), "{err}");
     }
 }

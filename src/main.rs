@@ -15,8 +15,9 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
+use certaudit::options::{self, Cmd, Settings};
 use certaudit::outcome::{self, EXIT_INCOMPLETE, EXIT_UNUSABLE};
-use certaudit::settings::{self, Purpose, Settings};
+use certaudit::settings::{self, Purpose};
 use certaudit_core::checklist;
 use certaudit_core::history;
 use certaudit_core::inventory::EndpointStatus;
@@ -31,9 +32,11 @@ use cli::{
 };
 
 fn main() -> ExitCode {
-    let parsed = cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
-    let cli = match parsed {
-        Ok(cli) => cli,
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // A monitoring system reads exit code 2 as CRITICAL: for `check`, a usage error is
             // UNKNOWN (3), as the plugin guidelines say.
@@ -47,10 +50,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The scan options of the command, read through the option table.
+    let given = |name: &str, cmd: Cmd| {
+        matches
+            .subcommand_matches(name)
+            .map(|m| options::from_matches(cmd, m))
+            .unwrap_or_default()
+    };
     let code = match cli.command {
-        Command::Scan(args) => run_scan(*args),
-        Command::Checklist(args) => run_checklist(*args),
-        Command::Check(args) => run_check(*args),
+        Command::Scan(args) => run_scan(*args, given("scan", Cmd::Scan)),
+        Command::Checklist(args) => run_checklist(*args, given("checklist", Cmd::Checklist)),
+        Command::Check(args) => run_check(*args, given("check", Cmd::Check)),
         Command::Rules(args) => run_rules(args),
         Command::History(args) => run_history(args),
         Command::Diff(args) => run_diff(args),
@@ -72,12 +82,12 @@ pub(crate) fn say(text: &str) {
     let _ = writeln!(io::stderr().lock(), "certaudit: {text}");
 }
 
-fn run_scan(args: ScanArgs) -> u8 {
-    let options = match options(args.settings(), args.scope.config.as_deref(), Purpose::Scan) {
+fn run_scan(args: ScanArgs, given: Settings) -> u8 {
+    let options = match options(given, args.scope.config.as_deref(), Purpose::Scan) {
         Ok(o) => o,
         Err(e) => return fail(e.as_ref()),
     };
-    let hooks = interactive::hooks(true, !options.targets.is_empty());
+    let hooks = interactive::hooks(true, !options.probe.targets.is_empty());
     let done = match scan::run(&options, &hooks) {
         Ok(done) => done,
         Err(e) => return fail(&e),
@@ -133,7 +143,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     for path in &done.written {
         say(&format!("wrote {}", printable(&path.display().to_string())));
     }
-    if let (Some(path), Some(id)) = (&options.history, done.history_id) {
+    if let (Some(path), Some(id)) = (&options.history.location, done.history_id) {
         let since = match &report.changes {
             Some(c) => format!(
                 "; since scan #{}: {} new finding(s), {} resolved, {} certificate(s) appeared, {} disappeared, {} renewed, {} binding change(s)",
@@ -204,11 +214,11 @@ fn print_input_warnings(report: &Report) {
     }
 }
 
-fn run_check(args: CheckArgs) -> u8 {
+fn run_check(args: CheckArgs, given: Settings) -> u8 {
     const UNKNOWN: u8 = certaudit_core::check::State::Unknown as u8;
-    let report = match options(args.scope.settings(), args.scope.config.as_deref(), Purpose::Check) {
+    let report = match options(given, args.scope.config.as_deref(), Purpose::Check) {
         Ok(o) => {
-            let hooks = interactive::hooks(false, !o.targets.is_empty());
+            let hooks = interactive::hooks(false, !o.probe.targets.is_empty());
             scan::evaluate(&o, &hooks).map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),
@@ -226,14 +236,14 @@ fn run_check(args: CheckArgs) -> u8 {
     }
 }
 
-fn run_checklist(args: ChecklistArgs) -> u8 {
-    let options = match options(args.settings(), args.scope.config.as_deref(), Purpose::Checklist) {
+fn run_checklist(args: ChecklistArgs, given: Settings) -> u8 {
+    let options = match options(given, args.scope.config.as_deref(), Purpose::Checklist) {
         Ok(o) => o,
         Err(e) => return fail(e.as_ref()),
     };
-    let at = options.at.unwrap_or_else(chrono::Utc::now);
+    let at = options.rules.at.unwrap_or_else(chrono::Utc::now);
     let before = args.before.unwrap_or_else(|| checklist::default_before(at));
-    let hooks = interactive::hooks(true, !options.targets.is_empty());
+    let hooks = interactive::hooks(true, !options.probe.targets.is_empty());
     let report = match scan::evaluate(&options, &hooks) {
         Ok(r) => r,
         Err(e) => return fail(&e),
@@ -247,7 +257,7 @@ fn run_checklist(args: ChecklistArgs) -> u8 {
         return EXIT_INCOMPLETE;
     }
     let plan = checklist::build(&report, at, before);
-    match checklist::write_all(&plan, &options.out) {
+    match checklist::write_all(&plan, &options.report.out) {
         Ok(written) => {
             say(&format!(
                 "{} renewal plan(s) for certificates in service expiring before {} or with findings; {} certificate(s) not in service left out",
@@ -282,7 +292,7 @@ fn options(
         None => Settings::default(),
     };
     let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    Ok(settings::resolve(command_line.over(file), purpose, args)?)
+    Ok(settings::resolve(&command_line.over(file), purpose, args)?)
 }
 
 fn run_rules(args: RulesArgs) -> u8 {

@@ -1,96 +1,22 @@
-//! Settings: what a scan is asked to do, from the command line and from `--config audit.toml`.
-//!
-//! Each source produces a [`Settings`] value in which every field is optional (the binary's
-//! `cli.rs` from the arguments, [`crate::config`] from the file). They are merged once
-//! ([`Settings::over`]: the command line wins) and validated once ([`resolve`]) into the
-//! library's [`ScanOptions`]. Every default lives here or in the module that owns the value
-//! (`probe::DEFAULT_CONCURRENCY`, `probe::DEFAULT_TIMEOUT`), nowhere else.
+//! Settings resolved: the merged [`Settings`] (the command line over `--config`, see
+//! `options/`) validated once into the library's per-stage options ([`ScanOptions`]): what
+//! to collect, trust, probe, judge, report and remember. Each stage gets only its own.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
-use certaudit_core::inputs::Password;
-use certaudit_core::probe::{self, ProbeOptions, ResolveOverrides, Target, TargetError};
-use certaudit_core::report::Format;
-use certaudit_core::rules::Severity;
+use crate::options::{self, Settings};
+use certaudit_core::history::HistoryOptions;
+use certaudit_core::inputs::{CollectOptions, Password, ReadOptions};
+use certaudit_core::probe::{self, ProbeOptions, ProbeScope, ResolveOverrides, Target, TargetError};
+use certaudit_core::report::{Format, ReportOptions};
+use certaudit_core::rules::RulesOptions;
 use certaudit_core::scan::ScanOptions;
+use certaudit_core::trust::TrustOptions;
 
-/// The formats `scan` writes when none are named.
-pub const DEFAULT_FORMATS: [Format; 3] = [Format::HTML, Format::CSV, Format::JSON];
-/// The severity at which `scan` fails when `--fail-on` is not given.
-pub const DEFAULT_FAIL_ON: Severity = Severity::High;
 /// The folder under which `scan` and `checklist` make a report folder when none is named.
 pub const DEFAULT_REPORTS_ROOT: &str = "reports";
-
-/// Where the PKCS#12 password comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordSource {
-    /// An environment variable (`--pfx-password-env VAR`).
-    Env(String),
-    /// The first line of a file (`--pfx-password-file FILE`).
-    File(PathBuf),
-}
-
-/// Settings from one source. `None` means "not said here".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
-    pub inputs: Option<Vec<PathBuf>>,
-    pub probe: Option<Vec<String>>,
-    pub targets: Option<PathBuf>,
-    pub resolve: Option<Vec<String>>,
-    pub all_addresses: Option<bool>,
-    pub concurrency: Option<u16>,
-    pub timeout: Option<Duration>,
-    pub domains: Option<Vec<String>>,
-    pub namespaces: Option<Vec<String>>,
-    pub trust_anchors: Option<Vec<PathBuf>>,
-    pub no_public_roots: Option<bool>,
-    pub pack: Option<PathBuf>,
-    pub waivers: Option<PathBuf>,
-    pub at: Option<DateTime<Utc>>,
-    pub pfx_password: Option<PasswordSource>,
-    pub formats: Option<Vec<Format>>,
-    pub out: Option<PathBuf>,
-    pub fail_on: Option<Severity>,
-    pub history: Option<PathBuf>,
-    pub no_history: Option<bool>,
-    pub audit: Option<String>,
-    /// The title of the HTML report (`--title`).
-    pub title: Option<String>,
-}
-
-impl Settings {
-    /// These settings, with what they leave unset taken from `lower` (the command line over
-    /// the configuration file). A list is taken whole from one source, never mixed.
-    pub fn over(self, lower: Settings) -> Settings {
-        Settings {
-            inputs: self.inputs.or(lower.inputs),
-            probe: self.probe.or(lower.probe),
-            targets: self.targets.or(lower.targets),
-            resolve: self.resolve.or(lower.resolve),
-            all_addresses: self.all_addresses.or(lower.all_addresses),
-            concurrency: self.concurrency.or(lower.concurrency),
-            timeout: self.timeout.or(lower.timeout),
-            domains: self.domains.or(lower.domains),
-            namespaces: self.namespaces.or(lower.namespaces),
-            trust_anchors: self.trust_anchors.or(lower.trust_anchors),
-            no_public_roots: self.no_public_roots.or(lower.no_public_roots),
-            pack: self.pack.or(lower.pack),
-            waivers: self.waivers.or(lower.waivers),
-            at: self.at.or(lower.at),
-            pfx_password: self.pfx_password.or(lower.pfx_password),
-            formats: self.formats.or(lower.formats),
-            out: self.out.or(lower.out),
-            fail_on: self.fail_on.or(lower.fail_on),
-            history: self.history.or(lower.history),
-            no_history: self.no_history.or(lower.no_history),
-            audit: self.audit.or(lower.audit),
-            title: self.title.or(lower.title),
-        }
-    }
-}
 
 /// What the command does with the scan: it decides which settings apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,63 +51,91 @@ pub enum SettingsError {
 /// Validates merged settings into the options of a scan made for `purpose`. `command_line`
 /// is recorded in the report. Reads the files the settings name (targets, the password file),
 /// and for `scan` and `checklist` creates the default report folder when none is named.
-pub fn resolve(s: Settings, purpose: Purpose, command_line: Vec<String>) -> Result<ScanOptions, SettingsError> {
-    let inputs = s.inputs.unwrap_or_default();
-    let probe_texts = s.probe.unwrap_or_default();
-    if inputs.is_empty() && probe_texts.is_empty() && s.targets.is_none() {
+pub fn resolve(s: &Settings, purpose: Purpose, command_line: Vec<String>) -> Result<ScanOptions, SettingsError> {
+    let inputs = s.list(&options::INPUTS);
+    let probe_texts = s.list(&options::PROBE);
+    let targets_file = s.get(&options::TARGETS);
+    if inputs.is_empty() && probe_texts.is_empty() && targets_file.is_none() {
         return Err(SettingsError::NothingToScan);
     }
-    let pfx_password = s.pfx_password.map(password).transpose()?;
-    let (targets, target_texts) = load_targets(&probe_texts, s.targets.as_deref())?;
-    let resolve_texts = s.resolve.unwrap_or_default();
-    let probe = ProbeOptions {
-        concurrency: usize::from(s.concurrency.unwrap_or(probe::DEFAULT_CONCURRENCY)),
-        timeout: s.timeout.unwrap_or(probe::DEFAULT_TIMEOUT),
-        all_addresses: s.all_addresses.unwrap_or(false),
-        resolve: ResolveOverrides::parse(&resolve_texts)?,
+    let collect = CollectOptions {
+        inputs,
+        read: ReadOptions {
+            pfx_password: password(s)?,
+        },
+        domains: s.list(&options::DOMAINS),
+        namespaces: s.list(&options::NAMESPACES),
     };
-    let (formats, out, history, at, audit) = match purpose {
+    let (targets, target_texts) = load_targets(&probe_texts, targets_file.as_deref())?;
+    let resolve_texts = s.list(&options::RESOLVE);
+    let probe = ProbeScope {
+        targets,
+        target_texts,
+        options: ProbeOptions {
+            concurrency: usize::from(s.value(&options::CONCURRENCY)),
+            timeout: s.value(&options::TIMEOUT),
+            all_addresses: s.flag(&options::ALL_ADDRESSES),
+            resolve: ResolveOverrides::parse(&resolve_texts)?,
+        },
+        resolve_texts,
+    };
+    let trust = TrustOptions {
+        anchor_files: s.list(&options::TRUST_ANCHORS),
+        public_roots: !s.flag(&options::NO_PUBLIC_ROOTS),
+    };
+    let mut rules = RulesOptions {
+        pack: s.get(&options::PACK),
+        waivers: s.get(&options::WAIVERS),
+        at: s.get(&options::AT),
+        fail_on: s.get(&options::FAIL_ON).unwrap_or(options::DEFAULT_FAIL_ON),
+    };
+    let mut history = HistoryOptions {
+        location: None,
+        audit: None,
+    };
+    let report = match purpose {
         Purpose::Scan => {
-            let formats = distinct(s.formats.unwrap_or_else(|| DEFAULT_FORMATS.to_vec()));
-            let out = match s.out {
+            let formats = distinct(
+                s.get_list(&options::FORMATS_OPT)
+                    .unwrap_or_else(|| options::DEFAULT_FORMATS.to_vec()),
+            );
+            let out = match s.get(&options::OUT) {
                 Some(out) => out,
                 None if !formats.is_empty() => default_out_folder()?,
                 None => PathBuf::new(),
             };
-            let history = (!s.no_history.unwrap_or(false)).then(|| s.history.unwrap_or_else(|| default_history(&out)));
-            (formats, out, history, s.at, s.audit)
+            if !s.flag(&options::NO_HISTORY) {
+                history.location = Some(s.get(&options::HISTORY).unwrap_or_else(|| default_history(&out)));
+            }
+            history.audit = s.get(&options::AUDIT);
+            ReportOptions {
+                formats,
+                out,
+                title: s.get(&options::TITLE).filter(|t| !t.trim().is_empty()),
+            }
         }
         Purpose::Checklist => {
-            let out = match s.out {
+            let out = match s.get(&options::OUT) {
                 Some(out) => out,
                 None => default_out_folder()?,
             };
             // The checklist plans from the evaluation instant: it is fixed now.
-            (Vec::new(), out, None, Some(s.at.unwrap_or_else(Utc::now)), None)
+            rules.at = Some(rules.at.unwrap_or_else(Utc::now));
+            ReportOptions {
+                out,
+                ..ReportOptions::default()
+            }
         }
-        Purpose::Check => (Vec::new(), PathBuf::new(), None, s.at, None),
+        Purpose::Check => ReportOptions::default(),
     };
     Ok(ScanOptions {
-        inputs,
-        domains: s.domains.unwrap_or_default(),
-        namespaces: s.namespaces.unwrap_or_default(),
-        trust_anchors: s.trust_anchors.unwrap_or_default(),
-        public_roots: !s.no_public_roots.unwrap_or(false),
-        pack: s.pack,
-        at,
-        formats,
-        out,
-        fail_on: s.fail_on.unwrap_or(DEFAULT_FAIL_ON),
-        pfx_password,
-        targets,
-        target_texts,
+        collect,
+        trust,
         probe,
-        resolve_texts,
-        waivers: s.waivers,
-        command_line,
+        rules,
+        report,
         history,
-        audit,
-        title: s.title.filter(|t| !t.trim().is_empty()),
+        command_line,
     })
 }
 
@@ -196,22 +150,26 @@ fn distinct(formats: Vec<Format>) -> Vec<Format> {
     out
 }
 
-fn password(source: PasswordSource) -> Result<Password, SettingsError> {
-    match source {
-        PasswordSource::Env(var) => match std::env::var(&var) {
-            Ok(value) => Ok(Password::new(value, format!("--pfx-password-env {var}"))),
+/// The PKCS#12 password `--pfx-password-env` or `--pfx-password-file` names, read now.
+fn password(s: &Settings) -> Result<Option<Password>, SettingsError> {
+    if let Some(var) = s.get(&options::PFX_PASSWORD_ENV) {
+        return match std::env::var(&var) {
+            Ok(value) => Ok(Some(Password::new(value, format!("--pfx-password-env {var}")))),
             Err(_) => Err(SettingsError::PasswordVariable(var)),
-        },
-        PasswordSource::File(path) => {
-            let text =
-                certaudit_core::files::read_option_text(&path).map_err(|source| SettingsError::PasswordFile {
-                    path: path.clone(),
-                    source,
-                })?;
-            let first = text.lines().next().unwrap_or("").to_string();
-            Ok(Password::new(first, format!("--pfx-password-file {}", path.display())))
-        }
+        };
     }
+    let Some(path) = s.get(&options::PFX_PASSWORD_FILE) else {
+        return Ok(None);
+    };
+    let text = certaudit_core::files::read_option_text(&path).map_err(|source| SettingsError::PasswordFile {
+        path: path.clone(),
+        source,
+    })?;
+    let first = text.lines().next().unwrap_or("").to_string();
+    Ok(Some(Password::new(
+        first,
+        format!("--pfx-password-file {}", path.display()),
+    )))
 }
 
 /// Parses `--probe` values and the `--targets` file into targets, and returns them with the
@@ -267,65 +225,48 @@ fn default_history(out: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use certaudit_core::probe;
 
-    #[test]
-    fn the_command_line_wins_and_lists_are_never_mixed() {
-        let cli = Settings {
-            inputs: Some(vec!["a.pem".into()]),
-            concurrency: Some(8),
-            ..Settings::default()
-        };
-        let file = Settings {
-            inputs: Some(vec!["store".into(), "exports".into()]),
-            concurrency: Some(64),
-            domains: Some(vec!["contoso.com".into()]),
-            no_history: Some(true),
-            ..Settings::default()
-        };
-        let merged = cli.over(file);
-        assert_eq!(merged.inputs, Some(vec![PathBuf::from("a.pem")]));
-        assert_eq!(merged.concurrency, Some(8));
-        assert_eq!(merged.domains, Some(vec!["contoso.com".to_string()]));
-        assert_eq!(merged.no_history, Some(true));
+    fn with_input() -> Settings {
+        let mut s = Settings::default();
+        s.set_list(&options::INPUTS, vec![PathBuf::from("a.pem")]);
+        s
     }
 
     #[test]
     fn defaults_are_filled_once() {
-        let s = Settings {
-            inputs: Some(vec!["a.pem".into()]),
-            formats: Some(vec![Format::JSON, Format::CSV, Format::JSON]),
-            out: Some("out/x".into()),
-            ..Settings::default()
-        };
-        let o = resolve(s, Purpose::Scan, Vec::new()).unwrap();
-        assert_eq!(o.formats, [Format::JSON, Format::CSV]);
-        assert_eq!(o.probe.concurrency, usize::from(probe::DEFAULT_CONCURRENCY));
-        assert_eq!(o.probe.timeout, probe::DEFAULT_TIMEOUT);
-        assert_eq!(o.fail_on, DEFAULT_FAIL_ON);
-        assert_eq!(o.history, Some(PathBuf::from("out/history.sqlite")));
-        assert!(o.public_roots);
+        let mut s = with_input();
+        s.set_list(&options::FORMATS_OPT, vec![Format::JSON, Format::CSV, Format::JSON]);
+        s.set(&options::OUT, PathBuf::from("out/x"));
+        let o = resolve(&s, Purpose::Scan, Vec::new()).unwrap();
+        assert_eq!(o.report.formats, [Format::JSON, Format::CSV]);
+        assert_eq!(o.probe.options.concurrency, usize::from(probe::DEFAULT_CONCURRENCY));
+        assert_eq!(o.probe.options.timeout, probe::DEFAULT_TIMEOUT);
+        assert_eq!(o.rules.fail_on, options::DEFAULT_FAIL_ON);
+        assert_eq!(o.history.location, Some(PathBuf::from("out/history.sqlite")));
+        assert!(o.trust.public_roots);
     }
 
     #[test]
     fn check_and_checklist_write_no_reports_and_keep_no_history() {
-        let s = Settings {
-            inputs: Some(vec!["a.pem".into()]),
-            formats: Some(vec![Format::JSON]),
-            out: Some("out/x".into()),
-            history: Some("h.sqlite".into()),
-            ..Settings::default()
-        };
-        let check = resolve(s.clone(), Purpose::Check, Vec::new()).unwrap();
-        assert!(check.formats.is_empty() && check.history.is_none());
-        let checklist = resolve(s, Purpose::Checklist, Vec::new()).unwrap();
-        assert!(checklist.formats.is_empty() && checklist.history.is_none());
-        assert_eq!(checklist.out, PathBuf::from("out/x"));
-        assert!(checklist.at.is_some(), "the checklist fixes its evaluation instant");
+        let mut s = with_input();
+        s.set_list(&options::FORMATS_OPT, vec![Format::JSON]);
+        s.set(&options::OUT, PathBuf::from("out/x"));
+        s.set(&options::HISTORY, PathBuf::from("h.sqlite"));
+        let check = resolve(&s, Purpose::Check, Vec::new()).unwrap();
+        assert!(check.report.formats.is_empty() && check.history.location.is_none());
+        let checklist = resolve(&s, Purpose::Checklist, Vec::new()).unwrap();
+        assert!(checklist.report.formats.is_empty() && checklist.history.location.is_none());
+        assert_eq!(checklist.report.out, PathBuf::from("out/x"));
+        assert!(
+            checklist.rules.at.is_some(),
+            "the checklist fixes its evaluation instant"
+        );
     }
 
     #[test]
     fn nothing_to_scan_is_an_error() {
-        let err = resolve(Settings::default(), Purpose::Scan, Vec::new()).unwrap_err();
+        let err = resolve(&Settings::default(), Purpose::Scan, Vec::new()).unwrap_err();
         assert!(matches!(err, SettingsError::NothingToScan), "{err}");
     }
 }

@@ -14,6 +14,7 @@ pub mod names;
 pub mod powershell;
 pub mod probe;
 pub mod report;
+pub mod revocation;
 pub mod rules;
 pub mod scan;
 pub mod terminal;

@@ -4,47 +4,27 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::history::{self, HistoryStore, Remembered, Snapshot};
-use crate::inputs::{self, Password, ReadOptions};
+use crate::history::{self, HistoryOptions, HistoryStore, Remembered, Snapshot};
+use crate::inputs::{self, CollectOptions};
 use crate::inventory::Inventory;
-use crate::probe::{self, Hooks, ProbeOptions, Target};
+use crate::probe::{self, Hooks, ProbeScope};
 use crate::report::model::{AuditRef, ProbeSettings, RunInfo};
-use crate::report::{self, Format, Report, ReportError};
-use crate::rules::{self, Evaluation, LoadPackError, RuleSet, Severity};
-use crate::trust::{self, AnchorError, TrustAnchors, TrustCache};
+use crate::report::{self, Report, ReportError, ReportOptions};
+use crate::revocation;
+use crate::rules::{self, Evaluation, LoadPackError, RuleSet, RulesOptions};
+use crate::trust::{self, AnchorError, TrustAnchors, TrustCache, TrustOptions};
 
-/// Everything `scan` needs, already parsed.
+/// Everything `scan` needs, already parsed, one part per stage: each stage takes only its own.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    pub inputs: Vec<PathBuf>,
-    /// Accepted domains given on the command line.
-    pub domains: Vec<String>,
-    /// Client namespaces given on the command line.
-    pub namespaces: Vec<String>,
-    pub trust_anchors: Vec<PathBuf>,
-    pub public_roots: bool,
-    pub pack: Option<PathBuf>,
-    pub at: Option<DateTime<Utc>>,
-    pub formats: Vec<Format>,
-    pub out: PathBuf,
-    pub fail_on: Severity,
-    pub pfx_password: Option<Password>,
-    /// Live endpoints to probe (expanded), and the targets as given for the report.
-    pub targets: Vec<Target>,
-    pub target_texts: Vec<String>,
-    pub probe: ProbeOptions,
-    /// `--resolve` values as given, for the report.
-    pub resolve_texts: Vec<String>,
-    /// `--waivers FILE`.
-    pub waivers: Option<PathBuf>,
+    pub collect: CollectOptions,
+    pub trust: TrustOptions,
+    pub probe: ProbeScope,
+    pub rules: RulesOptions,
+    pub report: ReportOptions,
+    pub history: HistoryOptions,
     /// The command line as given, for the report's metadata.
     pub command_line: Vec<String>,
-    /// The history database (None: `--no-history`).
-    pub history: Option<PathBuf>,
-    /// `--audit NAME`: the audit this scan belongs to (default: a fingerprint of the scope).
-    pub audit: Option<String>,
-    /// `--title`: the HTML report's title (default: from the accepted domains).
-    pub title: Option<String>,
 }
 
 /// Why a scan stopped before its reports were written (exit code 2).
@@ -82,6 +62,7 @@ pub struct ScanOutcome {
 /// pack: what identifies an audit when it has no name.
 pub fn scope(options: &ScanOptions, rules: &RuleSet) -> Vec<String> {
     let mut lines: Vec<String> = options
+        .collect
         .inputs
         .iter()
         .map(|p| {
@@ -89,7 +70,7 @@ pub fn scope(options: &ScanOptions, rules: &RuleSet) -> Vec<String> {
             format!("input {}", abs.display())
         })
         .collect();
-    lines.extend(options.target_texts.iter().map(|t| format!("target {t}")));
+    lines.extend(options.probe.target_texts.iter().map(|t| format!("target {t}")));
     lines.sort();
     lines.dedup();
     lines.push(format!("pack {} {}", rules.pack.id, rules.pack.sha256));
@@ -103,14 +84,15 @@ pub fn scope(options: &ScanOptions, rules: &RuleSet) -> Vec<String> {
 /// needs the changes since the last scan only at its end) while the changes are worked out
 /// and the scan is recorded. The record is committed only once every report is written.
 pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanError> {
-    let rule_set = RuleSet::load(options.pack.as_deref())?;
-    let audit = AuditRef::new(options.audit.as_deref(), scope(options, &rule_set));
+    let rule_set = RuleSet::load(options.rules.pack.as_deref())?;
+    let audit = AuditRef::new(options.history.audit.as_deref(), scope(options, &rule_set));
     // Opened first: a bad history path fails before a long probe, not after it.
-    let mut history = options.history.as_deref().map(history::open).transpose()?;
+    let mut history = options.history.location.as_deref().map(history::open).transpose()?;
     let remembered = history.as_deref().map(HistoryStore::trust_results).transpose()?;
     let (evaluated, previous) = std::thread::scope(|s| {
         let previous = options
             .history
+            .location
             .as_deref()
             .map(|path| s.spawn(|| last_complete_snapshot(path, &audit.id)));
         let evaluated = evaluate_with(options, hooks, &rule_set, remembered);
@@ -124,11 +106,13 @@ pub fn run(options: &ScanOptions, hooks: &Hooks) -> Result<ScanOutcome, ScanErro
     let previous = previous.filter(|_| comparable);
     let (pending_tx, pending) = report::PendingChanges::channel();
     let page = report::html::PageOptions {
-        title: options.title.clone(),
+        title: options.report.title.clone(),
         windows: rule_set.expiry_windows(),
     };
     let (written, history_id, snapshot) = std::thread::scope(|s| -> Result<_, ScanError> {
-        let writer = s.spawn(|| report::write_all_pending(&report, &pending, &page, &options.formats, &options.out));
+        let writer = s.spawn(|| {
+            report::write_all_pending(&report, &pending, &page, &options.report.formats, &options.report.out)
+        });
         let join = |writer: std::thread::ScopedJoinHandle<'_, Result<Vec<PathBuf>, ReportError>>| {
             writer
                 .join()
@@ -191,7 +175,7 @@ fn last_complete_snapshot(path: &Path, audit: &str) -> Result<Option<Snapshot>, 
 
 /// Collects, probes, judges trust and evaluates the rules: the report, not yet written.
 pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanError> {
-    let rule_set = RuleSet::load(options.pack.as_deref())?;
+    let rule_set = RuleSet::load(options.rules.pack.as_deref())?;
     evaluate_with(options, hooks, &rule_set, None).map(|(report, _)| report)
 }
 
@@ -205,42 +189,34 @@ pub fn evaluate_with(
 ) -> Result<(Report, Option<TrustCache>), ScanError> {
     let started_at = Utc::now();
     let clock = std::time::Instant::now();
-    let at = options.at.unwrap_or(started_at);
-    let waivers = match &options.waivers {
+    let at = options.rules.at.unwrap_or(started_at);
+    let waivers = match &options.rules.waivers {
         Some(path) => Some(crate::waivers::load(path)?),
         None => None,
     };
-    let anchors = TrustAnchors::load(options.public_roots, &options.trust_anchors)?;
+    let anchors = TrustAnchors::load(options.trust.public_roots, &options.trust.anchor_files)?;
     if anchors.is_empty() {
         return Err(ScanError::NoAnchors);
     }
-    let read_options = ReadOptions {
-        pfx_password: options.pfx_password.clone(),
-    };
-    let mut inventory = inputs::collect(&options.inputs, &read_options);
-    for d in &options.domains {
-        inventory.organisation.add_domain(d, "--domain");
-    }
-    for n in &options.namespaces {
-        inventory.organisation.add_namespace(n, "--namespace");
-    }
+    let mut inventory = inputs::collect_all(&options.collect);
     let mut interrupted = false;
     let mut probe_settings = None;
-    if !options.targets.is_empty() {
+    let plan = &options.probe;
+    if !plan.targets.is_empty() {
         let domains = inventory.organisation.autodiscover_domains();
-        let live = probe::run(&options.targets, &domains, anchors.anchors(), &options.probe, hooks)
-            .map_err(ScanError::Runtime)?;
+        let live =
+            probe::run(&plan.targets, &domains, anchors.anchors(), &plan.options, hooks).map_err(ScanError::Runtime)?;
         for probed in live.endpoints {
             inventory.add_endpoint(probed.endpoint, probed.chain_der);
         }
         inventory.autodiscover = live.autodiscover;
         interrupted = live.interrupted;
         probe_settings = Some(ProbeSettings {
-            targets: options.target_texts.clone(),
-            resolve: options.resolve_texts.clone(),
-            concurrency: options.probe.concurrency,
-            timeout_seconds: options.probe.timeout.as_secs_f64(),
-            all_addresses: options.probe.all_addresses,
+            targets: plan.target_texts.clone(),
+            resolve: plan.resolve_texts.clone(),
+            concurrency: plan.options.concurrency,
+            timeout_seconds: plan.options.timeout.as_secs_f64(),
+            all_addresses: plan.options.all_addresses,
         });
     }
     let cache =
@@ -253,10 +229,10 @@ pub fn evaluate_with(
             started_at,
             finished_at: Utc::now(),
             duration_seconds: clock.elapsed().as_secs_f64(),
-            audit: AuditRef::new(options.audit.as_deref(), scope(options, rule_set)),
+            audit: AuditRef::new(options.history.audit.as_deref(), scope(options, rule_set)),
             evaluated_at: at,
             pack: &rule_set.pack,
-            fail_on: options.fail_on,
+            fail_on: options.rules.fail_on,
             probe: probe_settings,
             interrupted,
             waivers: waivers.as_ref(),
@@ -277,5 +253,6 @@ pub fn judge(
 ) -> Evaluation {
     trust::evaluate_inventory(inventory, anchors, at, cache);
     trust::evaluate_served_chains(inventory, anchors, at);
+    revocation::check(inventory, at);
     rules::evaluate(inventory, rules, at)
 }

@@ -26,6 +26,15 @@ pub struct Remembered {
     pub self_signatures: Vec<([u8; 32], bool)>,
 }
 
+/// The history stage's options.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// Where scans are kept (None: `--no-history`).
+    pub location: Option<PathBuf>,
+    /// `--audit NAME`: the audit this scan belongs to (default: a fingerprint of the scope).
+    pub audit: Option<String>,
+}
+
 /// The default history database.
 pub const DEFAULT_PATH: &str = "reports/history.sqlite";
 

@@ -113,6 +113,31 @@ pub struct ReadOptions {
     pub pfx_password: Option<Password>,
 }
 
+/// The collect stage's options: what to read, how, and the organisation facts the command
+/// line adds to those in the exports.
+#[derive(Debug, Default, Clone)]
+pub struct CollectOptions {
+    /// Files and folders (`INPUT`).
+    pub inputs: Vec<PathBuf>,
+    pub read: ReadOptions,
+    /// Accepted domains (`--domain`).
+    pub domains: Vec<String>,
+    /// Client namespaces (`--namespace`).
+    pub namespaces: Vec<String>,
+}
+
+/// Reads every input into one inventory and adds the organisation facts of `options`.
+pub fn collect_all(options: &CollectOptions) -> Inventory {
+    let mut inventory = collect(&options.inputs, &options.read);
+    for d in &options.domains {
+        inventory.organisation.add_domain(d, "--domain");
+    }
+    for n in &options.namespaces {
+        inventory.organisation.add_namespace(n, "--namespace");
+    }
+    inventory
+}
+
 /// Why an input (or one item in it) could not be read. Messages never contain secrets.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {

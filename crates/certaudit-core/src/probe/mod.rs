@@ -83,6 +83,18 @@ impl Default for ProbeOptions {
     }
 }
 
+/// The probe stage's options: what to probe and how.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeScope {
+    /// Live endpoints to probe (expanded).
+    pub targets: Vec<Target>,
+    /// The targets as given (`--probe`, `--targets`), for the report.
+    pub target_texts: Vec<String>,
+    /// `--resolve` values as given, for the report.
+    pub resolve_texts: Vec<String>,
+    pub options: ProbeOptions,
+}
+
 /// Told how a probe run advances (the binary draws a progress bar with it).
 pub trait Progress: Send + Sync {
     /// Probing starts: `total` endpoints and autodiscover checks to go.

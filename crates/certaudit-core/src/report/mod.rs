@@ -20,6 +20,16 @@ pub use verdict::Verdict;
 
 use changes::Changes;
 
+/// The report stage's options: which formats, where, and the page's title.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    pub formats: Vec<Format>,
+    /// The report folder.
+    pub out: PathBuf,
+    /// `--title`: the HTML report's title (default: from the accepted domains).
+    pub title: Option<String>,
+}
+
 /// The formats of `scan`, in the order `--help` lists them. A new format is its presenter
 /// in a file of its own (see [`format`]) and one line here.
 pub static FORMATS: &[Format] = &[Format::HTML, Format::CSV, Format::JSON, Format::PROMETHEUS];

@@ -54,6 +54,20 @@ pub use registry::registry;
 pub use remediation::{render_template, Part, Remediation};
 pub use severity::Severity;
 
+/// The rules stage's options: the pack, the waivers, the evaluation instant and the
+/// severity at which findings fail the scan.
+#[derive(Debug, Clone)]
+pub struct RulesOptions {
+    /// `--pack FILE` (default: the built-in exchange-baseline).
+    pub pack: Option<std::path::PathBuf>,
+    /// `--waivers FILE`.
+    pub waivers: Option<std::path::PathBuf>,
+    /// `--at`: the evaluation instant (default: when the scan starts).
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `--fail-on`.
+    pub fail_on: Severity,
+}
+
 /// A pack's expiry windows, narrowest first: the general ones and the Exchange Auth
 /// certificate's own. Empty when the pack does not warn of expiry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -24,6 +24,15 @@ pub use cache::{Learnt, TrustCache};
 use diagnose::{diagnose, evaluate_ca, signing_issuer};
 use signature_cache::SignatureCache;
 
+/// The trust stage's options: which anchors a chain must reach.
+#[derive(Debug, Clone)]
+pub struct TrustOptions {
+    /// `--trust-anchors` files (PEM or DER).
+    pub anchor_files: Vec<std::path::PathBuf>,
+    /// The bundled Mozilla roots are anchors too (not `--no-public-roots`).
+    pub public_roots: bool,
+}
+
 /// Evaluates every certificate of the inventory once, in parallel; with a `cache`, an
 /// end-entity result it holds is reused (see [`TrustCache`]).
 pub fn evaluate_inventory(
