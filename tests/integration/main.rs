@@ -1,5 +1,5 @@
 //! certaudit's integration tests: one test binary, one module per area. They run the real
-//! `certaudit` binary (`common::certaudit`) or the library in process (`rules_in_process`),
+//! `certaudit` binary (`common::certaudit`) or the library in process (`rule/`, one file per rule),
 //! on certificates made at test time (rcgen), committed fixtures (`tests/fixtures/`), exports
 //! written by `support::exchange_writer`, and servers on 127.0.0.1 (`support::servers`).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // tests say on stderr what they skip
@@ -20,8 +20,8 @@ mod inputs;
 mod large_reports;
 mod probe;
 mod rescans;
+mod rule;
 mod rules;
-mod rules_in_process;
 mod scheduled;
 mod schema;
 mod snapshots;

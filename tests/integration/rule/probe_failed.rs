@@ -1,0 +1,37 @@
+//! `probe-failed`: where it fires, where it must not, and its finding as report.json shows it.
+
+use super::*;
+
+#[test]
+fn probe_failed() {
+    let r = root("Root");
+    let mut w = World::new();
+    w.trust(&r);
+    w.endpoint(
+        "https://mail.contoso.com:443",
+        Protocol::Https,
+        Vec::new(),
+        Some(ErrorKind::Timeout),
+    );
+    w.endpoint(
+        "smtp://mx.contoso.com:25",
+        Protocol::Smtp,
+        Vec::new(),
+        Some(ErrorKind::StarttlsNotOffered),
+    );
+    w.endpoint(
+        "https://ok.contoso.com:443",
+        Protocol::Https,
+        vec![der(&mail(&r))],
+        None,
+    );
+    let e = w.judge();
+    let failed = hits(&e, "probe-failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].endpoint, Some(0));
+    assert_eq!(failed[0].evidence["kind"], "timeout");
+    let starttls = hits(&e, "starttls-not-offered");
+    assert_eq!(starttls.len(), 1);
+    assert_eq!(starttls[0].endpoint, Some(1));
+    insta::assert_json_snapshot!(w.report_findings("probe-failed"));
+}
