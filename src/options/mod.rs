@@ -60,6 +60,9 @@ pub enum FileValue {
     Bool,
 }
 
+/// A parser of a raw command-line value.
+pub type ParseOs<E> = fn(&OsStr) -> Result<E, String>;
+
 /// One option: everything about it, in one place.
 pub struct Opt<E: 'static> {
     /// Its name in [`Settings`] and clap's id.
@@ -78,7 +81,7 @@ pub struct Opt<E: 'static> {
     /// Parses one value as the command line or the file gives it.
     pub parse: fn(&str) -> Result<E, String>,
     /// Parses a command-line value that need not be UTF-8 (a path on Unix).
-    pub parse_os: Option<fn(&OsStr) -> Result<E, String>>,
+    pub parse_os: Option<ParseOs<E>>,
     /// The values it accepts, listed in `--help` (empty: any text `parse` takes).
     pub possible: fn() -> Vec<(&'static str, &'static str)>,
     /// Its value when neither the command line nor the file gives one.
@@ -91,7 +94,7 @@ pub struct Opt<E: 'static> {
 
 /// A clap value parser over the raw argument, for values that need not be UTF-8.
 #[derive(Clone)]
-struct OsParse<E>(fn(&OsStr) -> Result<E, String>);
+struct OsParse<E>(ParseOs<E>);
 
 impl<E: Clone + Send + Sync + 'static> TypedValueParser for OsParse<E> {
     type Value = E;
