@@ -75,6 +75,7 @@ pub fn resolve(s: &Settings, purpose: Purpose, command_line: Vec<String>) -> Res
             concurrency: usize::from(s.value(&options::CONCURRENCY)),
             timeout: s.value(&options::TIMEOUT),
             all_addresses: s.flag(&options::ALL_ADDRESSES),
+            autodiscover: !s.flag(&options::NO_AUTODISCOVER),
             resolve: ResolveOverrides::parse(&resolve_texts)?,
         },
         resolve_texts,

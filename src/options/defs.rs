@@ -19,6 +19,7 @@ pub static OPTIONS: &[&dyn AnyOpt] = &[
     &TARGETS,
     &RESOLVE,
     &ALL_ADDRESSES,
+    &NO_AUTODISCOVER,
     &CONCURRENCY,
     &TIMEOUT,
     &DOMAINS,
@@ -159,6 +160,15 @@ pub static ALL_ADDRESSES: Opt<bool> = Opt {
     shape: Shape::Flag,
     file: FileValue::Bool,
     ..base("all_addresses", "all_addresses", flag)
+};
+
+pub static NO_AUTODISCOVER: Opt<bool> = Opt {
+    long: Some("no-autodiscover"),
+    help:
+        "Do not check autodiscover for the accepted domains when probing (the report records that it was not asked for)",
+    shape: Shape::Flag,
+    file: FileValue::Bool,
+    ..base("no_autodiscover", "no_autodiscover", flag)
 };
 
 fn concurrency(s: &str) -> Result<u16, String> {

@@ -428,6 +428,33 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_option_and_key() {
+        let readme = include_str!("../../README.md");
+        let keys = readme
+            .split("reads every option from a TOML file")
+            .nth(1)
+            .and_then(|rest| rest.split("repeatable\noptions take lists").next())
+            .unwrap_or("");
+        assert!(
+            !keys.is_empty(),
+            "the README's list of configuration keys was not found"
+        );
+        for o in OPTIONS {
+            assert!(
+                keys.contains(&format!("`{}`", o.key())),
+                "README: key `{}` not listed",
+                o.key()
+            );
+            if let Some(long) = o.arg().get_long() {
+                assert!(
+                    readme.contains(&format!("| `--{long}")) || readme.contains(&format!(", --{long}")),
+                    "README: --{long} not in the options table"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn relative_paths_fold_dot_dot() {
         // Paths compare by component, so the expectations hold with either separator.
         let j = |b: &str, p: &str| lexical_join(Path::new(b), Path::new(p));

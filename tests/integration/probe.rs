@@ -405,6 +405,47 @@ fn autodiscover_with_an_untrusted_certificate_is_unreachable() {
     );
 }
 
+/// `--no-autodiscover` (and `no_autodiscover = true` in the file): the checks that would fail
+/// (an untrusted autodiscover certificate) are not made, and the report says they were not
+/// asked for. Read through the report types, not by indexing the JSON.
+#[test]
+fn autodiscover_is_not_checked_when_told_not_to() {
+    let pki = Pki::new();
+    let servers = Servers::new();
+    let port = servers.start(https_answering(
+        acceptor(&self_signed(&["autodiscover.contoso.com"])),
+        401,
+    ));
+    let good = servers.start(implicit(acceptor(&pki.serve(leaf(&["mail.contoso.com"])))));
+    let s = Scratch::new();
+    let resolve = format!("autodiscover.contoso.com=127.0.0.1:{port}");
+    let target = format!("https://127.0.0.1:{good}");
+    let typed = |run: &Run| -> certaudit_core::report::Report { serde_json::from_value(run.report().clone()).unwrap() };
+    let checked = typed(&probe(
+        &s,
+        &pki,
+        std::slice::from_ref(&target),
+        &["--resolve", &resolve, "-d", "contoso.com"],
+    ));
+    assert_eq!(checked.autodiscover.len(), 1);
+    assert!(checked.scan.probe.as_ref().unwrap().autodiscover);
+    assert!(checked.findings.iter().any(|f| f.rule == "autodiscover-unreachable"));
+    let config = s.side("audit.toml", "no_autodiscover = true\n");
+    for how in [vec!["--no-autodiscover"], vec!["--config", config.to_str().unwrap()]] {
+        let mut extra = vec!["--resolve", &resolve, "-d", "contoso.com"];
+        extra.extend(how.iter().copied());
+        let run = probe(&s, &pki, std::slice::from_ref(&target), &extra);
+        let skipped = typed(&run);
+        assert!(skipped.autodiscover.is_empty(), "{how:?}: {}", run.stderr);
+        assert!(!skipped.scan.probe.as_ref().unwrap().autodiscover, "{how:?}");
+        assert!(
+            !skipped.findings.iter().any(|f| f.rule == "autodiscover-unreachable"),
+            "{how:?}"
+        );
+        assert_eq!(skipped.endpoints.len(), 1, "the endpoint is still probed");
+    }
+}
+
 #[test]
 fn hostile_servers_end_within_the_deadline_with_precise_errors() {
     let pki = Pki::new();

@@ -217,6 +217,7 @@ pub fn evaluate_with(
             concurrency: plan.options.concurrency,
             timeout_seconds: plan.options.timeout.as_secs_f64(),
             all_addresses: plan.options.all_addresses,
+            autodiscover: plan.options.autodiscover,
         });
     }
     let cache =

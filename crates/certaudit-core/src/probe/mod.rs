@@ -69,6 +69,8 @@ pub struct ProbeOptions {
     pub timeout: Duration,
     /// Probe every address a name resolves to (`--all-addresses`).
     pub all_addresses: bool,
+    /// Check autodiscover for the accepted domains (not `--no-autodiscover`).
+    pub autodiscover: bool,
     pub resolve: ResolveOverrides,
 }
 
@@ -78,6 +80,7 @@ impl Default for ProbeOptions {
             concurrency: usize::from(DEFAULT_CONCURRENCY),
             timeout: DEFAULT_TIMEOUT,
             all_addresses: false,
+            autodiscover: true,
             resolve: ResolveOverrides::default(),
         }
     }
@@ -174,7 +177,8 @@ struct Job {
     addr: Result<SocketAddr, ProbeError>,
 }
 
-/// Probes `targets` and checks autodiscover for `domains`, with a runtime of its own.
+/// Probes `targets` and checks autodiscover for `domains` (unless `options.autodiscover` is
+/// off), with a runtime of its own.
 pub fn run(
     targets: &[Target],
     domains: &[String],
@@ -198,6 +202,7 @@ pub async fn run_async(
     let targets = dedup(targets);
     let addresses = resolve_all(&targets, options, &semaphore).await;
     let jobs = jobs(targets, &addresses, options);
+    let domains: &[String] = if options.autodiscover { domains } else { &[] };
     let checks = domains.len();
     if let Some(p) = &hooks.progress {
         p.start((jobs.len() + checks) as u64);

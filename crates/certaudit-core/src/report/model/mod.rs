@@ -132,6 +132,14 @@ pub struct ProbeSettings {
     pub concurrency: usize,
     pub timeout_seconds: f64,
     pub all_addresses: bool,
+    /// Whether autodiscover was checked for the accepted domains (`--no-autodiscover`: not).
+    #[serde(default = "checked")]
+    pub autodiscover: bool,
+}
+
+/// Reports written before `autodiscover` was recorded always checked it.
+fn checked() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
