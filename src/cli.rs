@@ -1,4 +1,4 @@
-//! Command-line definitions (clap derive; the contract is DESIGN.md's "CLI contract"). The
+//! Command-line definitions (clap derive; the README's "Usage" is the contract). The
 //! scan options of `scan`, `checklist` and `check` are not written here: they come from the
 //! option table (`options/`), which declares each once for the command line and the file.
 

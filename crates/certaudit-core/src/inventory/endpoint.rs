@@ -22,7 +22,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// Every protocol, in the order a bare host expands to (DESIGN.md).
+    /// Every protocol, in the order a bare host expands to (the README's "Live endpoints").
     pub const CLIENT_SET: [Protocol; 7] = [
         Protocol::Https,
         Protocol::Smtp,

@@ -1,6 +1,6 @@
 //! Evaluate: the rule trait, the registry of every rule, and the engine that runs a pack.
 //!
-//! One rule per file. Each rule has a stable kebab-case id (see DESIGN.md), a title, a default
+//! One rule per file. Each rule has a stable kebab-case id (the README lists them), a title, a default
 //! severity, a rationale, remediation text naming the Exchange cmdlet to use, and references.
 
 pub mod pack;

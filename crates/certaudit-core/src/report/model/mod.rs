@@ -1,4 +1,4 @@
-//! Report v1 (`report.json`): the frozen schema other tools read (see DESIGN.md).
+//! Report v1 (`report.json`): the frozen schema other tools read (`schema/report-v1.schema.json` states it; the README lists the files).
 //! Built once from the inventory and the findings (`build.rs`); presenters only format it.
 
 use chrono::{DateTime, Utc};
