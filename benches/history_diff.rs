@@ -117,7 +117,7 @@ fn synthetic(template: &Report, count: usize, generation: usize) -> Report {
             signature_algorithm: "ecdsa-with-SHA256".into(),
             self_signed: false,
             is_ca: false,
-            trust: Trust::default(),
+            trust: Trust::default().into(),
             bindings: vec![BindingEntry {
                 server: format!("ex{:03}", i % 500),
                 services: vec!["SMTP".into()],

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::ServerUse;
 use crate::inventory::{needs_autodiscover, parse_tls_certificate_name, server_key};
-use crate::report::model::{CertificateEntry, Report};
+use crate::report::model::{CertificateEntry, ConnectorEntry, ProtocolSettingEntry, Report};
 use crate::x509::{normalise_dn, subject_common_names};
 
 /// Organisation facts prepared once.
@@ -141,7 +141,7 @@ impl PlanContext<'_> {
         names
     }
 
-    pub(super) fn protocol_settings(&self, service: &str) -> Vec<&crate::inventory::ProtocolSetting> {
+    pub(super) fn protocol_settings(&self, service: &str) -> Vec<&ProtocolSettingEntry> {
         self.report
             .organisation
             .protocol_settings
@@ -157,7 +157,7 @@ impl PlanContext<'_> {
     }
 
     /// Connectors whose TlsCertificateName names this certificate (issuer and subject).
-    pub(super) fn connectors(&self) -> Vec<&crate::inventory::Connector> {
+    pub(super) fn connectors(&self) -> Vec<&ConnectorEntry> {
         let (issuer, subject) = (normalise_dn(&self.cert.issuer), normalise_dn(&self.cert.subject));
         self.report
             .organisation

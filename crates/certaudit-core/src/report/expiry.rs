@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
+use super::model::AuthConfigEntry;
 use super::model::{CertificateEntry, Report};
-use crate::inventory::AuthConfig;
 use crate::rules::{ExpiryWindows, Severity, AUTH_CERTIFICATE_CN};
 use crate::x509::subject_common_names;
 
@@ -28,7 +28,7 @@ impl<'a> Expiry<'a> {
             .organisation
             .auth_configs
             .iter()
-            .flat_map(AuthConfig::thumbprints)
+            .flat_map(AuthConfigEntry::thumbprints)
             .collect();
         Self {
             windows,

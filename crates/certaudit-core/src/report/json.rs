@@ -13,11 +13,12 @@ use serde::{Serialize, Serializer};
 use super::changes::Changes;
 use super::coverage::NotAuditedEntry;
 use super::format::{Presenter, RenderError};
-use super::model::{CertificateEntry, EndpointEntry, FindingEntry, OrganisationEntry, Scan, Summary, Tool};
+use super::model::{
+    AutodiscoverEntry, CertificateEntry, EndpointEntry, FindingEntry, OrganisationEntry, Scan, Summary, Tool,
+    WaiverStatusEntry,
+};
 use super::Presentation;
 use super::Report;
-use crate::inventory::AutodiscoverCheck;
-use crate::waivers::WaiverStatus;
 
 /// `json`: `report.json`, report v1 for machines (`schema/report-v1.schema.json`).
 pub struct JsonFormat;
@@ -80,10 +81,10 @@ struct Fields<'a> {
     organisation: &'a OrganisationEntry,
     certificates: &'a [CertificateEntry],
     endpoints: &'a [EndpointEntry],
-    autodiscover: &'a [AutodiscoverCheck],
+    autodiscover: &'a [AutodiscoverEntry],
     findings: &'a [FindingEntry],
     not_audited: &'a [NotAuditedEntry],
-    waivers: &'a [WaiverStatus],
+    waivers: &'a [WaiverStatusEntry],
     changes: Deferred<'a>,
 }
 

@@ -18,9 +18,8 @@ use tera::{Context, Tera};
 use super::changes::{BindingMove, CertRef, Changes, EndpointChange, FindingChange, Renewal};
 use super::expiry::Expiry;
 use super::format::{Presenter, RenderError};
-use super::model::{CertificateEntry, EndpointEntry, Report, Scan};
+use super::model::{CertificateEntry, EndpointEntry, InputEntry, Report, Scan};
 use super::Presentation;
-use crate::inventory::InputRecord;
 use crate::rules::{ExpiryWindows, Part, Severity};
 use evidence::EvidenceRow;
 
@@ -330,7 +329,7 @@ pub fn render_with<'a>(
     soonest.truncate(5);
     let soonest: Vec<CertificateView<'_>> = soonest.into_iter().map(view).collect();
     // Inputs with errors first, so that a capped table still shows every problem it can.
-    let mut inputs: Vec<&InputRecord> = report.scan.inputs.iter().collect();
+    let mut inputs: Vec<&InputEntry> = report.scan.inputs.iter().collect();
     inputs.sort_by_key(|i| i.error.is_none());
     let finding_groups = group_findings(&findings);
     let changes = changes.as_ref().map(ChangesView::of);

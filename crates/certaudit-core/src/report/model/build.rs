@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::{
     BindingEntry, CertificateEntry, EndpointEntry, FileRef, FindingEntry, KeyEntry, NotAuditedEntry, OrganisationEntry,
-    PackRef, Report, RunInfo, Scan, SeverityCounts, Summary, Tool, WaiverEntry, SCHEMA,
+    PackRef, Report, RunInfo, Scan, SeverityCounts, Summary, Tool, WaiverEntry, WaiverStatusEntry, SCHEMA,
 };
 use crate::inventory::Certificate;
 use crate::inventory::{EndpointStatus, Inventory};
@@ -15,7 +15,7 @@ use crate::report::verdict::{self, Verdict};
 use crate::rules::{Evaluation, Severity};
 use crate::time::days_between;
 
-use crate::waivers::{WaiverOutcome, WaiverStatus};
+use crate::waivers::WaiverOutcome;
 impl CertificateEntry {
     /// The report's entry for a certificate, its fields moved out of the inventory's.
     fn from_certificate(c: Certificate, evaluated_at: DateTime<Utc>) -> Self {
@@ -39,7 +39,7 @@ impl CertificateEntry {
             signature_algorithm: d.signature_algorithm,
             self_signed: d.self_signed,
             is_ca: d.is_ca,
-            trust: c.trust,
+            trust: c.trust.into(),
             bindings: c
                 .bindings
                 .into_iter()
@@ -56,7 +56,7 @@ impl CertificateEntry {
                     source: b.source,
                 })
                 .collect(),
-            sources: c.sources,
+            sources: c.sources.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -110,11 +110,11 @@ impl Report {
                 waiver,
             })
             .collect();
-        let waiver_statuses: Vec<WaiverStatus> = waivers
+        let waiver_statuses: Vec<WaiverStatusEntry> = waivers
             .iter()
             .zip(&matched)
-            .map(|(w, &n)| WaiverStatus {
-                waiver: w.clone(),
+            .map(|(w, &n)| WaiverStatusEntry {
+                waiver: w.clone().into(),
                 status: if run.evaluated_at >= w.ends_at {
                     WaiverOutcome::Expired
                 } else if n == 0 {
@@ -145,7 +145,7 @@ impl Report {
                 tls_version: e.tls_version.clone(),
                 cipher: e.cipher.clone(),
                 chain: e.chain.clone(),
-                served_chain: e.served_chain.clone(),
+                served_chain: e.served_chain.clone().map(Into::into),
                 sni: e.sni.clone(),
                 expanded: e.expanded,
                 probed_at: e.probed_at,
@@ -177,6 +177,8 @@ impl Report {
             autodiscover,
             ..
         } = inventory;
+        let inputs: Vec<_> = inputs.into_iter().map(Into::into).collect();
+        let autodiscover: Vec<_> = autodiscover.into_iter().map(Into::into).collect();
         let evaluated_at = run.evaluated_at;
         let certificates: Vec<CertificateEntry> = certificates
             .into_par_iter()
@@ -223,15 +225,15 @@ impl Report {
                 result_detail,
             },
             organisation: OrganisationEntry {
-                domains: organisation.domains,
-                namespaces: organisation.namespaces,
-                auth_configs: organisation.auth_configs,
-                connectors: organisation.connectors,
-                protocol_settings: organisation.protocol_settings,
-                servers: organisation.servers,
+                domains: organisation.domains.into_iter().map(Into::into).collect(),
+                namespaces: organisation.namespaces.into_iter().map(Into::into).collect(),
+                auth_configs: organisation.auth_configs.into_iter().map(Into::into).collect(),
+                connectors: organisation.connectors.into_iter().map(Into::into).collect(),
+                protocol_settings: organisation.protocol_settings.into_iter().map(Into::into).collect(),
+                servers: organisation.servers.into_iter().map(Into::into).collect(),
                 hybrid: organisation.hybrid,
-                web_bindings: organisation.web_bindings,
-                transport_services: organisation.transport_services,
+                web_bindings: organisation.web_bindings.into_iter().map(Into::into).collect(),
+                transport_services: organisation.transport_services.into_iter().map(Into::into).collect(),
             },
             certificates,
             endpoints,

@@ -6,18 +6,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::verdict::Verdict;
-use crate::inventory::{
-    AuthConfig, Connector, ContextItem, EndpointStatus, ExchangeServer, InputRecord, ProtocolSetting, Source,
-    TransportService, WebBinding,
-};
-use crate::inventory::{AutodiscoverCheck, ErrorKind, Protocol};
+use crate::inventory::{EndpointStatus, ErrorKind, Protocol};
 use crate::rules::{PackInfo, Remediation, Severity};
 
 pub use super::coverage::NotAuditedEntry;
-use crate::inventory::{ServedChain, Trust};
-use crate::waivers::{WaiverSet, WaiverStatus};
+use crate::waivers::WaiverSet;
 
 mod build;
+mod facts;
+
+pub use facts::*;
 
 /// The schema identifier of this report version.
 pub const SCHEMA: &str = "certaudit.report/v1";
@@ -33,13 +31,13 @@ pub struct Report {
     pub certificates: Vec<CertificateEntry>,
     pub endpoints: Vec<EndpointEntry>,
     /// Autodiscover reachability per accepted domain (only when probing).
-    pub autodiscover: Vec<AutodiscoverCheck>,
+    pub autodiscover: Vec<AutodiscoverEntry>,
     pub findings: Vec<FindingEntry>,
     /// What in scope was not audited, and why (inputs, endpoints, unknown services, rules).
     #[serde(default)]
     pub not_audited: Vec<NotAuditedEntry>,
     /// Every waiver of `--waivers` and what became of it (applied, expired, unused).
-    pub waivers: Vec<WaiverStatus>,
+    pub waivers: Vec<WaiverStatusEntry>,
     /// What changed since the last complete scan in the history (absent without history, or
     /// for the first scan recorded).
     #[serde(default)]
@@ -69,7 +67,7 @@ pub struct Scan {
     pub pack: PackRef,
     /// The severity at or above which the scan fails (`--fail-on`).
     pub fail_on: Severity,
-    pub inputs: Vec<InputRecord>,
+    pub inputs: Vec<InputEntry>,
     /// Probe settings, when live endpoints were probed.
     pub probe: Option<ProbeSettings>,
     /// Ctrl-C stopped the scan: some targets were not probed (their endpoints say so).
@@ -228,9 +226,9 @@ pub struct CertificateEntry {
     pub self_signed: bool,
     /// A CA certificate (judged for expiry and strength, not by name rules).
     pub is_ca: bool,
-    pub trust: Trust,
+    pub trust: TrustEntry,
     pub bindings: Vec<BindingEntry>,
-    pub sources: Vec<Source>,
+    pub sources: Vec<SourceEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -260,21 +258,21 @@ pub struct BindingEntry {
 /// The organisation facts the binding-aware rules used.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OrganisationEntry {
-    pub domains: Vec<ContextItem>,
-    pub namespaces: Vec<ContextItem>,
-    pub auth_configs: Vec<AuthConfig>,
-    pub connectors: Vec<Connector>,
-    pub protocol_settings: Vec<ProtocolSetting>,
+    pub domains: Vec<NamedEntry>,
+    pub namespaces: Vec<NamedEntry>,
+    pub auth_configs: Vec<AuthConfigEntry>,
+    pub connectors: Vec<ConnectorEntry>,
+    pub protocol_settings: Vec<ProtocolSettingEntry>,
     /// Exchange servers and their roles (`Get-ExchangeServer`).
-    pub servers: Vec<ExchangeServer>,
+    pub servers: Vec<ServerEntry>,
     /// Signs of a hybrid deployment, each naming where it was seen.
     pub hybrid: Vec<String>,
     /// IIS site bindings (`Get-WebBinding`).
     #[serde(default)]
-    pub web_bindings: Vec<WebBinding>,
+    pub web_bindings: Vec<WebBindingEntry>,
     /// The internal transport certificate per server (`Get-TransportService`).
     #[serde(default)]
-    pub transport_services: Vec<TransportService>,
+    pub transport_services: Vec<TransportServiceEntry>,
 }
 
 /// A probed endpoint.
@@ -297,7 +295,7 @@ pub struct EndpointEntry {
     /// SHA-256 of each presented certificate, leaf first.
     pub chain: Vec<String>,
     /// Whether the chain as served reaches a trust anchor by itself.
-    pub served_chain: Option<ServedChain>,
+    pub served_chain: Option<ServedChainEntry>,
     /// The name sent in SNI (none for IP literals).
     pub sni: Option<String>,
     /// Came from a bare host's expansion to the client set.
