@@ -58,43 +58,44 @@ pub fn resolve(s: &Settings, purpose: Purpose, command_line: Vec<String>) -> Res
     if inputs.is_empty() && probe_texts.is_empty() && targets_file.is_none() {
         return Err(SettingsError::NothingToScan);
     }
-    let collect = CollectOptions {
-        inputs,
-        read: ReadOptions {
-            pfx_password: password(s)?,
-        },
-        domains: s.list(&options::DOMAINS),
-        namespaces: s.list(&options::NAMESPACES),
-    };
     let (targets, target_texts) = load_targets(&probe_texts, targets_file.as_deref())?;
     let resolve_texts = s.list(&options::RESOLVE);
-    let probe = ProbeScope {
-        targets,
-        target_texts,
-        options: ProbeOptions {
-            concurrency: usize::from(s.value(&options::CONCURRENCY)),
-            timeout: s.value(&options::TIMEOUT),
-            all_addresses: s.flag(&options::ALL_ADDRESSES),
-            autodiscover: !s.flag(&options::NO_AUTODISCOVER),
-            resolve: ResolveOverrides::parse(&resolve_texts)?,
+    let mut options = ScanOptions {
+        collect: CollectOptions {
+            inputs,
+            read: ReadOptions {
+                pfx_password: password(s)?,
+            },
+            ..CollectOptions::default()
         },
-        resolve_texts,
+        trust: TrustOptions {
+            anchor_files: Vec::new(),
+            public_roots: true,
+        },
+        probe: ProbeScope {
+            targets,
+            target_texts,
+            options: ProbeOptions {
+                resolve: ResolveOverrides::parse(&resolve_texts)?,
+                ..ProbeOptions::default()
+            },
+            resolve_texts,
+        },
+        rules: RulesOptions {
+            pack: None,
+            waivers: None,
+            at: None,
+            fail_on: options::DEFAULT_FAIL_ON,
+        },
+        report: ReportOptions::default(),
+        history: HistoryOptions::default(),
+        command_line,
     };
-    let trust = TrustOptions {
-        anchor_files: s.list(&options::TRUST_ANCHORS),
-        public_roots: !s.flag(&options::NO_PUBLIC_ROOTS),
-    };
-    let mut rules = RulesOptions {
-        pack: s.get(&options::PACK),
-        waivers: s.get(&options::WAIVERS),
-        at: s.get(&options::AT),
-        fail_on: s.get(&options::FAIL_ON).unwrap_or(options::DEFAULT_FAIL_ON),
-    };
-    let mut history = HistoryOptions {
-        location: None,
-        audit: None,
-    };
-    let report = match purpose {
+    // Each option that hands its value to its stage by itself does so here.
+    for option in options::OPTIONS {
+        option.apply(s, &mut options);
+    }
+    match purpose {
         Purpose::Scan => {
             let formats = distinct(
                 s.get_list(&options::FORMATS_OPT)
@@ -106,38 +107,27 @@ pub fn resolve(s: &Settings, purpose: Purpose, command_line: Vec<String>) -> Res
                 None => PathBuf::new(),
             };
             if !s.flag(&options::NO_HISTORY) {
-                history.location = Some(s.get(&options::HISTORY).unwrap_or_else(|| default_history(&out)));
+                options.history.location = Some(s.get(&options::HISTORY).unwrap_or_else(|| default_history(&out)));
             }
-            history.audit = s.get(&options::AUDIT);
-            ReportOptions {
-                formats,
-                out,
-                title: s.get(&options::TITLE).filter(|t| !t.trim().is_empty()),
-            }
+            options.report.formats = formats;
+            options.report.out = out;
         }
         Purpose::Checklist => {
-            let out = match s.get(&options::OUT) {
+            options.report.out = match s.get(&options::OUT) {
                 Some(out) => out,
                 None => default_out_folder()?,
             };
             // The checklist plans from the evaluation instant: it is fixed now.
-            rules.at = Some(rules.at.unwrap_or_else(Utc::now));
-            ReportOptions {
-                out,
-                ..ReportOptions::default()
-            }
+            options.rules.at = Some(options.rules.at.unwrap_or_else(Utc::now));
         }
-        Purpose::Check => ReportOptions::default(),
-    };
-    Ok(ScanOptions {
-        collect,
-        trust,
-        probe,
-        rules,
-        report,
-        history,
-        command_line,
-    })
+        Purpose::Check => {}
+    }
+    if purpose != Purpose::Scan {
+        // Only `scan` writes reports and keeps a history.
+        options.report.title = None;
+        options.history.audit = None;
+    }
+    Ok(options)
 }
 
 /// Each format once, in the order first named.

@@ -76,6 +76,7 @@ const fn base<E>(id: &'static str, key: &'static str, parse: fn(&str) -> Result<
         default: None,
         shown_default: None,
         conflicts_with: None,
+        apply: None,
     }
 }
 
@@ -96,6 +97,7 @@ pub static DOMAINS: Opt<String> = Opt {
     value_name: "DOMAIN",
     help: "Accepted domain of the organisation (adds to those in exports), repeatable",
     shape: Shape::Many,
+    apply: Some(|s, o| o.collect.domains = s.list(&DOMAINS)),
     ..base("domains", "domain", text)
 };
 
@@ -105,6 +107,7 @@ pub static NAMESPACES: Opt<String> = Opt {
     value_name: "FQDN",
     help: "Client namespace such as mail.contoso.com (adds to those in exports), repeatable",
     shape: Shape::Many,
+    apply: Some(|s, o| o.collect.namespaces = s.list(&NAMESPACES)),
     ..base("namespaces", "namespace", text)
 };
 
@@ -159,6 +162,7 @@ pub static ALL_ADDRESSES: Opt<bool> = Opt {
     help: "Probe every address a name resolves to, each as its own endpoint (default: the first)",
     shape: Shape::Flag,
     file: FileValue::Bool,
+    apply: Some(|s, o| o.probe.options.all_addresses = s.flag(&ALL_ADDRESSES)),
     ..base("all_addresses", "all_addresses", flag)
 };
 
@@ -168,6 +172,7 @@ pub static NO_AUTODISCOVER: Opt<bool> = Opt {
         "Do not check autodiscover for the accepted domains when probing (the report records that it was not asked for)",
     shape: Shape::Flag,
     file: FileValue::Bool,
+    apply: Some(|s, o| o.probe.options.autodiscover = !s.flag(&NO_AUTODISCOVER)),
     ..base("no_autodiscover", "no_autodiscover", flag)
 };
 
@@ -183,6 +188,7 @@ pub static CONCURRENCY: Opt<u16> = Opt {
     file: FileValue::Integer,
     default: Some(|| probe::DEFAULT_CONCURRENCY),
     shown_default: Some(|| probe::DEFAULT_CONCURRENCY.to_string()),
+    apply: Some(|s, o| o.probe.options.concurrency = usize::from(s.value(&CONCURRENCY))),
     ..base("concurrency", "concurrency", concurrency)
 };
 
@@ -202,6 +208,7 @@ pub static TIMEOUT: Opt<Duration> = Opt {
     file: FileValue::Number,
     default: Some(|| probe::DEFAULT_TIMEOUT),
     shown_default: Some(|| probe::DEFAULT_TIMEOUT.as_secs_f64().to_string()),
+    apply: Some(|s, o| o.probe.options.timeout = s.value(&TIMEOUT)),
     ..base("timeout", "timeout", seconds)
 };
 
@@ -214,6 +221,7 @@ pub static TRUST_ANCHORS: Opt<PathBuf> = Opt {
     shape: Shape::Many,
     file: FileValue::Path,
     parse_os: Some(path_os),
+    apply: Some(|s, o| o.trust.anchor_files = s.list(&TRUST_ANCHORS)),
     ..base("trust_anchors", "trust_anchors", path)
 };
 
@@ -222,6 +230,7 @@ pub static NO_PUBLIC_ROOTS: Opt<bool> = Opt {
     help: "Trust only --trust-anchors, not the bundled Mozilla roots",
     shape: Shape::Flag,
     file: FileValue::Bool,
+    apply: Some(|s, o| o.trust.public_roots = !s.flag(&NO_PUBLIC_ROOTS)),
     ..base("no_public_roots", "no_public_roots", flag)
 };
 
@@ -233,6 +242,7 @@ pub static PACK: Opt<PathBuf> = Opt {
     help: "Rule pack (default: the built-in exchange-baseline)",
     file: FileValue::Path,
     parse_os: Some(path_os),
+    apply: Some(|s, o| o.rules.pack = s.get(&PACK)),
     ..base("pack", "pack", path)
 };
 
@@ -242,6 +252,7 @@ pub static WAIVERS: Opt<PathBuf> = Opt {
     help: "Accepted-risk waivers (TOML): waived findings stay in the reports but do not fail the scan",
     file: FileValue::Path,
     parse_os: Some(path_os),
+    apply: Some(|s, o| o.rules.waivers = s.get(&WAIVERS)),
     ..base("waivers", "waivers", path)
 };
 
@@ -253,6 +264,7 @@ pub static AT: Opt<DateTime<Utc>> = Opt {
     long: Some("at"),
     value_name: "TIME",
     help: "Evaluate as of this instant (RFC 3339 or YYYY-MM-DD; default: now)",
+    apply: Some(|s, o| o.rules.at = s.get(&AT)),
     ..base("at", "at", instant)
 };
 
@@ -271,6 +283,7 @@ pub static FAIL_ON: Opt<Severity> = Opt {
     possible: || Severity::NAMES.iter().map(|n| (*n, "")).collect(),
     default: Some(|| DEFAULT_FAIL_ON),
     shown_default: Some(|| DEFAULT_FAIL_ON.as_str().to_string()),
+    apply: Some(|s, o| o.rules.fail_on = s.get(&FAIL_ON).unwrap_or(DEFAULT_FAIL_ON)),
     ..base("fail_on", "fail_on", severity)
 };
 
@@ -311,6 +324,7 @@ pub static TITLE: Opt<String> = Opt {
     value_name: "TEXT",
     help: "Title of the HTML report [default: \"Certificate audit — \" and the accepted domains]",
     commands: SCAN,
+    apply: Some(|s, o| o.report.title = s.get(&TITLE).filter(|t| !t.trim().is_empty())),
     ..base("title", "title", text)
 };
 
@@ -341,5 +355,6 @@ pub static AUDIT: Opt<String> = Opt {
     value_name: "NAME",
     help: "The audit this scan belongs to: the history compares scans of one audit only [default: a fingerprint of the inputs, targets and pack]",
     commands: SCAN,
+    apply: Some(|s, o| o.history.audit = s.get(&AUDIT)),
     ..base("audit", "audit", text)
 };

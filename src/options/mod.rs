@@ -4,8 +4,8 @@
 //! (`config.rs`), the merge of the two ([`Settings::over`]: the command line wins) and the
 //! defaults; `settings.rs` resolves the merged values into the library's per-stage options.
 //!
-//! Adding an option: a `static` in `defs.rs` plus its line in [`OPTIONS`], and the line of
-//! `settings.rs` that hands its value to the stage that uses it (ARCHITECTURE.md).
+//! Adding an option: a `static` in `defs.rs` (whose `apply` hands its value to the stage that
+//! uses it) plus its line in [`OPTIONS`], and its use in that stage (ARCHITECTURE.md).
 
 mod defs;
 
@@ -15,6 +15,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 
+use certaudit_core::scan::ScanOptions;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgAction, ArgMatches};
 
@@ -90,7 +91,14 @@ pub struct Opt<E: 'static> {
     pub shown_default: Option<fn() -> String>,
     /// An option it cannot be given with (on the command line).
     pub conflicts_with: Option<&'static str>,
+    /// Hands its value to the stage that uses it. `None` for the few options that
+    /// `settings::resolve` combines with others (the scope, the password, the report folder
+    /// and the history).
+    pub apply: Option<Apply>,
 }
+
+/// Puts an option's value (read from the merged settings) into the stage's options.
+pub type Apply = fn(&Settings, &mut ScanOptions);
 
 /// A clap value parser over the raw argument, for values that need not be UTF-8.
 #[derive(Clone)]
@@ -195,6 +203,8 @@ pub trait AnyOpt: Sync {
     fn arg(&self) -> Arg;
     /// Reads it from parsed arguments into `into`, when the command line gives it.
     fn read_matches(&self, m: &ArgMatches, into: &mut Settings);
+    /// Hands its value to its stage, when it does so by itself.
+    fn apply(&self, s: &Settings, options: &mut ScanOptions);
     /// Reads it from a configuration file's value (paths relative to `base`) into `into`.
     fn read_file_value(&self, value: &toml::Value, base: &Path, into: &mut Settings) -> Result<(), String>;
 }
@@ -280,6 +290,12 @@ impl<E: Clone + Send + Sync + 'static> AnyOpt for Opt<E> {
                     into.0.insert(self.id, Arc::new(values));
                 }
             }
+        }
+    }
+
+    fn apply(&self, s: &Settings, options: &mut ScanOptions) {
+        if let Some(apply) = self.apply {
+            apply(s, options);
         }
     }
 
