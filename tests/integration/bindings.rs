@@ -7,7 +7,6 @@ use crate::support::exchange_writer;
 
 use common::*;
 use exchange_writer::*;
-use serde_json::Value;
 
 const IMAP: u32 = 1;
 const POP: u32 = 2;
@@ -19,14 +18,14 @@ fn hits(run: &Run, rule: &str) -> Vec<(String, String)> {
     run.findings(rule)
         .into_iter()
         .map(|f| {
-            let cn = run.report()["certificates"]
-                .as_array()
-                .unwrap()
+            let cn = run
+                .report()
+                .certificates
                 .iter()
-                .find(|c| c["sha256"] == f["certificate"])
-                .map(|c| c["subject"].as_str().unwrap().to_string())
+                .find(|c| c.sha256 == f.certificate.as_deref().unwrap_or_default())
+                .map(|c| c.subject.as_str().to_string())
                 .unwrap_or_default();
-            (f["server"].as_str().unwrap_or("").to_string(), cn)
+            (f.server.as_deref().unwrap_or("").to_string(), cn)
         })
         .collect()
 }
@@ -49,13 +48,13 @@ fn bindings_are_reported_per_server_with_services() {
     );
     let run = o.run(&[]);
     let c = run.certificate("mail.contoso.com");
-    let b = c["bindings"].as_array().unwrap();
+    let b = &c.bindings;
     assert_eq!(b.len(), 2, "one certificate record, seen on two servers");
-    assert_eq!(b[0]["server"], "EX01.contoso.com");
-    assert_eq!(b[0]["services"], serde_json::json!(["IIS", "SMTP"]));
-    assert_eq!(b[1]["services"], serde_json::json!(["IMAP", "POP", "IIS", "SMTP"]));
-    assert_eq!(b[0]["status"], "Valid");
-    assert_eq!(run.report()["scan"]["inputs"][0]["kind"], "clixml");
+    assert_eq!(b[0].server, "EX01.contoso.com");
+    assert_eq!(b[0].services, ["IIS", "SMTP"]);
+    assert_eq!(b[1].services, ["IMAP", "POP", "IIS", "SMTP"]);
+    assert_eq!(b[0].status.as_str(), "Valid");
+    assert_eq!(run.report().scan.inputs[0].kind.as_str(), "clixml");
 }
 
 #[test]
@@ -92,16 +91,14 @@ fn missing_autodiscover_san_for_each_accepted_domain() {
     assert_eq!(h.len(), 1, "{h:?}");
     assert_eq!(h[0].0, "EX03");
     let f = run.findings("missing-autodiscover-san")[0];
-    assert_eq!(
-        f["evidence"]["missing_names"],
-        serde_json::json!(["autodiscover.fabrikam.com"])
-    );
-    assert!(f["remediation"].as_str().unwrap().contains("-Server EX03"));
-    let domains: Vec<&str> = run.report()["organisation"]["domains"]
-        .as_array()
-        .unwrap()
+    assert_eq!(*f.ev("missing_names"), serde_json::json!(["autodiscover.fabrikam.com"]));
+    assert!(f.remediation.text().contains("-Server EX03"));
+    let domains: Vec<&str> = run
+        .report()
+        .organisation
+        .domains
         .iter()
-        .map(|d| d["name"].as_str().unwrap())
+        .map(|d| d.name.as_str())
         .collect();
     assert_eq!(
         domains,
@@ -130,12 +127,10 @@ fn missing_mail_san_uses_namespaces_from_exports_and_the_command_line() {
     let h = hits(&run, "missing-mail-san");
     assert_eq!(h.len(), 1, "{h:?}");
     assert_eq!(h[0].0, "EX02");
-    let ns = &run.report()["organisation"]["namespaces"];
+    let ns = &run.report().organisation.namespaces;
     let sources: Vec<String> = ns
-        .as_array()
-        .unwrap()
         .iter()
-        .map(|n| format!("{}={}", n["name"].as_str().unwrap(), n["sources"][0].as_str().unwrap()))
+        .map(|n| format!("{}={}", n.name.as_str(), n.sources[0].as_str()))
         .collect();
     assert!(
         sources
@@ -166,11 +161,8 @@ fn wildcard_on_pop_imap_only_where_pop_or_imap_is_bound() {
     let h = hits(&run, "wildcard-on-pop-imap");
     assert_eq!(h.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(), ["EX01"]);
     let f = run.findings("wildcard-on-pop-imap")[0];
-    assert!(f["remediation"]
-        .as_str()
-        .unwrap()
-        .contains("Set-ImapSettings -Server EX01"));
-    assert_eq!(f["services"], serde_json::json!(["IMAP", "POP"]));
+    assert!(f.remediation.text().contains("Set-ImapSettings -Server EX01"));
+    assert_eq!(f.services, ["IMAP", "POP"]);
 }
 
 #[test]
@@ -226,7 +218,7 @@ fn stale_smtp_binding_expired_or_superseded_but_not_the_setup_or_auth_certificat
     let reasons: Vec<&str> = run
         .findings("stale-smtp-binding")
         .iter()
-        .map(|f| f["evidence"]["reason"].as_str().unwrap())
+        .map(|f| f.ev("reason").as_str().unwrap())
         .collect();
     assert!(reasons.contains(&"expired") && reasons.contains(&"superseded"));
     // Neither the setup certificate (self-signed, SMTP only) nor the Auth certificate is untrusted.
@@ -260,7 +252,7 @@ fn untrusted_issuer_depends_on_what_clients_see() {
     let sev = |cn: &str| -> Vec<String> {
         run.findings_for("untrusted-issuer", cn)
             .iter()
-            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .map(|f| f.severity.as_str().to_string())
             .collect()
     };
     assert_eq!(sev("mail.contoso.com"), ["high"], "client-facing");
@@ -309,34 +301,28 @@ fn the_auth_certificate_has_its_own_windows_and_rollover_remediation() {
     let run = o.run(&[]);
     // 49 days left: outside the 30-day default window, inside the Auth certificate's 60 days.
     let f = run.findings("expiring-soon");
-    let auth_hit: Vec<&&Value> = f
-        .iter()
-        .filter(|f| f["evidence"]["auth_certificate"] == "current")
-        .collect();
+    let auth_hit: Vec<&&FindingEntry> = f.iter().filter(|f| f.ev("auth_certificate") == "current").collect();
     assert_eq!(auth_hit.len(), 1);
-    assert_eq!(auth_hit[0]["severity"], "high");
-    assert!(auth_hit[0]["remediation"]
-        .as_str()
-        .unwrap()
+    assert_eq!(auth_hit[0].severity.as_str(), "high");
+    assert!(auth_hit[0]
+        .remediation
+        .text()
         .contains("Set-AuthConfig -NewCertificateThumbprint"));
-    let normal_hit: Vec<&&Value> = f
-        .iter()
-        .filter(|f| f["evidence"]["auth_certificate"].is_null())
-        .collect();
+    let normal_hit: Vec<&&FindingEntry> = f.iter().filter(|f| f.ev("auth_certificate").is_null()).collect();
     assert_eq!(normal_hit.len(), 1);
-    assert_eq!(normal_hit[0]["severity"], "medium");
+    assert_eq!(normal_hit[0].severity.as_str(), "medium");
     // The expired previous Auth certificate is clean-up, not an outage.
     let expired = run.findings("expired");
     assert_eq!(expired.len(), 1);
-    assert_eq!(expired[0]["severity"], "low");
-    assert!(expired[0]["remediation"]
-        .as_str()
-        .unwrap()
+    assert_eq!(expired[0].severity.as_str(), "low");
+    assert!(expired[0]
+        .remediation
+        .text()
         .contains("Set-AuthConfig -ClearPreviousCertificate"));
     assert!(run
         .findings("untrusted-issuer")
         .iter()
-        .all(|f| f["evidence"]["auth_certificate"].is_null()));
+        .all(|f| f.ev("auth_certificate").is_null()));
     assert!(hits(&run, "untrusted-issuer")
         .iter()
         .all(|(_, cn)| !cn.contains("Auth Certificate")));
@@ -359,8 +345,8 @@ fn multiple_iis_certificates_per_server() {
     let run = o.run(&[]);
     let f = run.findings("multiple-iis-certificates");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0]["server"], "EX01");
-    assert_eq!(f[0]["evidence"]["certificates"].as_array().unwrap().len(), 2);
+    assert_eq!(f[0].server.as_deref().unwrap_or_default(), "EX01");
+    assert_eq!(f[0].ev("certificates").as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -381,12 +367,7 @@ fn status_not_valid_uses_exchanges_own_verdict() {
     let f = run.findings("status-not-valid");
     let got: Vec<(String, String)> = f
         .iter()
-        .map(|f| {
-            (
-                f["evidence"]["status"].as_str().unwrap().into(),
-                f["severity"].as_str().unwrap().into(),
-            )
-        })
+        .map(|f| (f.ev("status").as_str().unwrap().into(), f.severity.as_str().into()))
         .collect();
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(got.contains(&("Revoked".into(), "high".into())));
@@ -430,8 +411,8 @@ fn connector_certificate_missing_when_no_valid_certificate_matches() {
         .iter()
         .map(|f| {
             (
-                f["server"].as_str().unwrap().into(),
-                f["evidence"]["connector"].as_str().unwrap().into(),
+                f.server.as_deref().unwrap().into(),
+                f.ev("connector").as_str().unwrap().into(),
             )
         })
         .collect();
@@ -443,25 +424,27 @@ fn connector_certificate_missing_when_no_valid_certificate_matches() {
         ],
         "EX03 has no certificate export, so nothing can be said about it"
     );
-    let on_ex01 = f.iter().find(|f| f["server"] == "EX01").unwrap();
-    let remediation = on_ex01["remediation"].as_str().unwrap();
+    let on_ex01 = f
+        .iter()
+        .find(|f| f.server.as_deref().unwrap_or_default() == "EX01")
+        .unwrap();
+    let remediation = on_ex01.remediation.text();
     assert!(
         remediation.contains("Set-SendConnector 'Outbound to Office 365'")
             && remediation.contains(&format!("-Thumbprint {}", thumbprint(&current))),
         "the connector and the certificate to use are named: {remediation}"
     );
     assert!(!remediation.contains("<connector>") && !remediation.contains("<thumbprint>"));
-    assert!(run.report()["not_audited"]
-        .as_array()
-        .unwrap()
+    assert!(run
+        .report()
+        .not_audited
         .iter()
-        .any(|g| g["rule"] == "connector-certificate-missing" && g["server"] == "EX03"));
-    let on_ex02 = f.iter().find(|f| f["server"] == "EX02").unwrap();
-    assert!(
-        on_ex02["message"].as_str().unwrap().contains("expired"),
-        "{}",
-        on_ex02["message"]
-    );
+        .any(|g| g.rule.as_deref() == Some("connector-certificate-missing") && g.server.as_deref() == Some("EX03")));
+    let on_ex02 = f
+        .iter()
+        .find(|f| f.server.as_deref().unwrap_or_default() == "EX02")
+        .unwrap();
+    assert!(on_ex02.message.as_str().contains("expired"), "{}", on_ex02.message);
 }
 
 #[test]
@@ -473,18 +456,19 @@ fn exports_without_serialization_data_have_unknown_bindings() {
     o.s.put("broken.xml", exchange_certificates(&[unknown]));
     o.s.put("domains.xml", accepted_domains(&[("fabrikam.com", "Authoritative")]));
     let run = o.run(&[]);
-    let b = &run.certificate("mail.contoso.com")["bindings"][0];
-    assert_eq!(b["services_known"], false);
-    assert_eq!(b["status"], "unknown");
+    let b = &run.certificate("mail.contoso.com").bindings[0];
+    assert_eq!(b.services_known, false);
+    assert_eq!(b.status.as_str(), "unknown");
     assert!(
         run.findings("missing-autodiscover-san").is_empty(),
         "IIS binding unknown: not guessed"
     );
-    assert!(run.report()["scan"]["inputs"]
-        .as_array()
-        .unwrap()
+    assert!(run
+        .report()
+        .scan
+        .inputs
         .iter()
-        .any(|i| i["note"].as_str().unwrap_or("").contains("services are unknown")));
+        .any(|i| i.note.as_deref().unwrap_or("").contains("services are unknown")));
 }
 
 #[test]
@@ -498,20 +482,17 @@ fn json_exports_single_object_or_array_base64_or_bytes_flags_or_text() {
     o.s.put("single.json", single.to_string());
     o.s.put("array.json", serde_json::to_string_pretty(&array).unwrap());
     let run = o.run(&[]);
-    let ba = &run.certificate("a.contoso.com")["bindings"][0];
-    assert_eq!(ba["services"], serde_json::json!(["IIS", "SMTP"]));
-    assert_eq!(ba["server"], "EX01");
-    let bb = &run.certificate("b.contoso.com")["bindings"][0];
-    assert_eq!(bb["services"], serde_json::json!(["IMAP", "POP", "IIS", "SMTP"]));
-    assert_eq!(bb["server"], "EX02");
-    assert_eq!(bb["status"], "Valid");
-    let inputs = run.report()["scan"]["inputs"].as_array().unwrap();
-    let array_input = inputs
-        .iter()
-        .find(|i| i["path"].as_str().unwrap().ends_with("array.json"))
-        .unwrap();
-    assert_eq!(array_input["kind"], "exchange-json");
-    assert!(array_input["error"].as_str().unwrap().contains("object #2: no RawData"));
+    let ba = &run.certificate("a.contoso.com").bindings[0];
+    assert_eq!(ba.services, ["IIS", "SMTP"]);
+    assert_eq!(ba.server, "EX01");
+    let bb = &run.certificate("b.contoso.com").bindings[0];
+    assert_eq!(bb.services, ["IMAP", "POP", "IIS", "SMTP"]);
+    assert_eq!(bb.server, "EX02");
+    assert_eq!(bb.status.as_str(), "Valid");
+    let inputs = &run.report().scan.inputs;
+    let array_input = inputs.iter().find(|i| i.path.as_str().ends_with("array.json")).unwrap();
+    assert_eq!(array_input.kind.as_str(), "exchange-json");
+    assert!(array_input.error.as_deref().unwrap().contains("object #2: no RawData"));
 }
 
 #[test]
@@ -566,12 +547,12 @@ fn malformed_exports_each_give_a_per_file_error() {
     o.s.put("utf16-no-bom.xml", utf16_no_bom);
     o.s.put("broken.json", "{ \"RawData\": ");
     let run = o.run(&[]);
-    let input = |name: &str| -> Value {
-        run.report()["scan"]["inputs"]
-            .as_array()
-            .unwrap()
+    let input = |name: &str| -> InputEntry {
+        run.report()
+            .scan
+            .inputs
             .iter()
-            .find(|i| i["path"].as_str().unwrap().ends_with(name))
+            .find(|i| i.path.as_str().ends_with(name))
             .unwrap()
             .clone()
     };
@@ -584,8 +565,9 @@ fn malformed_exports_each_give_a_per_file_error() {
         ("broken.json", "JSON"),
     ] {
         let i = input(file);
-        let e = i["error"]
-            .as_str()
+        let e = i
+            .error
+            .as_deref()
             .unwrap_or_else(|| panic!("{file}: no error recorded"));
         assert!(e.contains(words), "{file}: {e}");
     }
@@ -596,32 +578,32 @@ fn malformed_exports_each_give_a_per_file_error() {
         ("nrbf-unknown-record.xml", "unknown record type"),
     ] {
         let i = input(file);
-        assert!(i["error"].is_null(), "{file}: {}", i["error"]);
-        assert_eq!(i["certificates"], 1, "{file}");
-        let note = i["note"].as_str().unwrap();
+        assert!(i.error.is_none(), "{file}: {}", i.error.as_deref().unwrap_or_default());
+        assert_eq!(i.certificates, 1, "{file}");
+        let note = i.note.as_deref().unwrap();
         assert!(
             note.contains("SerializationData could not be decoded") && note.contains(words),
             "{file}: {note}"
         );
     }
-    let ex09 = run.certificate("good.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
+    let ex09 = run
+        .certificate("good.contoso.com")
+        .bindings
         .iter()
-        .filter(|b| b["server"] == "EX09")
+        .filter(|b| b.server == "EX09")
         .cloned()
         .collect::<Vec<_>>();
     assert_eq!(ex09.len(), 2, "one binding for EX09 from each of the two exports");
     assert!(ex09
         .iter()
-        .all(|b| b["services_known"] == false && b["status"] == "unknown"));
+        .all(|b| b.services_known == false && b.status.as_str() == "unknown"));
     // A UTF-16 file without a byte-order mark is recognised and read.
-    assert_eq!(input("utf16-no-bom.xml")["certificates"], 1);
-    assert!(input("utf16-no-bom.xml")["error"].is_null());
-    assert_eq!(input("good.xml")["certificates"], 1);
-    assert!(run.certificate("good.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
+    assert_eq!(input("utf16-no-bom.xml").certificates, 1);
+    assert!(input("utf16-no-bom.xml").error.is_none());
+    assert_eq!(input("good.xml").certificates, 1);
+    assert!(run
+        .certificate("good.contoso.com")
+        .bindings
         .iter()
-        .any(|b| b["server"] == "EX01"));
+        .any(|b| b.server == "EX01"));
 }

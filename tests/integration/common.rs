@@ -11,6 +11,10 @@ use rcgen::{
 };
 use serde_json::Value;
 
+pub use certaudit_core::inventory::TrustStatus;
+pub use certaudit_core::report::model::{CertificateEntry, FindingEntry, InputEntry};
+pub use certaudit_core::report::{Report, Verdict};
+
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// The README demo's inputs and options for the sample organisation (paths from the repository).
@@ -225,61 +229,67 @@ impl Scratch {
     }
 }
 
+/// A finding's evidence, read like JSON: a key the finding does not have is `null`.
+pub trait Evidence {
+    fn ev(&self, key: &str) -> &Value;
+}
+
+impl Evidence for FindingEntry {
+    fn ev(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.evidence.get(key).unwrap_or(&NULL)
+    }
+}
+
 /// The result of one run of the binary.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-    pub report: Option<Value>,
+    /// report.json, read into the report types.
+    pub report: Option<Report>,
 }
 
 impl Run {
-    pub fn report(&self) -> &Value {
+    /// The report, read through the report v1 types.
+    pub fn report(&self) -> &Report {
         self.report
             .as_ref()
             .unwrap_or_else(|| panic!("no report.json; stderr:\n{}", self.stderr))
     }
     /// Findings of one rule.
-    pub fn findings(&self, rule: &str) -> Vec<&Value> {
-        self.report()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule"] == rule)
-            .collect()
+    pub fn findings(&self, rule: &str) -> Vec<&FindingEntry> {
+        self.report().findings.iter().filter(|f| f.rule == rule).collect()
     }
     /// Findings of one rule for the certificate with this subject CN.
-    pub fn findings_for(&self, rule: &str, cn: &str) -> Vec<&Value> {
-        let subject_of = |sha: &Value| {
-            self.report()["certificates"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| &c["sha256"] == sha)
-                .map(|c| c["subject"].as_str().unwrap().to_string())
-                .unwrap_or_default()
-        };
+    pub fn findings_for(&self, rule: &str, cn: &str) -> Vec<&FindingEntry> {
+        let certs = self.report().certificates_by_sha256();
+        let cn = format!("CN={cn}");
         self.findings(rule)
             .into_iter()
-            .filter(|f| subject_of(&f["certificate"]).contains(&format!("CN={cn}")))
+            .filter(|f| {
+                f.certificate
+                    .as_deref()
+                    .and_then(|sha| certs.get(sha))
+                    .is_some_and(|c| c.subject.contains(&cn))
+            })
             .collect()
     }
     /// The record of the input whose path ends with `name` (`\` read as `/`).
-    pub fn input(&self, name: &str) -> &Value {
-        self.report()["scan"]["inputs"]
-            .as_array()
-            .unwrap()
+    pub fn input(&self, name: &str) -> &InputEntry {
+        self.report()
+            .scan
+            .inputs
             .iter()
-            .find(|i| i["path"].as_str().unwrap().replace('\\', "/").ends_with(name))
+            .find(|i| i.path.replace('\\', "/").ends_with(name))
             .unwrap_or_else(|| panic!("no input {name}"))
     }
     /// The certificate entry whose subject contains `CN=cn`.
-    pub fn certificate(&self, cn: &str) -> &Value {
-        self.report()["certificates"]
-            .as_array()
-            .unwrap()
+    pub fn certificate(&self, cn: &str) -> &CertificateEntry {
+        self.report()
+            .certificates
             .iter()
-            .find(|c| c["subject"].as_str().unwrap().contains(&format!("CN={cn}")))
+            .find(|c| c.subject.contains(&format!("CN={cn}")))
             .unwrap_or_else(|| panic!("no certificate CN={cn}"))
     }
 }
@@ -291,6 +301,18 @@ pub fn bin(dir: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// A report.json, checked against the documented schema (reports of more than 5,000
+/// certificates excepted: validating the hostile tests' reports of hundreds of megabytes
+/// would take longer than the tests) and read into the report v1 types.
+pub fn read_report(path: &Path, context: &str) -> Report {
+    let bytes = std::fs::read(path).unwrap();
+    let raw: Value = serde_json::from_slice(&bytes).unwrap();
+    if raw["certificates"].as_array().is_some_and(|c| c.len() <= 5_000) {
+        crate::schema::assert_valid(&raw, context);
+    }
+    serde_json::from_value(raw).unwrap_or_else(|e| panic!("{}: not a report v1: {e}", path.display()))
 }
 
 /// A JSON file, read.
@@ -335,17 +357,10 @@ pub fn certaudit(args: &[&str], out: Option<&Path>) -> Run {
         .env_remove("CERTAUDIT_TEST_PASSWORD")
         .output()
         .unwrap();
-    let report: Option<Value> = out
+    let report = out
         .map(|o| o.join("report.json"))
         .filter(|p| p.exists())
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap());
-    // Every report a test reads follows the documented schema (the hostile tests' reports of
-    // hundreds of megabytes excepted: validating them would take longer than the tests).
-    if let Some(r) = &report {
-        if r["certificates"].as_array().is_some_and(|c| c.len() <= 5_000) {
-            crate::schema::assert_valid(r, &args.join(" "));
-        }
-    }
+        .map(|p| read_report(&p, &args.join(" ")));
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

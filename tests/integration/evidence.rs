@@ -5,7 +5,7 @@ use crate::common;
 
 use std::process::Command;
 
-use common::{scan, scan_path, Leaf, Scratch};
+use common::{read_report, scan, scan_path, Leaf, Scratch};
 
 fn waiver(rule: &str, selector: &str, expires: &str) -> String {
     format!(
@@ -77,16 +77,11 @@ fn metadata_records_the_command_line_and_host() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    let line: Vec<&str> = report["scan"]["command_line"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let report = read_report(&out.join("report.json"), "evidence");
+    let line: Vec<&str> = report.scan.command_line.iter().map(String::as_str).collect();
     assert_eq!(line[1], "scan");
     assert!(line.contains(&"CERTAUDIT_EVIDENCE_PW"));
-    assert!(!report["scan"]["host"].as_str().unwrap().is_empty());
+    assert!(!report.scan.host.is_empty());
     for f in ["report.json", "report.html", "report.csv"] {
         let text = std::fs::read_to_string(out.join(f)).unwrap();
         assert!(!text.contains("s3cret-never-shown"), "{f} holds the password");
@@ -99,10 +94,7 @@ fn waivers_apply_expire_and_go_unused() {
     s.put("partner.pem", Leaf::new("relay.partner.com").self_signed());
     let first = scan(&s, &[]);
     assert_eq!(first.code, 1);
-    let thumbprint = first.certificate("relay.partner.com")["thumbprint"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let thumbprint = first.certificate("relay.partner.com").thumbprint.clone();
     assert_eq!(first.findings("untrusted-issuer").len(), 1);
 
     let file = [
@@ -124,22 +116,15 @@ fn waivers_apply_expire_and_go_unused() {
     assert_eq!(run.code, 0, "the waived finding does not fail the scan: {}", run.stderr);
     let report = run.report();
     let f = &run.findings("untrusted-issuer")[0];
-    assert_eq!(f["waiver"]["owner"], "mail-team@contoso.com");
-    assert_eq!(f["waiver"]["expires"], "2026-12-31");
-    assert_eq!(report["summary"]["waived"], 1);
-    assert_eq!(
-        report["summary"]["findings"]["high"], 0,
-        "waived findings are not counted"
-    );
-    assert_eq!(report["summary"]["result"], "pass");
-    let statuses: Vec<(&str, u64)> = report["waivers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| (w["status"].as_str().unwrap(), w["matched"].as_u64().unwrap()))
-        .collect();
+    let w = f.waiver.as_ref().unwrap();
+    assert_eq!(w.owner, "mail-team@contoso.com");
+    assert_eq!(w.expires, "2026-12-31");
+    assert_eq!(report.summary.waived, 1);
+    assert_eq!(report.summary.findings.high, 0, "waived findings are not counted");
+    assert_eq!(report.summary.result.as_str(), "pass");
+    let statuses: Vec<(&str, usize)> = report.waivers.iter().map(|w| (w.status.as_str(), w.matched)).collect();
     assert_eq!(statuses, [("applied", 1), ("expired", 1), ("unused", 0)]);
-    assert_eq!(report["scan"]["waivers"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(report.scan.waivers.as_ref().unwrap().sha256.len(), 64);
     assert!(run.stderr.contains("waiver at line"), "{}", run.stderr);
     let csv = std::fs::read_to_string(s.out().join("report.csv")).unwrap();
     let header = csv.lines().next().unwrap();
@@ -163,8 +148,8 @@ fn waivers_apply_expire_and_go_unused() {
     );
     let run = scan(&s, &["--waivers", path.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.findings("untrusted-issuer")[0]["waiver"].is_null());
-    assert_eq!(run.report()["waivers"][0]["status"], "expired");
+    assert!(run.findings("untrusted-issuer")[0].waiver.is_none());
+    assert_eq!(run.report().waivers[0].status.as_str(), "expired");
 }
 
 #[test]

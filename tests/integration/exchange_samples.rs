@@ -6,7 +6,6 @@
 use crate::common;
 
 use common::*;
-use serde_json::Value;
 
 /// (file, thumbprint, server, Some((services, status, self_signed, root_ca_type)) or None when
 /// the export has no SerializationData).
@@ -308,45 +307,47 @@ fn every_exchange_certificate_export_decodes_to_the_independent_values() {
         let s = Scratch::new();
         let run = scan_path(&s, &dir.join(file), &["--format", "json"]);
         let report = run.report();
-        let input = &report["scan"]["inputs"][0];
-        assert_eq!(input["kind"], "clixml", "{file}");
-        assert!(input["error"].is_null(), "{file}: {}", input["error"]);
+        let input = &report.scan.inputs[0];
+        assert_eq!(input.kind.as_str(), "clixml", "{file}");
+        assert!(
+            input.error.is_none(),
+            "{file}: {}",
+            input.error.as_deref().unwrap_or_default()
+        );
         let expected: Vec<&Expected> = EXPECTED.iter().filter(|e| e.0 == file).collect();
-        assert_eq!(input["certificates"], expected.len(), "{file}");
+        assert_eq!(input.certificates, expected.len(), "{file}");
         for (_, thumb, server, facts) in expected {
-            let cert = report["certificates"]
-                .as_array()
-                .unwrap()
+            let cert = report
+                .certificates
                 .iter()
-                .find(|c| c["thumbprint"] == *thumb)
+                .find(|c| c.thumbprint == *thumb)
                 .unwrap_or_else(|| panic!("{file}: {thumb} missing"));
-            let bindings = cert["bindings"].as_array().unwrap();
+            let bindings = &cert.bindings;
             assert_eq!(bindings.len(), 1, "{file} {thumb}");
             let b = &bindings[0];
-            assert_eq!(b["server"], *server, "{file} {thumb}");
+            assert_eq!(b.server, *server, "{file} {thumb}");
             match facts {
                 Some((services, status, self_signed, root_ca)) => {
-                    assert_eq!(b["services_known"], true);
-                    let names: Vec<&str> = b["services"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|v| v.as_str().unwrap())
-                        .collect();
+                    assert!(b.services_known);
+                    let names: Vec<&str> = b.services.iter().map(String::as_str).collect();
                     assert_eq!(names, service_names(*services), "{file} {thumb}");
-                    assert_eq!(b["status"], STATUS[*status as usize], "{file} {thumb}");
-                    assert_eq!(b["self_signed"], *self_signed, "{file} {thumb}");
-                    assert_eq!(b["root_ca_type"], ROOT_CA[*root_ca as usize], "{file} {thumb}");
+                    assert_eq!(b.status.as_str(), STATUS[*status as usize], "{file} {thumb}");
+                    assert_eq!(b.self_signed, Some(*self_signed), "{file} {thumb}");
+                    assert_eq!(
+                        b.root_ca_type.as_deref(),
+                        Some(ROOT_CA[*root_ca as usize]),
+                        "{file} {thumb}"
+                    );
                     // Exchange's view and the certificate's own signature agree.
-                    assert_eq!(cert["self_signed"], *self_signed, "{file} {thumb}");
+                    assert_eq!(cert.self_signed, *self_signed, "{file} {thumb}");
                 }
                 None => {
-                    assert_eq!(
-                        b["services_known"], false,
+                    assert!(
+                        !b.services_known,
                         "{file} {thumb}: bindings must be unknown, not guessed"
                     );
-                    assert_eq!(b["services"], Value::Array(vec![]));
-                    assert_eq!(b["status"], "unknown");
+                    assert!(b.services.is_empty());
+                    assert_eq!(b.status.as_str(), "unknown");
                 }
             }
         }
@@ -359,26 +360,20 @@ fn the_readme_examples_hold() {
     let s = Scratch::new();
     let run = scan_path(&s, &dir.join("mac_GetExchangeCertificate.xml"), &["--format", "json"]);
     let services = |thumb: &str| -> Vec<String> {
-        let cert = run.report()["certificates"]
-            .as_array()
-            .unwrap()
+        let cert = run
+            .report()
+            .certificates
             .iter()
-            .find(|c| c["thumbprint"] == thumb)
-            .unwrap()
-            .clone();
-        cert["bindings"][0]["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
+            .find(|c| c.thumbprint == thumb)
+            .unwrap();
+        cert.bindings[0].services.clone()
     };
     assert_eq!(
         services("D003810EBE1624145889D031FBB77ED2BD280FD3"),
         ["IMAP", "IIS", "SMTP"]
     );
     assert_eq!(services("2759456DC53C76E3DED093B567B6D8DAA42C0ADD"), ["IIS"]);
-    assert!(run.certificate("E2k16-1")["self_signed"].as_bool().unwrap());
+    assert!(run.certificate("E2k16-1").self_signed);
 }
 
 #[test]
@@ -386,14 +381,14 @@ fn the_other_exports_give_organisation_facts() {
     let Some(dir) = exchange_samples() else { return };
     let s = Scratch::new();
     let run = scan_path(&s, &dir, &["--format", "json"]);
-    let org = &run.report()["organisation"];
+    let org = &run.report().organisation;
     let names = |key: &str| -> Vec<String> {
-        org[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["name"].as_str().unwrap().to_string())
-            .collect()
+        let list = if key == "domains" {
+            &org.domains
+        } else {
+            &org.namespaces
+        };
+        list.iter().map(|d| d.name.clone()).collect()
     };
     assert!(
         names("domains").contains(&"solo.com".to_string()),
@@ -405,22 +400,20 @@ fn the_other_exports_give_organisation_facts() {
         "{:?}",
         names("namespaces")
     );
-    let auth: Vec<&str> = org["auth_configs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a["current"].as_str())
-        .collect();
+    let auth: Vec<&str> = org.auth_configs.iter().filter_map(|a| a.current.as_deref()).collect();
     assert!(auth.contains(&"C3EDCF181EF4F9B53D01768ECA99564014BCA6E7"), "{auth:?}");
-    let send = org["connectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "Send")
-        .unwrap();
-    assert_eq!(send["tls_certificate_name"], "<I>CN=localhost<S>CN=localhost");
+    let send = org.connectors.iter().find(|c| c.kind == "Send").unwrap();
+    assert_eq!(
+        send.tls_certificate_name.as_deref(),
+        Some("<I>CN=localhost<S>CN=localhost")
+    );
     // Every export in the folder is read without error.
-    for input in run.report()["scan"]["inputs"].as_array().unwrap() {
-        assert!(input["error"].is_null(), "{}: {}", input["path"], input["error"]);
+    for input in &run.report().scan.inputs {
+        assert!(
+            input.error.is_none(),
+            "{}: {}",
+            input.path,
+            input.error.as_deref().unwrap_or_default()
+        );
     }
 }

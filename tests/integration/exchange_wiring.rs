@@ -39,21 +39,15 @@ fn self_signed_export<'a>(der: &'a [u8], server: &'a str, services: u32) -> Expo
 fn messages(run: &Run, rule: &str) -> Vec<String> {
     run.findings(rule)
         .iter()
-        .map(|f| f["message"].as_str().unwrap().to_string())
+        .map(|f| f.message.as_str().to_string())
         .collect()
 }
 
 fn not_audited(run: &Run) -> Vec<(String, String)> {
-    run.report()["not_audited"]
-        .as_array()
-        .unwrap()
+    run.report()
+        .not_audited
         .iter()
-        .map(|g| {
-            (
-                g["rule"].as_str().unwrap().to_string(),
-                g["subject"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|g| (g.rule.clone().unwrap_or_default(), g.subject.clone()))
         .collect()
 }
 
@@ -77,25 +71,22 @@ fn signed_payloads_read_like_bare_ones() {
     );
     let run = o.run(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let b = run.certificate("mail.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let b = run.certificate("mail.contoso.com").bindings.clone();
     assert_eq!(b.len(), 2);
     for binding in &b {
-        assert_eq!(binding["services"], serde_json::json!(["IIS", "SMTP"]), "{binding}");
-        assert_eq!(binding["status"], "Valid");
-        assert_eq!(binding["services_known"], true);
+        assert_eq!(binding.services, ["IIS", "SMTP"], "{binding:?}");
+        assert_eq!(binding.status.as_str(), "Valid");
+        assert_eq!(binding.services_known, true);
     }
     assert_eq!(
-        run.certificate("other.contoso.com")["bindings"][0]["services"],
-        serde_json::json!(["IMAP", "POP"])
+        run.certificate("other.contoso.com").bindings[0].services,
+        ["IMAP", "POP"]
     );
     let signed = run.input("EX02/Get-ExchangeCertificate.xml");
-    assert!(signed["error"].is_null(), "{signed}");
+    assert!(signed.error.is_none(), "{signed:?}");
     assert!(
-        signed["note"].as_str().unwrap().contains("2 signed SerializationData"),
-        "{signed}"
+        signed.note.as_deref().unwrap().contains("2 signed SerializationData"),
+        "{signed:?}"
     );
 }
 
@@ -139,22 +130,17 @@ fn a_broken_signed_payload_never_costs_the_certificate() {
         ("garbled.xml", "unknown record type 99"),
     ] {
         let i = run.input(name);
-        assert!(i["error"].is_null(), "{name}: {i}");
-        assert_eq!(i["certificates"], 1, "{name}: the certificate is read from RawData");
-        let note = i["note"].as_str().unwrap();
+        assert!(i.error.is_none(), "{name}: {i:?}");
+        assert_eq!(i.certificates, 1, "{name}: the certificate is read from RawData");
+        let note = i.note.as_deref().unwrap();
         assert!(
             note.contains("SerializationData could not be decoded") && note.contains(words),
             "{name}: {note}"
         );
     }
-    let bindings = run.certificate("mail.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let bindings = run.certificate("mail.contoso.com").bindings.clone();
     assert_eq!(bindings.len(), 4);
-    assert!(bindings
-        .iter()
-        .all(|b| b["server"] == "EX01" && b["services_known"] == false));
+    assert!(bindings.iter().all(|b| b.server == "EX01" && b.services_known == false));
     assert_ne!(run.code, 2, "{}", run.stderr);
 }
 
@@ -199,16 +185,16 @@ fn real_payloads_signed_keep_their_bindings() {
             ],
             Some(&out),
         );
-        let mut all: Vec<Value> = run.report()["certificates"]
-            .as_array()
-            .unwrap()
+        let mut all: Vec<Value> = run
+            .report()
+            .certificates
             .iter()
             .flat_map(|c| {
-                c["bindings"].as_array().unwrap().iter().map(|b| {
+                c.bindings.iter().map(|b| {
                     serde_json::json!({
-                        "thumbprint": c["thumbprint"], "server": b["server"], "services": b["services"],
-                        "status": b["status"], "self_signed": b["self_signed"], "root_ca_type": b["root_ca_type"],
-                        "file": b["source"].as_str().unwrap().rsplit(['/', '\\']).next().unwrap(),
+                        "thumbprint": c.thumbprint, "server": b.server, "services": b.services,
+                        "status": b.status.as_str(), "self_signed": b.self_signed, "root_ca_type": b.root_ca_type,
+                        "file": b.source.as_str().rsplit(['/', '\\']).next().unwrap(),
                     })
                 })
             })
@@ -307,22 +293,22 @@ fn real_web_bindings_connectors_servers_and_auth_config() {
     args.push(out.display().to_string());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = certaudit(&args, Some(&out));
-    let org = &run.report()["organisation"];
+    let org = &run.report().organisation;
     for f in files {
-        assert!(run.input(f)["error"].is_null(), "{f}: {}", run.input(f));
+        assert!(run.input(f).error.is_none(), "{f}: {:?}", run.input(f));
     }
     // Web bindings: six per file, the https ones naming 12FD38FA…; no PSComputerName and not
     // in a per-server folder, so their server is unknown and they are listed as not audited.
-    let wb = org["web_bindings"].as_array().unwrap();
+    let wb = &org.web_bindings;
     assert_eq!(wb.len(), 6);
     let https: Vec<(&str, &str, &str)> = wb
         .iter()
-        .filter(|b| b["protocol"] == "https")
+        .filter(|b| b.protocol.as_str() == "https")
         .map(|b| {
             (
-                b["site"].as_str().unwrap(),
-                b["binding_information"].as_str().unwrap(),
-                b["certificate_hash"].as_str().unwrap(),
+                b.site.as_str(),
+                b.binding_information.as_str(),
+                b.certificate_hash.as_deref().unwrap_or_default(),
             )
         })
         .collect();
@@ -342,7 +328,7 @@ fn real_web_bindings_connectors_servers_and_auth_config() {
             ),
         ]
     );
-    assert!(wb.iter().all(|b| b["server"].is_null()));
+    assert!(wb.iter().all(|b| b.server.is_none()));
     assert_eq!(
         not_audited(&run)
             .iter()
@@ -351,62 +337,48 @@ fn real_web_bindings_connectors_servers_and_auth_config() {
         3
     );
     // Receive connectors: the five Exchange creates, with their ports, groups and roles.
-    let receive: Vec<&Value> = org["connectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["kind"] == "Receive")
-        .collect();
+    let receive: Vec<_> = org.connectors.iter().filter(|c| c.kind == "Receive").collect();
     assert_eq!(receive.len(), 5);
     let frontend = receive
         .iter()
-        .find(|c| c["name"] == "Default Frontend WIN-CTD3L0RGEN4")
+        .find(|c| c.name == "Default Frontend WIN-CTD3L0RGEN4")
         .unwrap();
-    assert_eq!(frontend["servers"], serde_json::json!(["WIN-CTD3L0RGEN4"]));
-    assert_eq!(frontend["fqdn"], "WIN-CTD3L0RGEN4.exlab.dom");
-    assert_eq!(frontend["bindings"], serde_json::json!(["[::]:25", "0.0.0.0:25"]));
+    assert_eq!(frontend.servers, ["WIN-CTD3L0RGEN4"]);
+    assert_eq!(frontend.fqdn.as_deref(), Some("WIN-CTD3L0RGEN4.exlab.dom"));
+    assert_eq!(frontend.bindings, ["[::]:25", "0.0.0.0:25"]);
     assert_eq!(
-        frontend["permission_groups"],
-        serde_json::json!(["AnonymousUsers", "ExchangeServers", "ExchangeLegacyServers"])
+        frontend.permission_groups,
+        ["AnonymousUsers", "ExchangeServers", "ExchangeLegacyServers"]
     );
-    assert_eq!(frontend["transport_role"], "FrontendTransport");
+    assert_eq!(frontend.transport_role.as_deref(), Some("FrontendTransport"));
     assert_eq!(
-        frontend["tls_certificate_name"],
-        "<I>CN=WIN-CTD3L0RGEN4<S>CN=WIN-CTD3L0RGEN4"
+        frontend.tls_certificate_name.as_deref(),
+        Some("<I>CN=WIN-CTD3L0RGEN4<S>CN=WIN-CTD3L0RGEN4")
     );
     assert_eq!(
-        frontend["identity"],
-        "WIN-CTD3L0RGEN4\\Default Frontend WIN-CTD3L0RGEN4"
+        frontend.identity.as_deref(),
+        Some("WIN-CTD3L0RGEN4\\Default Frontend WIN-CTD3L0RGEN4")
     );
-    assert!(frontend["auth_mechanism"]
-        .as_array()
-        .unwrap()
-        .contains(&Value::from("Tls")));
-    let send = org["connectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "Send")
-        .unwrap();
-    assert_eq!(send["name"], "My company to Office 365");
-    assert_eq!(send["fqdn"], "mail.contoso.com");
-    assert_eq!(send["tls_auth_level"], "CertificateValidation");
-    assert_eq!(send["require_tls"], true);
-    assert_eq!(send["cloud_services_mail_enabled"], true);
+    assert!(frontend.auth_mechanism.iter().any(|m| m == "Tls"));
+    let send = org.connectors.iter().find(|c| c.kind == "Send").unwrap();
+    assert_eq!(send.name, "My company to Office 365");
+    assert_eq!(send.fqdn.as_deref(), Some("mail.contoso.com"));
+    assert_eq!(send.tls_auth_level.as_deref(), Some("CertificateValidation"));
+    assert_eq!(send.require_tls, Some(true));
+    assert_eq!(send.cloud_services_mail_enabled, Some(true));
     assert_eq!(
-        send["smart_hosts"],
-        serde_json::json!(["ThisTenantDoesntExists-com.mail.protection.outlook.com"])
+        send.smart_hosts,
+        ["ThisTenantDoesntExists-com.mail.protection.outlook.com"]
     );
     // Servers: versions and products.
-    let servers: Vec<(&str, &str, &str)> = org["servers"]
-        .as_array()
-        .unwrap()
+    let servers: Vec<(&str, &str, &str)> = org
+        .servers
         .iter()
         .map(|s| {
             (
-                s["name"].as_str().unwrap(),
-                s["version"].as_str().unwrap(),
-                s["product"].as_str().unwrap(),
+                s.name.as_str(),
+                s.version.as_deref().unwrap_or_default(),
+                s.product.as_deref().unwrap_or_default(),
             )
         })
         .collect();
@@ -419,13 +391,16 @@ fn real_web_bindings_connectors_servers_and_auth_config() {
         ]
     );
     // Get-AuthConfig with a next certificate effective since 2023-02-03 and never published.
-    assert_eq!(org["auth_configs"][0]["next_effective"], "2023-02-03T14:16:02Z");
+    assert_eq!(
+        org.auth_configs[0]
+            .next_effective
+            .map(certaudit_core::time::rfc3339)
+            .as_deref(),
+        Some("2023-02-03T14:16:02Z")
+    );
     let f = run.findings("auth-certificate-not-published");
     assert_eq!(f.len(), 1);
-    assert_eq!(
-        f[0]["evidence"]["next_thumbprint"],
-        "BC6BF924D6EF046E64F8D1987DC1D7D2F4C0042A"
-    );
+    assert_eq!(f[0].ev("next_thumbprint"), "BC6BF924D6EF046E64F8D1987DC1D7D2F4C0042A");
 }
 
 // ---------------------------------------------------------------- store exports
@@ -451,26 +426,17 @@ fn bare_x509_certificates_are_certificates_on_their_server() {
         exchange_certificates(&[ExportCert::bound(&transport, "EX01", SMTP)]),
     );
     let run = o.run(&[]);
-    let b = run.certificate("ex01.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let b = run.certificate("ex01.contoso.com").bindings.clone();
     assert_eq!(b.len(), 1, "{b:?}");
-    assert_eq!(b[0]["services"], serde_json::json!(["SMTP"]));
-    let b = run.certificate("remote.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
-        .clone();
+    assert_eq!(b[0].services, ["SMTP"]);
+    let b = run.certificate("remote.contoso.com").bindings.clone();
     assert_eq!(b.len(), 1);
-    assert_eq!(b[0]["server"], "EX02.contoso.com");
-    assert_eq!(b[0]["services_known"], false);
-    assert!(run.certificate("loose.contoso.com")["bindings"]
-        .as_array()
-        .unwrap()
-        .is_empty());
-    let note = run.input("store-loose.xml")["note"].as_str().unwrap().to_string();
+    assert_eq!(b[0].server, "EX02.contoso.com");
+    assert_eq!(b[0].services_known, false);
+    assert!(run.certificate("loose.contoso.com").bindings.is_empty());
+    let note = run.input("store-loose.xml").note.as_deref().unwrap().to_string();
     assert!(note.contains("server it is on is unknown"), "{note}");
-    assert_eq!(run.input("store-loose.xml")["certificates"], 1);
+    assert_eq!(run.input("store-loose.xml").certificates, 1);
 }
 
 // ---------------------------------------------------------------- IIS web bindings
@@ -538,9 +504,9 @@ fn iis_bindings_are_judged_per_site_and_server() {
         .iter()
         .map(|f| {
             (
-                f["server"].as_str().unwrap().to_string(),
-                f["evidence"]["site"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
+                f.server.as_deref().unwrap().to_string(),
+                f.ev("site").as_str().unwrap().to_string(),
+                f.severity.as_str().to_string(),
             )
         })
         .collect();
@@ -558,27 +524,30 @@ fn iis_bindings_are_judged_per_site_and_server() {
         "{:#?}",
         messages(&run, "iis-binding-invalid")
     );
-    let ex02 = f.iter().find(|f| f["server"] == "EX02").unwrap();
-    assert!(ex02["message"].as_str().unwrap().contains(removed));
-    assert!(ex02["message"].as_str().unwrap().contains("OWA, ECP and EWS"));
-    let remediation = ex02["remediation"].as_str().unwrap();
+    let ex02 = f
+        .iter()
+        .find(|f| f.server.as_deref().unwrap_or_default() == "EX02")
+        .unwrap();
+    assert!(ex02.message.as_str().contains(removed));
+    assert!(ex02.message.as_str().contains("OWA, ECP and EWS"));
+    let remediation = ex02.remediation.text();
     assert!(
         remediation.contains("Exchange Back End") && remediation.contains(&thumbprint(&setup2)),
         "the setup certificate of EX02 is proposed: {remediation}"
     );
     assert!(!remediation.contains("<thumbprint>") && !remediation.contains('{'));
     // The two front-end bindings (:443: and 127.0.0.1:443:) are one finding.
-    let ex03 = f.iter().find(|f| f["server"] == "EX03").unwrap();
-    assert_eq!(
-        ex03["evidence"]["bindings"],
-        serde_json::json!([":443:", "127.0.0.1:443:"])
-    );
-    assert!(ex03["message"].as_str().unwrap().contains("expired on 2026-03-01"));
-    let ex04 = f.iter().find(|f| f["server"] == "EX04").unwrap();
-    assert_eq!(
-        ex04["evidence"]["iis_enabled_certificates"],
-        serde_json::json!([mail_tp])
-    );
+    let ex03 = f
+        .iter()
+        .find(|f| f.server.as_deref().unwrap_or_default() == "EX03")
+        .unwrap();
+    assert_eq!(*ex03.ev("bindings"), serde_json::json!([":443:", "127.0.0.1:443:"]));
+    assert!(ex03.message.as_str().contains("expired on 2026-03-01"));
+    let ex04 = f
+        .iter()
+        .find(|f| f.server.as_deref().unwrap_or_default() == "EX04")
+        .unwrap();
+    assert_eq!(*ex04.ev("iis_enabled_certificates"), serde_json::json!([mail_tp]));
     // Web bindings whose certificates cannot be checked are listed, never passed.
     let gaps = not_audited(&run);
     assert!(
@@ -591,11 +560,12 @@ fn iis_bindings_are_judged_per_site_and_server() {
             .any(|(r, s)| r == "iis-binding-invalid" && s.contains("loose-bindings.xml")),
         "{gaps:?}"
     );
-    let wb = run.report()["organisation"]["web_bindings"].as_array().unwrap().clone();
+    let wb = run.report().organisation.web_bindings.clone();
     assert!(wb
         .iter()
-        .filter(|b| b["source"].as_str().unwrap().contains("EX01"))
-        .all(|b| b["server"] == "EX01" && b["server_origin"] == "folder"));
+        .filter(|b| b.source.as_str().contains("EX01"))
+        .all(|b| b.server.as_deref() == Some("EX01")
+            && b.server_origin == Some(certaudit_core::inventory::ServerOrigin::Folder)));
 }
 
 #[test]
@@ -619,16 +589,19 @@ fn a_folder_that_names_no_known_server_is_not_guessed() {
     );
     let run = o.run(&[]);
     assert!(run.findings("iis-binding-invalid").is_empty());
-    let note = run.input("June-2026/Get-WebBinding.xml")["note"]
-        .as_str()
+    let note = run
+        .input("June-2026/Get-WebBinding.xml")
+        .note
+        .as_deref()
         .unwrap()
         .to_string();
     assert!(note.contains("folder June-2026 names no server"), "{note}");
-    assert!(run.report()["organisation"]["web_bindings"]
-        .as_array()
-        .unwrap()
+    assert!(run
+        .report()
+        .organisation
+        .web_bindings
         .iter()
-        .all(|b| b["server"].is_null()));
+        .all(|b| b.server.is_none()));
     assert_eq!(not_audited(&run).len(), 3);
 }
 
@@ -647,20 +620,11 @@ fn a_garbled_web_binding_is_an_error_of_that_object_only() {
     );
     let run = o.run(&[]);
     let i = run.input("EX01/Get-WebBinding.xml");
-    let e = i["error"].as_str().unwrap();
+    let e = i.error.as_deref().unwrap();
     assert!(e.contains("object #4") && e.contains("not-a-port"), "{e}");
-    assert!(i["note"].as_str().unwrap().contains("3 WebBinding"), "{i}");
-    assert_eq!(
-        run.report()["organisation"]["web_bindings"].as_array().unwrap().len(),
-        3
-    );
-    assert_eq!(
-        run.certificate("mail.contoso.com")["bindings"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(i.note.as_deref().unwrap().contains("3 WebBinding"), "{i:?}");
+    assert_eq!(run.report().organisation.web_bindings.len(), 3);
+    assert_eq!(run.certificate("mail.contoso.com").bindings.len(), 1);
 }
 
 // ---------------------------------------------------------------- internal transport
@@ -714,8 +678,8 @@ fn the_internal_transport_certificate_must_be_on_its_server_and_valid() {
         .iter()
         .map(|f| {
             (
-                f["server"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
+                f.server.as_deref().unwrap().to_string(),
+                f.severity.as_str().to_string(),
             )
         })
         .collect();
@@ -786,8 +750,8 @@ fn the_auth_certificate_must_be_on_every_mailbox_server() {
         .iter()
         .map(|f| {
             (
-                f["server"].as_str().unwrap().to_string(),
-                f["evidence"]["auth_role"].as_str().unwrap().to_string(),
+                f.server.as_deref().unwrap().to_string(),
+                f.ev("auth_role").as_str().unwrap().to_string(),
             )
         })
         .collect();
@@ -801,9 +765,9 @@ fn the_auth_certificate_must_be_on_every_mailbox_server() {
         ],
         "EX01 has both; the Edge server takes no part in OAuth"
     );
-    let r = run.findings("auth-certificate-missing-on-server")[0]["remediation"]
-        .as_str()
-        .unwrap()
+    let r = run.findings("auth-certificate-missing-on-server")[0]
+        .remediation
+        .text()
         .to_string();
     assert!(
         r.contains("Import-ExchangeCertificate -Server EX0") && !r.contains('{'),
@@ -811,8 +775,8 @@ fn the_auth_certificate_must_be_on_every_mailbox_server() {
     );
     let f = run.findings("auth-certificate-not-published");
     assert_eq!(f.len(), 1);
-    assert!(f[0]["message"].as_str().unwrap().contains("effective since 2026-05-15"));
-    assert!(f[0]["remediation"].as_str().unwrap().contains(&next_tp));
+    assert!(f[0].message.as_str().contains("effective since 2026-05-15"));
+    assert!(f[0].remediation.text().contains(&next_tp));
 
     // Before the effective date, the next certificate is neither required nor late.
     o.s.put(
@@ -823,7 +787,7 @@ fn the_auth_certificate_must_be_on_every_mailbox_server() {
     let servers: Vec<&str> = run
         .findings("auth-certificate-missing-on-server")
         .iter()
-        .map(|f| f["server"].as_str().unwrap())
+        .map(|f| f.server.as_deref().unwrap())
         .collect();
     assert_eq!(servers, ["EX03"]);
     assert!(run.findings("auth-certificate-not-published").is_empty());
@@ -908,17 +872,13 @@ fn the_certificate_each_connector_presents_is_worked_out_and_judged() {
     );
     let run = o.run(&[]);
     let f = run.findings("smtp-certificate-selection");
-    let by = |connector: &str| -> Vec<&&Value> {
+    let by = |connector: &str| -> Vec<&&FindingEntry> {
         f.iter()
-            .filter(|f| f["evidence"]["connector"].as_str().unwrap().starts_with(connector))
+            .filter(|f| f.ev("connector").as_str().unwrap().starts_with(connector))
             .collect()
     };
-    let severity = |connector: &str| -> Vec<String> {
-        by(connector)
-            .iter()
-            .map(|f| f["severity"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let severity =
+        |connector: &str| -> Vec<String> { by(connector).iter().map(|f| f.severity.as_str().to_string()).collect() };
     assert!(
         by("Default Frontend EX01").is_empty(),
         "{:#?}",
@@ -929,20 +889,21 @@ fn the_certificate_each_connector_presents_is_worked_out_and_judged() {
     assert_eq!(severity("Relay"), ["low"]);
     assert_eq!(severity("Partner"), ["medium"]);
     assert!(by("Default EX01").is_empty());
-    assert_eq!(severity("Pinned"), ["medium"], "{:#?}", run.report()["findings"]);
+    assert_eq!(severity("Pinned"), ["medium"], "{:#?}", run.report().findings);
     assert!(by("Plain").is_empty());
     assert_eq!(severity("Outbound to Office 365"), ["high"]);
     // The evidence says which certificate was chosen and why.
     let relay = by("Relay")[0];
-    assert_eq!(relay["evidence"]["selected_by"], "FQDN (exact name)");
-    assert!(relay["evidence"]["selected_certificate"]
+    assert_eq!(relay.ev("selected_by"), "FQDN (exact name)");
+    assert!(relay
+        .ev("selected_certificate")
         .as_str()
         .unwrap()
         .starts_with(&thumbprint(&relay_self)));
     let legacy = by("Client Frontend Legacy")[0];
-    assert_eq!(legacy["evidence"]["selected_by"], "nothing qualified");
-    assert_eq!(legacy["evidence"]["exposure"], "clients");
-    let remediation = legacy["remediation"].as_str().unwrap();
+    assert_eq!(legacy.ev("selected_by"), "nothing qualified");
+    assert_eq!(legacy.ev("exposure"), "clients");
+    let remediation = legacy.remediation.text();
     assert!(
         remediation.contains("Set-ReceiveConnector 'EX01\\Client Frontend Legacy EX01'")
             && remediation.contains("smtp-auth.fabrikam.com")
@@ -951,7 +912,7 @@ fn the_certificate_each_connector_presents_is_worked_out_and_judged() {
     );
     assert!(!remediation.contains("<connector>") && !remediation.contains('{'));
     let pinned = by("Pinned")[0];
-    assert!(pinned["message"].as_str().unwrap().contains("not enabled for SMTP"));
+    assert!(pinned.message.as_str().contains("not enabled for SMTP"));
 }
 
 // ---------------------------------------------------------------- Edge Transport
@@ -1010,7 +971,7 @@ fn edge_servers_are_judged_by_their_connectors_never_by_iis() {
     );
     let run = o.run(&[]);
     let mail_san = run.findings("missing-mail-san");
-    let servers: Vec<&str> = mail_san.iter().map(|f| f["server"].as_str().unwrap()).collect();
+    let servers: Vec<&str> = mail_san.iter().map(|f| f.server.as_deref().unwrap()).collect();
     assert_eq!(
         servers,
         ["EDGE02", "EDGE02"],
@@ -1018,11 +979,11 @@ fn edge_servers_are_judged_by_their_connectors_never_by_iis() {
         messages(&run, "missing-mail-san")
     );
     assert_eq!(
-        mail_san[0]["evidence"]["connector_fqdns"],
+        *mail_san[0].ev("connector_fqdns"),
         serde_json::json!(["smtp.contoso.com"])
     );
     assert!(
-        mail_san[0]["evidence"].get("namespaces").is_none(),
+        mail_san[0].evidence.get("namespaces").is_none(),
         "never judged against client namespaces"
     );
     assert!(not_audited(&run)
@@ -1030,17 +991,17 @@ fn edge_servers_are_judged_by_their_connectors_never_by_iis() {
         .any(|(r, s)| r == "missing-mail-san" && s.contains("EDGE03")));
     // No finding on an Edge server tells it to bind IIS, run iisreset or set virtual
     // directories, and none passes -Server (Edge cmdlets run in the Edge server's own shell).
-    let on_edge: Vec<&Value> = run.report()["findings"]
-        .as_array()
-        .unwrap()
+    let on_edge: Vec<&FindingEntry> = run
+        .report()
+        .findings
         .iter()
-        .filter(|f| f["server"].as_str().is_some_and(|s| s.starts_with("EDGE")))
+        .filter(|f| f.server.as_deref().is_some_and(|s| s.starts_with("EDGE")))
         .collect();
     assert!(on_edge.len() >= 3, "{on_edge:#?}");
     for f in on_edge {
-        let r = f["remediation"].as_str().unwrap();
+        let r = f.remediation.text();
         for banned in ["iisreset", "VirtualDirectory", "-Services IIS", "-Server EDGE"] {
-            assert!(!r.contains(banned), "{}: {banned} in {r}", f["rule"]);
+            assert!(!r.contains(banned), "{}: {banned} in {r}", f.rule);
         }
     }
     // The checklist plans the Edge certificate's replacement with the connector's names.
@@ -1085,7 +1046,7 @@ fn fixture_der(name: &str) -> Vec<u8> {
 #[test]
 fn only_a_real_successor_makes_an_smtp_certificate_stale() {
     let old = fixture_der("succold.pem");
-    let case = |successor: &str| -> Vec<Value> {
+    let case = |successor: &str| -> Vec<FindingEntry> {
         let s = Scratch::new();
         let new = fixture_der(successor);
         s.put(
@@ -1099,7 +1060,7 @@ fn only_a_real_successor_makes_an_smtp_certificate_stale() {
         let run = scan(&s, &["--no-public-roots", "--trust-anchors", anchor.to_str().unwrap()]);
         run.findings("stale-smtp-binding")
             .into_iter()
-            .filter(|f| f["message"].as_str().unwrap().contains("Superseded"))
+            .filter(|f| f.message.as_str().contains("Superseded"))
             .cloned()
             .collect()
     };
@@ -1156,7 +1117,7 @@ fn a_weaker_certificate_on_another_port_does_not_make_smtp_stale() {
     let with_sound = run(sound);
     let f = with_sound.findings("stale-smtp-binding");
     assert_eq!(f.len(), 1, "{}", with_sound.stderr);
-    assert_eq!(f[0]["evidence"]["reason"], "superseded");
+    assert_eq!(f[0].ev("reason"), "superseded");
 }
 
 fn pkcs8(pem: &str) -> Vec<u8> {
@@ -1191,7 +1152,7 @@ fn the_sample_organisation_shows_the_new_rules() {
     let at = |rule: &str| -> Vec<String> {
         run.findings(rule)
             .iter()
-            .map(|f| f["server"].as_str().unwrap_or("").to_string())
+            .map(|f| f.server.as_deref().unwrap_or("").to_string())
             .collect()
     };
     assert_eq!(at("iis-binding-invalid"), ["EX04"]);
@@ -1203,12 +1164,12 @@ fn the_sample_organisation_shows_the_new_rules() {
     assert_eq!(at("auth-certificate-not-published"), [""]);
     assert_eq!(at("smtp-certificate-selection"), ["EX04"]);
     let ex04 = run.input("EX04/Get-ExchangeCertificate.xml");
-    assert_eq!(ex04["certificates"], 5);
-    assert!(ex04["note"].as_str().unwrap().contains("5 signed SerializationData"));
+    assert_eq!(ex04.certificates, 5);
+    assert!(ex04.note.as_deref().unwrap().contains("5 signed SerializationData"));
     // EDGE01 holds SMTP only and is judged against its connector's name: nothing to say.
     assert!(run
         .findings("missing-mail-san")
         .iter()
-        .all(|f| f["server"] != "edge01.contoso.com"));
+        .all(|f| f.server.as_deref().unwrap_or_default() != "edge01.contoso.com"));
     let _ = Path::new(".");
 }

@@ -3,7 +3,6 @@
 use crate::common;
 
 use common::*;
-use serde_json::Value;
 
 fn copy_fixtures(s: &Scratch, names: &[&str]) {
     for n in names {
@@ -32,24 +31,24 @@ fn pem_der_and_pkcs7_are_decided_by_content() {
     ];
     for (file, kind, count) in expect {
         let i = run.input(file);
-        assert_eq!(i["kind"], kind, "{file}");
-        assert_eq!(i["certificates"], count, "{file}");
-        assert!(i["error"].is_null(), "{file}: {}", i["error"]);
-        assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(i.kind.as_str(), kind, "{file}");
+        assert_eq!(i.certificates, count, "{file}");
+        assert!(i.error.is_none(), "{file}: {}", i.error.as_deref().unwrap_or_default());
+        assert_eq!(i.sha256.as_deref().unwrap().len(), 64);
     }
     // All of them hold the same two certificates: one record each, seen in many places.
-    let certs = run.report()["certificates"].as_array().unwrap();
+    let certs = &run.report().certificates;
     assert_eq!(certs.len(), 2);
     let leaf = run.certificate("leaf.fixture.example.com");
-    assert_eq!(leaf["sources"].as_array().unwrap().len(), 6);
+    assert_eq!(leaf.sources.len(), 6);
     // The thumbprint is the SHA-1 of the DER, uppercase, as Exchange shows it.
     let der = std::fs::read(fixture("leaf.der")).unwrap();
     let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der);
     let expected: String = sha1.as_ref().iter().map(|b| format!("{b:02X}")).collect();
-    assert_eq!(leaf["thumbprint"], expected);
+    assert_eq!(leaf.thumbprint, expected);
     let sha256 = ring::digest::digest(&ring::digest::SHA256, &der);
     let expected: String = sha256.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(leaf["sha256"], expected);
+    assert_eq!(leaf.sha256, expected);
 }
 
 #[test]
@@ -63,12 +62,12 @@ fn pkcs12_modern_and_legacy_open_with_the_password() {
     let run = scan(&s, &["--pfx-password-file", pw.to_str().unwrap()]);
     for f in ["modern.pfx", "legacy-rc2.pfx", "legacy-3des.pfx", "empty-password.pfx"] {
         let i = run.input(f);
-        assert_eq!(i["kind"], "pkcs12", "{f}");
-        assert_eq!(i["certificates"], 2, "{f}: {}", i["error"]);
-        assert!(i["error"].is_null(), "{f}");
-        assert!(i["note"].as_str().unwrap().contains("not kept"), "{f}");
+        assert_eq!(i.kind.as_str(), "pkcs12", "{f}");
+        assert_eq!(i.certificates, 2, "{f}: {}", i.error.as_deref().unwrap_or_default());
+        assert!(i.error.is_none(), "{f}");
+        assert!(i.note.as_deref().unwrap().contains("not kept"), "{f}");
     }
-    assert_eq!(run.report()["certificates"].as_array().unwrap().len(), 2);
+    assert_eq!(run.report().certificates.len(), 2);
 }
 
 #[test]
@@ -92,8 +91,8 @@ fn pkcs12_password_from_the_environment() {
         .output()
         .unwrap();
     assert!(output.status.code().unwrap() < 2);
-    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["scan"]["inputs"][0]["certificates"], 2);
+    let report: Report = read_report(&out.join("report.json"), "report.json");
+    assert_eq!(report.scan.inputs[0].certificates, 2);
 }
 
 #[test]
@@ -102,18 +101,18 @@ fn a_wrong_or_missing_password_is_a_per_file_error_and_the_run_goes_on() {
     copy_fixtures(&s, &["modern.pfx", "legacy-rc2.pfx", "rsa2048.pem"]);
     let run = scan(&s, &[]);
     for f in ["modern.pfx", "legacy-rc2.pfx"] {
-        let e = run.input(f)["error"].as_str().unwrap().to_string();
+        let e = run.input(f).error.as_deref().unwrap().to_string();
         assert!(
             e.contains("wrong or missing password") && e.contains("empty password"),
             "{f}: {e}"
         );
     }
-    assert_eq!(run.input("rsa2048.pem")["certificates"], 1);
+    assert_eq!(run.input("rsa2048.pem").certificates, 1);
     assert!(run.stderr.contains("modern.pfx"), "errors are named on stderr");
 
     let pw = s.side("pw.txt", "not-the-password\n");
     let run = scan(&s, &["--pfx-password-file", pw.to_str().unwrap()]);
-    let e = run.input("modern.pfx")["error"].as_str().unwrap().to_string();
+    let e = run.input("modern.pfx").error.as_deref().unwrap().to_string();
     assert!(e.contains("--pfx-password-file"), "{e}");
     let text = std::fs::read_to_string(s.out().join("report.json")).unwrap();
     assert!(
@@ -134,9 +133,11 @@ fn private_keys_never_reach_any_report() {
     let pw = s.side("pw.txt", "fixture-pass\n");
     let out = s.out();
     let run = scan_path(&s, &s.store(), &["--pfx-password-file", pw.to_str().unwrap()]);
-    assert_eq!(run.input("with-key.pem")["certificates"], 1);
-    assert!(run.input("with-key.pem")["note"]
-        .as_str()
+    assert_eq!(run.input("with-key.pem").certificates, 1);
+    assert!(run
+        .input("with-key.pem")
+        .note
+        .as_deref()
         .unwrap()
         .contains("private key"));
     let key_body: String = key.serialize_pem().lines().nth(1).unwrap().to_string();
@@ -190,24 +191,19 @@ fn malformed_files_each_give_a_per_file_error() {
         ("bad.p7b", "PKCS#7"),
     ] {
         let i = run.input(file);
-        let e = i["error"].as_str().unwrap_or_else(|| panic!("{file} has no error"));
+        let e = i.error.as_deref().unwrap_or_else(|| panic!("{file} has no error"));
         assert!(e.contains(words), "{file}: {e}");
-        assert_eq!(i["certificates"], 0, "{file}");
+        assert_eq!(i.certificates, 0, "{file}");
     }
-    assert_eq!(run.input("good.pem")["certificates"], 1);
-    assert_eq!(run.report()["summary"]["input_errors"], 7);
+    assert_eq!(run.input("good.pem").certificates, 1);
+    assert_eq!(run.report().summary.input_errors, 7);
     assert_eq!(
         run.code, 3,
         "a clean certificate and broken files: errors are recorded, not fatal, and the verdict is incomplete"
     );
-    assert_eq!(run.report()["summary"]["result"], "incomplete");
-    assert_eq!(run.report()["summary"]["not_audited"], 7);
-    let kinds: Vec<&str> = run.report()["not_audited"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap())
-        .collect();
+    assert_eq!(run.report().summary.result.as_str(), "incomplete");
+    assert_eq!(run.report().summary.not_audited, 7);
+    let kinds: Vec<&str> = run.report().not_audited.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["input"; 7]);
 }
 
@@ -221,11 +217,11 @@ fn a_bad_block_in_a_bundle_keeps_the_good_ones() {
     );
     let run = scan(&s, &[]);
     let i = run.input("mixed.pem");
-    assert_eq!(i["certificates"], 1);
+    assert_eq!(i.certificates, 1);
     assert!(
-        i["error"].as_str().unwrap().contains("certificate #2"),
+        i.error.as_deref().unwrap().contains("certificate #2"),
         "{}",
-        i["error"]
+        i.error.as_deref().unwrap_or_default()
     );
 }
 
@@ -239,17 +235,17 @@ fn folders_are_walked_recursively_and_other_files_skipped() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(s.store(), s.store().join("deep/loop")).unwrap();
     let run = scan(&s, &[]);
-    assert_eq!(run.input("b.cer")["certificates"], 1);
+    assert_eq!(run.input("b.cer").certificates, 1);
     let notes = run.input("notes.txt");
-    assert_eq!(notes["kind"], "skipped");
-    assert!(notes["error"].is_null());
+    assert_eq!(notes.kind.as_str(), "skipped");
+    assert!(notes.error.is_none());
     #[cfg(unix)]
     {
         let looped = run.input("loop");
-        assert_eq!(looped["kind"], "skipped");
-        assert!(looped["note"].as_str().unwrap().contains("loop"));
+        assert_eq!(looped.kind.as_str(), "skipped");
+        assert!(looped.note.as_deref().unwrap().contains("loop"));
     }
-    assert_eq!(run.report()["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(run.report().certificates.len(), 1);
 }
 
 #[test]
@@ -259,8 +255,8 @@ fn a_missing_input_is_recorded_and_nothing_read_is_incomplete() {
     let run = scan_path(&s, &missing, &["--format", "json"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let i = run.input("no-such-file.pem");
-    assert!(i["error"].as_str().unwrap().contains("cannot read"));
-    assert_eq!(run.report()["summary"]["result"], "incomplete");
+    assert!(i.error.as_deref().unwrap().contains("cannot read"));
+    assert_eq!(run.report().summary.result.as_str(), "incomplete");
     assert!(
         run.stderr.contains("nothing in scope could be audited"),
         "{}",

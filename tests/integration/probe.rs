@@ -6,8 +6,9 @@ use crate::support::servers;
 
 use std::time::{Duration, Instant};
 
-use common::{ca, certaudit, Ca, Leaf, Run, Scratch};
-use serde_json::Value;
+use certaudit_core::inventory::{EndpointStatus, ErrorKind};
+use certaudit_core::report::model::{EndpointEntry, FindingEntry};
+use common::{ca, certaudit, read_report, Ca, Evidence, Leaf, Report, Run, Scratch};
 use servers::{acceptor, https_answering, imap, implicit, pop3, smtp, smtp_until_starttls, Identity, Servers, Step};
 
 /// A test PKI: a root (the only trust anchor) and an intermediate that issues the leaves.
@@ -77,19 +78,18 @@ fn probe(s: &Scratch, pki: &Pki, targets: &[String], extra: &[&str]) -> Run {
     certaudit(&args, Some(&out))
 }
 
-fn endpoint<'a>(run: &'a Run, target: &str) -> &'a Value {
-    run.report()["endpoints"]
-        .as_array()
-        .unwrap()
+fn endpoint<'a>(run: &'a Run, target: &str) -> &'a EndpointEntry {
+    run.report()
+        .endpoints
         .iter()
-        .find(|e| e["target"] == target)
+        .find(|e| e.target == target)
         .unwrap_or_else(|| panic!("no endpoint {target}; stderr:\n{}", run.stderr))
 }
 
-fn findings_at<'a>(run: &'a Run, rule: &str, target: &str) -> Vec<&'a Value> {
+fn findings_at<'a>(run: &'a Run, rule: &str, target: &str) -> Vec<&'a FindingEntry> {
     run.findings(rule)
         .into_iter()
-        .filter(|f| f["endpoint"] == target)
+        .filter(|f| f.endpoint.as_deref().unwrap_or_default() == target)
         .collect()
 }
 
@@ -167,43 +167,53 @@ fn clean_endpoints_of_every_protocol_are_captured_and_trigger_nothing() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.report();
-    let endpoints = report["endpoints"].as_array().unwrap();
-    let listed: Vec<&str> = endpoints.iter().map(|e| e["target"].as_str().unwrap()).collect();
+    let endpoints = &report.endpoints;
+    let listed: Vec<&str> = endpoints.iter().map(|e| e.target.as_str()).collect();
     assert_eq!(listed, targets, "results keep the targets' order");
     let leaf_sha = sha256_hex(&id.chain[0]);
     let inter_sha = sha256_hex(&id.chain[1]);
     for (e, (i, _)) in endpoints.iter().zip(targets.iter().enumerate()) {
-        assert_eq!(e["status"], "ok", "{}: {}", e["target"], e["error"]);
-        assert_eq!(e["tls_version"], "TLSv1.3", "{}", e["target"]);
-        assert!(e["cipher"].as_str().unwrap().starts_with("TLS13_"), "{}", e["cipher"]);
-        assert_eq!(e["chain"], serde_json::json!([leaf_sha, inter_sha]), "{}", e["target"]);
-        assert_eq!(e["sni"], "mail.contoso.com");
-        assert_eq!(e["served_chain"]["complete"], true);
+        assert_eq!(
+            e.status.as_str(),
+            "ok",
+            "{}: {}",
+            e.target,
+            e.error.as_deref().unwrap_or_default()
+        );
+        assert_eq!(e.tls_version.as_deref().unwrap_or_default(), "TLSv1.3", "{}", e.target);
+        assert!(
+            e.cipher.as_deref().unwrap().starts_with("TLS13_"),
+            "{}",
+            e.cipher.as_deref().unwrap_or_default()
+        );
+        assert_eq!(e.chain, [leaf_sha.clone(), inter_sha.clone()], "{}", e.target);
+        assert_eq!(e.sni.as_deref().unwrap_or_default(), "mail.contoso.com");
+        assert!(e.served_chain.as_ref().unwrap().complete);
         let port = targets[i].rsplit(':').next().unwrap();
-        assert_eq!(e["address"], format!("127.0.0.1:{port}"));
-        assert!(e["probed_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(e.address.as_deref().unwrap_or_default(), format!("127.0.0.1:{port}"));
+        assert!(certaudit_core::time::rfc3339(e.probed_at).ends_with('Z'));
     }
     assert_eq!(
-        report["findings"].as_array().unwrap().len(),
+        report.findings.len(),
         0,
-        "clean endpoints must trigger nothing: {:#}",
-        report["findings"]
+        "clean endpoints must trigger nothing: {:#?}",
+        report.findings
     );
-    let cert = &report["certificates"]
-        .as_array()
-        .unwrap()
+    let cert = &report
+        .certificates
         .iter()
-        .find(|c| c["sha256"] == leaf_sha.as_str())
+        .find(|c| c.sha256 == leaf_sha.as_str())
         .unwrap();
-    assert_eq!(cert["trust"]["status"], "trusted");
-    assert_eq!(cert["sources"][0]["kind"], "endpoint");
+    assert_eq!(cert.trust.status.as_str(), "trusted");
+    assert_eq!(cert.sources[0].kind.as_str(), "endpoint");
     assert_eq!(
-        report["autodiscover"][0]["status"], "ok",
-        "{:#}",
-        report["autodiscover"]
+        report.autodiscover[0].status.as_str(),
+        "ok",
+        "{:#?}",
+        report.autodiscover
     );
-    assert_eq!(report["autodiscover"][0]["http_status"], 401);
-    assert_eq!(report["summary"]["endpoints"], targets.len());
+    assert_eq!(report.autodiscover[0].http_status, Some(401));
+    assert_eq!(report.summary.endpoints, targets.len());
     assert!(servers.log.violations().is_empty(), "{:?}", servers.log.violations());
     // Every handshake sent SNI for the name.
     let sni = servers.log.sni();
@@ -310,11 +320,11 @@ fn endpoint_rules_fire_on_what_servers_present() {
     // hostname-mismatch: SAN names only; the CN-only case is noted.
     let f = findings_at(&run, "hostname-mismatch", &t[0]);
     assert_eq!(f.len(), 1, "{:#?}", run.findings("hostname-mismatch"));
-    assert_eq!(f[0]["severity"], "high");
-    assert_eq!(f[0]["evidence"]["cn_would_match"], false);
+    assert_eq!(f[0].severity.as_str(), "high");
+    assert_eq!(f[0].ev("cn_would_match"), false);
     let f = findings_at(&run, "hostname-mismatch", &t[1]);
-    assert_eq!(f[0]["evidence"]["cn_would_match"], true);
-    assert!(f[0]["message"].as_str().unwrap().contains("only the subject CN"));
+    assert_eq!(f[0].ev("cn_would_match"), true);
+    assert!(f[0].message.as_str().contains("only the subject CN"));
     assert!(findings_at(&run, "hostname-mismatch", &t[2]).is_empty());
     assert!(
         findings_at(&run, "hostname-mismatch", &t[3]).is_empty(),
@@ -324,8 +334,8 @@ fn endpoint_rules_fire_on_what_servers_present() {
     // incomplete-chain names the issuer the server did not send.
     let f = findings_at(&run, "incomplete-chain", &t[2]);
     assert_eq!(f.len(), 1, "{:#?}", run.findings("incomplete-chain"));
-    assert_eq!(f[0]["evidence"]["missing_issuer"], "CN=Test Issuing CA");
-    assert_eq!(endpoint(&run, &t[2])["served_chain"]["complete"], false);
+    assert_eq!(f[0].ev("missing_issuer"), "CN=Test Issuing CA");
+    assert!(!endpoint(&run, &t[2]).served_chain.as_ref().unwrap().complete);
     assert_eq!(
         run.findings("incomplete-chain").len(),
         1,
@@ -336,15 +346,15 @@ fn endpoint_rules_fire_on_what_servers_present() {
 
     let f = findings_at(&run, "stale-smtp-binding", &t[5]);
     assert_eq!(f.len(), 1, "{:#?}", run.findings("stale-smtp-binding"));
-    assert_eq!(f[0]["evidence"]["reason"], "superseded");
-    assert_eq!(f[0]["evidence"]["https_endpoint"], t[4].as_str());
+    assert_eq!(f[0].ev("reason"), "superseded");
+    assert_eq!(f[0].ev("https_endpoint"), t[4].as_str());
     let f = findings_at(&run, "stale-smtp-binding", &t[6]);
-    assert_eq!(f[0]["evidence"]["reason"], "expired");
+    assert_eq!(f[0].ev("reason"), "expired");
     assert_eq!(findings_at(&run, "expired", &t[6]).len(), 1);
 
     let f = findings_at(&run, "missing-autodiscover-san", &t[7]);
     assert_eq!(
-        f[0]["evidence"]["missing_names"],
+        *f[0].ev("missing_names"),
         serde_json::json!(["autodiscover.contoso.com", "autodiscover.fabrikam.invalid"])
     );
     assert_eq!(findings_at(&run, "missing-mail-san", &t[7]).len(), 1);
@@ -352,32 +362,29 @@ fn endpoint_rules_fire_on_what_servers_present() {
 
     // untrusted-issuer: high on a client-facing port, low when served only on port 25.
     let f = findings_at(&run, "untrusted-issuer", &t[8]);
-    assert_eq!(f[0]["severity"], "high");
+    assert_eq!(f[0].severity.as_str(), "high");
     let f = findings_at(&run, "untrusted-issuer", &t[9]);
-    assert_eq!(f[0]["severity"], "low", "{:#?}", run.findings("untrusted-issuer"));
+    assert_eq!(f[0].severity.as_str(), "low", "{:#?}", run.findings("untrusted-issuer"));
     assert!(run
         .findings("untrusted-issuer")
         .iter()
-        .all(|f| f["endpoint"] != t[0].as_str()));
+        .all(|f| f.endpoint.as_deref().unwrap_or_default() != t[0].as_str()));
 
     for target in &t[10..13] {
         let f = findings_at(&run, "starttls-not-offered", target);
         assert_eq!(f.len(), 1, "{target}: {:#?}", endpoint(&run, target));
-        assert_eq!(endpoint(&run, target)["error_kind"], "starttls-not-offered");
+        assert_eq!(endpoint(&run, target).error_kind, Some(ErrorKind::StarttlsNotOffered));
         assert!(findings_at(&run, "probe-failed", target).is_empty());
     }
-    assert!(endpoint(&run, &t[10])["error"].as_str().unwrap().contains("PIPELINING"));
+    assert!(endpoint(&run, &t[10]).error.as_deref().unwrap().contains("PIPELINING"));
 
     // autodiscover: 404 is not how Exchange answers; an unresolvable domain fails.
     let f = run.findings("autodiscover-unreachable");
     assert_eq!(f.len(), 2, "{f:#?}");
-    let by_domain = |d: &str| f.iter().find(|x| x["evidence"]["domain"] == d).unwrap();
-    assert_eq!(by_domain("contoso.com")["evidence"]["kind"], "http-status");
-    assert_eq!(by_domain("contoso.com")["evidence"]["http_status"], 404);
-    let kind = by_domain("fabrikam.invalid")["evidence"]["kind"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let by_domain = |d: &str| f.iter().find(|x| x.ev("domain") == d).unwrap();
+    assert_eq!(by_domain("contoso.com").ev("kind"), "http-status");
+    assert_eq!(by_domain("contoso.com").ev("http_status"), 404);
+    let kind = by_domain("fabrikam.invalid").ev("kind").as_str().unwrap().to_string();
     assert!(kind == "dns" || kind == "timeout", "{kind}");
     assert!(servers.log.violations().is_empty(), "{:?}", servers.log.violations());
 }
@@ -397,10 +404,10 @@ fn autodiscover_with_an_untrusted_certificate_is_unreachable() {
     let run = probe(&s, &pki, &[target], &["--resolve", &resolve, "-d", "contoso.com"]);
     let f = run.findings("autodiscover-unreachable");
     assert_eq!(f.len(), 1, "{}", run.stderr);
-    assert_eq!(f[0]["evidence"]["kind"], "tls", "{:#}", f[0]);
+    assert_eq!(f[0].ev("kind"), "tls", "{:#?}", f[0]);
     assert!(
-        f[0]["evidence"]["error"].as_str().unwrap().contains("certificate"),
-        "{:#}",
+        f[0].ev("error").as_str().unwrap().contains("certificate"),
+        "{:#?}",
         f[0]
     );
 }
@@ -420,7 +427,7 @@ fn autodiscover_is_not_checked_when_told_not_to() {
     let s = Scratch::new();
     let resolve = format!("autodiscover.contoso.com=127.0.0.1:{port}");
     let target = format!("https://127.0.0.1:{good}");
-    let typed = |run: &Run| -> certaudit_core::report::Report { serde_json::from_value(run.report().clone()).unwrap() };
+    let typed = |run: &Run| -> Report { run.report().clone() };
     let checked = typed(&probe(
         &s,
         &pki,
@@ -623,12 +630,17 @@ fn hostile_servers_end_within_the_deadline_with_precise_errors() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     for ((_, _, kind, words), target) in cases.iter().zip(&targets) {
         let e = endpoint(&run, target);
-        assert_eq!(e["status"], "error", "{target}");
-        assert_eq!(e["error_kind"], *kind, "{target}: {}", e["error"]);
+        assert_eq!(e.status.as_str(), "error", "{target}");
+        assert_eq!(
+            e.error_kind.map(ErrorKind::as_str),
+            Some(*kind),
+            "{target}: {}",
+            e.error.as_deref().unwrap_or_default()
+        );
         assert!(
-            e["error"].as_str().unwrap().contains(words),
+            e.error.as_deref().unwrap().contains(words),
             "{target}: {:?} lacks {words:?}",
-            e["error"]
+            e.error.as_deref().unwrap_or_default()
         );
         let rule = if *kind == "starttls-not-offered" {
             "starttls-not-offered"
@@ -638,25 +650,28 @@ fn hostile_servers_end_within_the_deadline_with_precise_errors() {
         let f = findings_at(&run, rule, target);
         assert_eq!(f.len(), 1, "{target}");
         if rule == "probe-failed" {
-            assert_eq!(f[0]["evidence"]["kind"], *kind);
-            assert_eq!(f[0]["severity"], "medium");
+            assert_eq!(f[0].ev("kind"), *kind);
+            assert_eq!(f[0].severity.as_str(), "medium");
         }
     }
-    assert_eq!(endpoint(&run, &good_target)["status"], "ok");
-    assert!(run.report()["findings"]
-        .as_array()
-        .unwrap()
+    assert_eq!(endpoint(&run, &good_target).status.as_str(), "ok");
+    assert!(run
+        .report()
+        .findings
         .iter()
-        .all(|f| f["endpoint"] != good_target.as_str()));
+        .all(|f| f.endpoint.as_deref().unwrap_or_default() != good_target.as_str()));
     let e = endpoint(&run, &refused);
     assert_eq!(
-        (e["status"].as_str(), e["error_kind"].as_str()),
-        (Some("error"), Some("refused"))
+        (e.status, e.error_kind),
+        (EndpointStatus::Error, Some(ErrorKind::Refused))
     );
-    assert_eq!(endpoint(&run, "https://nothing.invalid:443")["error_kind"], "dns");
+    assert_eq!(
+        endpoint(&run, "https://nothing.invalid:443").error_kind,
+        Some(ErrorKind::Dns)
+    );
     // The chain of 20 was recorded up to the limit; the leaf is in the inventory.
     let deep_e = endpoint(&run, &targets[11]);
-    assert_eq!(deep_e["chain"].as_array().unwrap().len(), 10);
+    assert_eq!(deep_e.chain.len(), 10);
     // Server words reach the HTML escaped and the CSV neutralised.
     let html = std::fs::read_to_string(s.out().join("report.html")).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
     if let Ok(keep) = std::env::var("CERTAUDIT_KEEP_HTML") {
@@ -670,11 +685,11 @@ fn hostile_servers_end_within_the_deadline_with_precise_errors() {
         "no cell starts with a formula"
     );
     // Server text is quoted with its control characters escaped, never raw.
-    assert!(run.report()["endpoints"]
-        .as_array()
-        .unwrap()
+    assert!(run
+        .report()
+        .endpoints
         .iter()
-        .all(|e| !e["error"].as_str().unwrap_or("").contains('\r')));
+        .all(|e| !e.error.as_deref().unwrap_or("").contains('\r')));
 }
 
 #[test]
@@ -682,8 +697,8 @@ fn bare_hosts_expand_and_refused_ports_are_closed_not_failed() {
     let pki = Pki::new();
     let s = Scratch::new();
     let run = probe(&s, &pki, &["127.0.0.1".into()], &["--timeout", "2"]);
-    let endpoints = run.report()["endpoints"].as_array().unwrap();
-    let targets: Vec<&str> = endpoints.iter().map(|e| e["target"].as_str().unwrap()).collect();
+    let endpoints = &run.report().endpoints;
+    let targets: Vec<&str> = endpoints.iter().map(|e| e.target.as_str()).collect();
     assert_eq!(
         targets,
         [
@@ -697,15 +712,12 @@ fn bare_hosts_expand_and_refused_ports_are_closed_not_failed() {
         ]
     );
     for e in endpoints {
-        if e["error_kind"] == "refused" {
-            assert_eq!(e["status"], "closed");
-            assert_eq!(e["expanded"], true);
+        if e.error_kind == Some(ErrorKind::Refused) {
+            assert_eq!(e.status.as_str(), "closed");
+            assert_eq!(e.expanded, true);
         }
     }
-    assert!(run
-        .findings("probe-failed")
-        .iter()
-        .all(|f| f["evidence"]["kind"] != "refused"));
+    assert!(run.findings("probe-failed").iter().all(|f| f.ev("kind") != "refused"));
 }
 
 #[test]
@@ -740,13 +752,19 @@ fn targets_file_ip_literals_without_sni_and_all_addresses() {
             "3",
         ],
     );
-    let endpoints = run.report()["endpoints"].as_array().unwrap();
+    let endpoints = &run.report().endpoints;
     assert_eq!(endpoints.len(), 3, "{endpoints:#?}");
-    assert_eq!(endpoints[0]["sni"], Value::Null);
-    assert_eq!(endpoints[0]["status"], "ok");
-    assert_eq!(endpoints[1]["address"], format!("127.0.0.1:{port}"));
-    assert_eq!(endpoints[2]["address"], format!("127.0.0.2:{port}"));
-    assert_eq!(endpoints[1]["target"], endpoints[2]["target"]);
+    assert!(endpoints[0].sni.is_none());
+    assert_eq!(endpoints[0].status.as_str(), "ok");
+    assert_eq!(
+        endpoints[1].address.as_deref().unwrap_or_default(),
+        format!("127.0.0.1:{port}")
+    );
+    assert_eq!(
+        endpoints[2].address.as_deref().unwrap_or_default(),
+        format!("127.0.0.2:{port}")
+    );
+    assert_eq!(endpoints[1].target, endpoints[2].target);
     assert!(
         run.findings("hostname-mismatch").is_empty(),
         "the IP SAN covers the address"
@@ -754,8 +772,8 @@ fn targets_file_ip_literals_without_sni_and_all_addresses() {
     let sni = servers.log.sni();
     assert!(sni.contains(&None), "no SNI for an IP literal: {sni:?}");
     assert!(sni.contains(&Some("mail.contoso.com".to_string())), "{sni:?}");
-    assert_eq!(run.report()["scan"]["probe"]["targets"].as_array().unwrap().len(), 2);
-    assert_eq!(run.report()["scan"]["probe"]["all_addresses"], true);
+    assert_eq!(run.report().scan.probe.as_ref().unwrap().targets.len(), 2);
+    assert_eq!(run.report().scan.probe.as_ref().unwrap().all_addresses, true);
 
     // An IPv6 literal, where the machine has IPv6 loopback.
     let v6_id = pki.serve(
@@ -769,9 +787,9 @@ fn targets_file_ip_literals_without_sni_and_all_addresses() {
             let target = format!("imaps://[::1]:{port}");
             let run = probe(&s, &pki, std::slice::from_ref(&target), &["--timeout", "3"]);
             let e = endpoint(&run, &target);
-            assert_eq!(e["status"], "ok", "{}", e["error"]);
-            assert_eq!(e["host"], "::1");
-            assert_eq!(e["address"], format!("[::1]:{port}"));
+            assert_eq!(e.status.as_str(), "ok", "{}", e.error.as_deref().unwrap_or_default());
+            assert_eq!(e.host, "::1");
+            assert_eq!(e.address.as_deref().unwrap_or_default(), format!("[::1]:{port}"));
             assert!(run.findings("hostname-mismatch").is_empty());
         }
         None => eprintln!("SKIPPED: no IPv6 loopback on this machine"),
@@ -817,20 +835,15 @@ fn ctrl_c_stops_new_probes_and_still_writes_reports_marked_interrupted() {
     for f in ["report.json", "report.csv", "report.html"] {
         assert!(out.join(f).exists(), "{f} missing");
     }
-    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["scan"]["interrupted"], true);
-    let kinds: Vec<&str> = report["endpoints"]
-        .as_array()
-        .unwrap()
+    let report: Report = read_report(&out.join("report.json"), "report.json");
+    assert_eq!(report.scan.interrupted, true);
+    let kinds: Vec<&str> = report
+        .endpoints
         .iter()
-        .map(|e| e["error_kind"].as_str().unwrap())
+        .map(|e| e.error_kind.unwrap().as_str())
         .collect();
     assert_eq!(kinds.len(), 4);
     assert_eq!(kinds[0], "timeout", "the probe in flight finished at its deadline");
     assert_eq!(&kinds[1..], ["interrupted"; 3]);
-    assert!(report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|f| f["evidence"]["kind"] != "interrupted"));
+    assert!(report.findings.iter().all(|f| f.ev("kind") != "interrupted"));
 }

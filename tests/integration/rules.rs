@@ -20,10 +20,10 @@ fn expired_flags_past_not_after_only() {
     let run = scan_trusting(&s, &ca, &[]);
     let hits = run.findings_for("expired", "old.example.com");
     assert_eq!(hits.len(), 1, "{}", run.stderr);
-    assert_eq!(hits[0]["severity"], "critical");
-    assert_eq!(hits[0]["evidence"]["days_expired"], 31);
+    assert_eq!(hits[0].severity.as_str(), "critical");
+    assert_eq!(hits[0].ev("days_expired"), 31);
     assert!(run.findings_for("expired", "current.example.com").is_empty());
-    assert_eq!(run.certificate("old.example.com")["days_left"], -31);
+    assert_eq!(run.certificate("old.example.com").days_left, -31);
 }
 
 #[test]
@@ -43,14 +43,14 @@ fn expiring_soon_uses_the_narrowest_window() {
     let severity = |cn: &str| {
         let f = run.findings_for("expiring-soon", cn);
         assert!(f.len() <= 1);
-        f.first().map(|f| f["severity"].as_str().unwrap().to_string())
+        f.first().map(|f| f.severity.as_str().to_string())
     };
     assert_eq!(severity("d5.example.com").as_deref(), Some("critical"));
     assert_eq!(severity("d20.example.com").as_deref(), Some("high"));
     assert_eq!(severity("d45.example.com").as_deref(), Some("medium"));
     assert_eq!(severity("d90.example.com"), None);
     assert_eq!(
-        run.findings_for("expiring-soon", "d5.example.com")[0]["evidence"]["days_left"],
+        run.findings_for("expiring-soon", "d5.example.com")[0].ev("days_left"),
         5
     );
 }
@@ -72,8 +72,8 @@ fn expiring_soon_windows_come_from_the_pack() {
     let run = scan_trusting(&s, &ca, &["--pack", pack.to_str().unwrap()]);
     let f = run.findings_for("expiring-soon", "d90.example.com");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0]["severity"], "low");
-    assert_eq!(run.report()["scan"]["pack"]["id"], "long-windows");
+    assert_eq!(f[0].severity.as_str(), "low");
+    assert_eq!(run.report().scan.pack.id, "long-windows");
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn untrusted_issuer_explains_each_chain_failure() {
     );
     let run = scan_trusting(&s, &anchor, &[]);
 
-    assert_eq!(run.certificate("good.example.com")["trust"]["status"], "trusted");
+    assert_eq!(run.certificate("good.example.com").trust.status.as_str(), "trusted");
     assert!(run.findings_for("untrusted-issuer", "good.example.com").is_empty());
     for (cn, status) in [
         ("self.example.com", "self-signed"),
@@ -144,22 +144,24 @@ fn untrusted_issuer_explains_each_chain_failure() {
         ("late.example.com", "expired-issuer"),
         ("client.example.com", "not-server-auth"),
     ] {
-        assert_eq!(run.certificate(cn)["trust"]["status"], status, "{cn}");
+        assert_eq!(run.certificate(cn).trust.status.as_str(), status, "{cn}");
         let f = run.findings_for("untrusted-issuer", cn);
         assert_eq!(f.len(), 1, "{cn}");
-        assert_eq!(f[0]["evidence"]["trust_status"], status);
-        assert_eq!(f[0]["severity"], "high");
+        assert_eq!(f[0].ev("trust_status"), status);
+        assert_eq!(f[0].severity.as_str(), "high");
     }
-    assert!(run.certificate("orphan.example.com")["trust"]["detail"]
-        .as_str()
-        .unwrap()
+    assert!(run
+        .certificate("orphan.example.com")
+        .trust
+        .detail
         .contains("Missing Intermediate"));
-    assert!(run.certificate("late.example.com")["trust"]["detail"]
-        .as_str()
-        .unwrap()
+    assert!(run
+        .certificate("late.example.com")
+        .trust
+        .detail
         .contains("Expired Intermediate"));
     // A root found among the inputs is not trusted for being there.
-    assert_eq!(run.certificate("Stray Root")["trust"]["status"], "self-signed");
+    assert_eq!(run.certificate("Stray Root").trust.status.as_str(), "self-signed");
     // CA certificates are not judged by leaf rules.
     assert!(run.findings_for("untrusted-issuer", "Stray Root").is_empty());
 }
@@ -175,7 +177,7 @@ fn an_expired_leaf_still_reports_whether_its_chain_is_sound() {
             .issued_by(&anchor),
     );
     let run = scan_trusting(&s, &anchor, &[]);
-    assert_eq!(run.certificate("old.example.com")["trust"]["status"], "trusted");
+    assert_eq!(run.certificate("old.example.com").trust.status.as_str(), "trusted");
     assert_eq!(run.findings_for("expired", "old.example.com").len(), 1);
     assert!(run.findings_for("untrusted-issuer", "old.example.com").is_empty());
 }
@@ -197,11 +199,14 @@ fn issuer_not_approved_matches_by_name_or_issuer_key() {
     assert!(run.findings_for("issuer-not-approved", "a.example.com").is_empty());
     let f = run.findings_for("issuer-not-approved", "b.example.com");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0]["evidence"]["issuer"], "CN=Other CA");
+    assert_eq!(f[0].ev("issuer"), "CN=Other CA");
 
     // Approving the other CA by its key hash clears b.
-    let other_key = run.certificate("b.example.com")["trust"]["issuer_key_sha256"]
-        .as_str()
+    let other_key = run
+        .certificate("b.example.com")
+        .trust
+        .issuer_key_sha256
+        .as_deref()
         .unwrap()
         .to_string();
     let by_key = s.side(
@@ -258,7 +263,8 @@ fn internal_names_and_reserved_addresses_are_flagged() {
         assert_eq!(run.findings_for("internal-name-in-san", cn).len(), 1, "{cn}");
     }
     let ip = run.findings_for("internal-name-in-san", "ip.contoso.com")[0];
-    let names: Vec<&str> = ip["evidence"]["names"]
+    let names: Vec<&str> = ip
+        .ev("names")
         .as_array()
         .unwrap()
         .iter()
@@ -266,7 +272,8 @@ fn internal_names_and_reserved_addresses_are_flagged() {
         .collect();
     assert_eq!(names, ["10.0.0.5", "fd00::5"]);
     let local = run.findings_for("internal-name-in-san", "mail.contoso.local")[0];
-    let names: Vec<&str> = local["evidence"]["names"]
+    let names: Vec<&str> = local
+        .ev("names")
         .as_array()
         .unwrap()
         .iter()
@@ -312,8 +319,8 @@ fn san_count_over_limit_is_strictly_above_the_limit() {
     assert!(run.findings_for("san-count-over-limit", "fifty.example.com").is_empty());
     let f = run.findings_for("san-count-over-limit", "fiftyone.example.com");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0]["evidence"]["san_count"], 51);
-    assert_eq!(f[0]["evidence"]["limit"], 50);
+    assert_eq!(f[0].ev("san_count"), 51);
+    assert_eq!(f[0].ev("limit"), 50);
 }
 
 #[test]
@@ -327,13 +334,13 @@ fn weak_keys_are_flagged_and_strong_ones_are_not() {
     let run = scan(&s, &["--trust-anchors", fixture("root.pem").to_str().unwrap()]);
     let rsa = run.findings_for("weak-key", "rsa1024.fixture.example.com");
     assert_eq!(rsa.len(), 1);
-    assert_eq!(rsa[0]["evidence"]["bits"], 1024);
+    assert_eq!(rsa[0].ev("bits"), 1024);
     let ec = run.findings_for("weak-key", "p224.fixture.example.com");
     assert_eq!(ec.len(), 1);
-    assert_eq!(ec[0]["evidence"]["curve"], "P-224");
+    assert_eq!(ec[0].ev("curve"), "P-224");
     assert!(run.findings_for("weak-key", "leaf.fixture.example.com").is_empty());
     assert!(run.findings_for("weak-key", "p256.example.com").is_empty());
-    assert_eq!(run.certificate("leaf.fixture.example.com")["key"]["bits"], 2048);
+    assert_eq!(run.certificate("leaf.fixture.example.com").key.bits, 2048);
 }
 
 #[test]
@@ -345,7 +352,7 @@ fn weak_signatures_are_flagged_but_not_a_roots_self_signature() {
     let run = scan(&s, &["--trust-anchors", fixture("root.pem").to_str().unwrap()]);
     let sha1 = run.findings_for("weak-signature", "sha1.fixture.example.com");
     assert_eq!(sha1.len(), 1);
-    assert_eq!(sha1[0]["evidence"]["signature_algorithm"], "sha1WithRSAEncryption");
+    assert_eq!(sha1[0].ev("signature_algorithm"), "sha1WithRSAEncryption");
     assert_eq!(run.findings_for("weak-signature", "md5.fixture.example.com").len(), 1);
     assert!(run
         .findings_for("weak-signature", "leaf.fixture.example.com")
@@ -353,11 +360,11 @@ fn weak_signatures_are_flagged_but_not_a_roots_self_signature() {
     assert!(run.findings_for("weak-signature", "Fixture SHA1 Root CA").is_empty());
     // The validator refuses the SHA-1 chain too, and says why.
     assert_eq!(
-        run.certificate("sha1.fixture.example.com")["trust"]["status"],
+        run.certificate("sha1.fixture.example.com").trust.status.as_str(),
         "weak-signature"
     );
     assert_eq!(
-        run.certificate("leaf.fixture.example.com")["trust"]["status"],
+        run.certificate("leaf.fixture.example.com").trust.status.as_str(),
         "trusted"
     );
 }
@@ -376,9 +383,9 @@ fn a_tampered_signature_is_reported_as_bad() {
     s.put("intact.pem", Leaf::new("intact.example.com").issued_by(&anchor));
     let run = scan_trusting(&s, &anchor, &[]);
     assert_eq!(
-        run.certificate("tampered.example.com")["trust"]["status"],
+        run.certificate("tampered.example.com").trust.status.as_str(),
         "bad-signature"
     );
     assert_eq!(run.findings_for("untrusted-issuer", "tampered.example.com").len(), 1);
-    assert_eq!(run.certificate("intact.example.com")["trust"]["status"], "trusted");
+    assert_eq!(run.certificate("intact.example.com").trust.status.as_str(), "trusted");
 }

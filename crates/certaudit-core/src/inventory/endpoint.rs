@@ -222,6 +222,16 @@ pub enum CheckStatus {
     Error,
 }
 
+impl CheckStatus {
+    /// The name report.json gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Error => "error",
+        }
+    }
+}
+
 /// What became of a probed endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -232,6 +242,17 @@ pub enum EndpointStatus {
     Closed,
     /// Could not be audited (the error says why).
     Error,
+}
+
+impl EndpointStatus {
+    /// The name report.json gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointStatus::Ok => "ok",
+            EndpointStatus::Closed => "closed",
+            EndpointStatus::Error => "error",
+        }
+    }
 }
 
 /// A live endpoint as probed: what it presented and how.

@@ -82,6 +82,33 @@ pub enum InputKind {
     Unknown,
 }
 
+impl SourceKind {
+    /// The name report.json gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Export => "export",
+            SourceKind::Endpoint => "endpoint",
+        }
+    }
+}
+
+impl InputKind {
+    /// The name report.json gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Pem => "pem",
+            InputKind::Der => "der",
+            InputKind::Pkcs7 => "pkcs7",
+            InputKind::Pkcs12 => "pkcs12",
+            InputKind::Clixml => "clixml",
+            InputKind::ExchangeJson => "exchange-json",
+            InputKind::Skipped => "skipped",
+            InputKind::Unknown => "unknown",
+        }
+    }
+}
+
 /// One input as recorded in the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputRecord {
@@ -255,5 +282,44 @@ impl Inventory {
             }
         }
         self.endpoints.push(endpoint);
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    /// The JSON string a value serialises to.
+    fn json<T: Serialize>(v: &T) -> String {
+        serde_json::to_value(v)
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[test]
+    fn as_str_is_the_serialised_name() {
+        for k in [SourceKind::File, SourceKind::Export, SourceKind::Endpoint] {
+            assert_eq!(json(&k), k.as_str());
+        }
+        for k in [
+            InputKind::Pem,
+            InputKind::Der,
+            InputKind::Pkcs7,
+            InputKind::Pkcs12,
+            InputKind::Clixml,
+            InputKind::ExchangeJson,
+            InputKind::Skipped,
+            InputKind::Unknown,
+        ] {
+            assert_eq!(json(&k), k.as_str());
+        }
+        for k in [EndpointStatus::Ok, EndpointStatus::Closed, EndpointStatus::Error] {
+            assert_eq!(json(&k), k.as_str());
+        }
+        for k in [CheckStatus::Ok, CheckStatus::Error] {
+            assert_eq!(json(&k), k.as_str());
+        }
     }
 }
