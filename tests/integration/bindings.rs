@@ -457,7 +457,7 @@ fn exports_without_serialization_data_have_unknown_bindings() {
     o.s.put("domains.xml", accepted_domains(&[("fabrikam.com", "Authoritative")]));
     let run = o.run(&[]);
     let b = &run.certificate("mail.contoso.com").bindings[0];
-    assert_eq!(b.services_known, false);
+    assert!(!b.services_known);
     assert_eq!(b.status.as_str(), "unknown");
     assert!(
         run.findings("missing-autodiscover-san").is_empty(),
@@ -594,9 +594,7 @@ fn malformed_exports_each_give_a_per_file_error() {
         .cloned()
         .collect::<Vec<_>>();
     assert_eq!(ex09.len(), 2, "one binding for EX09 from each of the two exports");
-    assert!(ex09
-        .iter()
-        .all(|b| b.services_known == false && b.status.as_str() == "unknown"));
+    assert!(ex09.iter().all(|b| !b.services_known && b.status.as_str() == "unknown"));
     // A UTF-16 file without a byte-order mark is recognised and read.
     assert_eq!(input("utf16-no-bom.xml").certificates, 1);
     assert!(input("utf16-no-bom.xml").error.is_none());

@@ -76,7 +76,7 @@ fn signed_payloads_read_like_bare_ones() {
     for binding in &b {
         assert_eq!(binding.services, ["IIS", "SMTP"], "{binding:?}");
         assert_eq!(binding.status.as_str(), "Valid");
-        assert_eq!(binding.services_known, true);
+        assert!(binding.services_known);
     }
     assert_eq!(
         run.certificate("other.contoso.com").bindings[0].services,
@@ -140,7 +140,7 @@ fn a_broken_signed_payload_never_costs_the_certificate() {
     }
     let bindings = run.certificate("mail.contoso.com").bindings.clone();
     assert_eq!(bindings.len(), 4);
-    assert!(bindings.iter().all(|b| b.server == "EX01" && b.services_known == false));
+    assert!(bindings.iter().all(|b| b.server == "EX01" && !b.services_known));
     assert_ne!(run.code, 2, "{}", run.stderr);
 }
 
@@ -432,7 +432,7 @@ fn bare_x509_certificates_are_certificates_on_their_server() {
     let b = run.certificate("remote.contoso.com").bindings.clone();
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].server, "EX02.contoso.com");
-    assert_eq!(b[0].services_known, false);
+    assert!(!b[0].services_known);
     assert!(run.certificate("loose.contoso.com").bindings.is_empty());
     let note = run.input("store-loose.xml").note.as_deref().unwrap().to_string();
     assert!(note.contains("server it is on is unknown"), "{note}");

@@ -321,9 +321,9 @@ fn endpoint_rules_fire_on_what_servers_present() {
     let f = findings_at(&run, "hostname-mismatch", &t[0]);
     assert_eq!(f.len(), 1, "{:#?}", run.findings("hostname-mismatch"));
     assert_eq!(f[0].severity.as_str(), "high");
-    assert_eq!(f[0].ev("cn_would_match"), false);
+    assert_eq!(*f[0].ev("cn_would_match"), false);
     let f = findings_at(&run, "hostname-mismatch", &t[1]);
-    assert_eq!(f[0].ev("cn_would_match"), true);
+    assert_eq!(*f[0].ev("cn_would_match"), true);
     assert!(f[0].message.as_str().contains("only the subject CN"));
     assert!(findings_at(&run, "hostname-mismatch", &t[2]).is_empty());
     assert!(
@@ -714,7 +714,7 @@ fn bare_hosts_expand_and_refused_ports_are_closed_not_failed() {
     for e in endpoints {
         if e.error_kind == Some(ErrorKind::Refused) {
             assert_eq!(e.status.as_str(), "closed");
-            assert_eq!(e.expanded, true);
+            assert!(e.expanded);
         }
     }
     assert!(run.findings("probe-failed").iter().all(|f| f.ev("kind") != "refused"));
@@ -773,7 +773,7 @@ fn targets_file_ip_literals_without_sni_and_all_addresses() {
     assert!(sni.contains(&None), "no SNI for an IP literal: {sni:?}");
     assert!(sni.contains(&Some("mail.contoso.com".to_string())), "{sni:?}");
     assert_eq!(run.report().scan.probe.as_ref().unwrap().targets.len(), 2);
-    assert_eq!(run.report().scan.probe.as_ref().unwrap().all_addresses, true);
+    assert!(run.report().scan.probe.as_ref().unwrap().all_addresses);
 
     // An IPv6 literal, where the machine has IPv6 loopback.
     let v6_id = pki.serve(
@@ -836,7 +836,7 @@ fn ctrl_c_stops_new_probes_and_still_writes_reports_marked_interrupted() {
         assert!(out.join(f).exists(), "{f} missing");
     }
     let report: Report = read_report(&out.join("report.json"), "report.json");
-    assert_eq!(report.scan.interrupted, true);
+    assert!(report.scan.interrupted);
     let kinds: Vec<&str> = report
         .endpoints
         .iter()
