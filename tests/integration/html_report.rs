@@ -215,8 +215,8 @@ fn the_certificate_inventory_csv_lists_every_certificate_safely() {
         certaudit_core::report::csv::CERTIFICATE_COLUMNS
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(rows.len(), report["certificates"].as_array().unwrap().len());
+    let report = crate::common::read_report(&out.join("report.json"), "sample");
+    assert_eq!(rows.len(), report.certificates.len());
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let auth = rows.iter().find(|r| &r[col("thumbprint")] == AUTH_39_DAYS).unwrap();
     assert_eq!(&auth[col("expiry")], "high");

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use certaudit_core::report::changes::{CertRef, Changes, FindingChange};
+use certaudit_core::rules::Severity;
 use common::*;
 use exchange_writer::*;
 use serde_json::Value;
@@ -53,9 +55,9 @@ fn config_file_paths_are_relative_to_it_and_the_command_line_wins() {
     let config = config.to_str().unwrap();
     let o = bin(elsewhere.path(), &["scan", "--config", config]);
     assert_eq!(o.status.code(), Some(0), "fail_on critical from the file: {}", text(&o));
-    let report = json(&conf_dir.join("reports/r/report.json"));
-    assert_eq!(report["summary"]["certificates"], 1);
-    assert_eq!(report["findings"][0]["severity"], "high");
+    let report = read_report(&conf_dir.join("reports/r/report.json"), "config");
+    assert_eq!(report.summary.certificates, 1);
+    assert_eq!(report.findings[0].severity, Severity::High);
     assert!(!conf_dir.join("reports/r/report.html").exists(), "format from the file");
     assert!(
         !conf_dir.join("reports/history.sqlite").exists(),
@@ -79,7 +81,10 @@ fn config_file_paths_are_relative_to_it_and_the_command_line_wins() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(out2.join("report.html").exists() && out2.join("report.json").exists());
-    assert_eq!(json(&out2.join("report.json"))["scan"]["fail_on"], "high");
+    assert_eq!(
+        read_report(&out2.join("report.json"), "config").scan.fail_on,
+        Severity::High
+    );
 }
 
 #[test]
@@ -137,7 +142,7 @@ impl Org {
     }
 
     /// Replaces the export with `certs` and scans at `at`; returns report.json.
-    fn scan(&self, certs: &[(&[u8], u32)], at: &str, n: usize) -> Value {
+    fn scan(&self, certs: &[(&[u8], u32)], at: &str, n: usize) -> Report {
         let exports: Vec<ExportCert<'_>> = certs
             .iter()
             .map(|(d, s)| ExportCert::bound(d, "ex01.contoso.com", *s))
@@ -167,7 +172,7 @@ impl Org {
         );
         assert!(o.status.code().is_some_and(|c| c <= 1), "{}", text(&o));
         assert!(text(&o).contains("history: recorded scan #"), "{}", text(&o));
-        json(&out.join("report.json"))
+        read_report(&out.join("report.json"), "history")
     }
 
     fn leaf(&self, names: &[&str], until: (i32, u8, u8)) -> Vec<u8> {
@@ -178,35 +183,23 @@ impl Org {
     }
 }
 
-fn rules_of(list: &Value) -> Vec<String> {
-    let mut v: Vec<String> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect();
+/// The rules of findings, sorted.
+fn rules_of<'a>(rules: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut v: Vec<String> = rules.into_iter().map(str::to_string).collect();
     v.sort();
     v
 }
 
-fn moves(changes: &Value) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
-    changes["binding_moves"]
-        .as_array()
-        .unwrap()
+fn changed_rules(list: &[FindingChange]) -> Vec<String> {
+    rules_of(list.iter().map(|f| f.rule.as_str()))
+}
+
+fn moves(changes: &Changes) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
+    let ids = |v: &[CertRef]| -> Vec<String> { v.iter().map(|c| c.thumbprint.clone()).collect() };
+    changes
+        .binding_moves
         .iter()
-        .map(|m| {
-            let ids = |v: &Value| -> Vec<String> {
-                v.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["thumbprint"].as_str().unwrap().to_string())
-                    .collect()
-            };
-            (
-                format!("{} {}", m["service"].as_str().unwrap(), m["server"].as_str().unwrap()),
-                (ids(&m["from"]), ids(&m["to"])),
-            )
-        })
+        .map(|m| (format!("{} {}", m.service, m.server), (ids(&m.from), ids(&m.to))))
         .collect()
 }
 
@@ -222,16 +215,19 @@ fn history_across_three_scans_of_a_changing_organisation() {
 
     // Scan 1: the old certificate on IIS and SMTP, the wildcard on IMAP.
     let r1 = org.scan(&[(&old, IIS | SMTP), (&wildcard, IMAP)], "2026-06-01", 1);
-    assert!(r1["changes"].is_null(), "the first scan has nothing to compare with");
-    assert_eq!(rules_of(&r1["findings"]), ["expiring-soon", "wildcard-on-pop-imap"]);
+    assert!(r1.changes.is_none(), "the first scan has nothing to compare with");
+    assert_eq!(
+        rules_of(r1.findings.iter().map(|f| f.rule.as_str())),
+        ["expiring-soon", "wildcard-on-pop-imap"]
+    );
 
     // The next day, same inputs: the days-left countdown changes every message, yet no finding
     // is new or resolved.
     let r1b = org.scan(&[(&old, IIS | SMTP), (&wildcard, IMAP)], "2026-06-02", 11);
-    let c = &r1b["changes"];
-    assert!(c["new_findings"].as_array().unwrap().is_empty(), "{c}");
-    assert!(c["resolved_findings"].as_array().unwrap().is_empty(), "{c}");
-    assert!(c["binding_moves"].as_array().unwrap().is_empty(), "{c}");
+    let c = r1b.changes.as_ref().unwrap();
+    assert!(c.new_findings.is_empty(), "{c:?}");
+    assert!(c.resolved_findings.is_empty(), "{c:?}");
+    assert!(c.binding_moves.is_empty(), "{c:?}");
 
     // Scan 2: renewed (same names, new serial and key) and bound to IIS and SMTP; a new
     // certificate with an internal name joins SMTP.
@@ -240,15 +236,15 @@ fn history_across_three_scans_of_a_changing_organisation() {
         "2026-06-03",
         2,
     );
-    let c = &r2["changes"];
-    assert_eq!(c["since_scan"], 2, "compared with the last complete scan");
-    assert_eq!(rules_of(&c["new_findings"]), ["internal-name-in-san"]);
-    assert_eq!(rules_of(&c["resolved_findings"]), ["expiring-soon"]);
-    let renewals = c["renewed_certificates"].as_array().unwrap();
-    assert_eq!(renewals.len(), 1, "{c}");
-    assert_eq!(renewals[0]["old"]["thumbprint"], thumb(&old));
-    assert_eq!(renewals[0]["new"]["thumbprint"], thumb(&renewed));
-    assert!(renewals[0]["note"].as_str().unwrap().contains("new serial"));
+    let c = r2.changes.as_ref().unwrap();
+    assert_eq!(c.since_scan, Some(2), "compared with the last complete scan");
+    assert_eq!(changed_rules(&c.new_findings), ["internal-name-in-san"]);
+    assert_eq!(changed_rules(&c.resolved_findings), ["expiring-soon"]);
+    let renewals = &c.renewed_certificates;
+    assert_eq!(renewals.len(), 1, "{c:?}");
+    assert_eq!(renewals[0].old.thumbprint, thumb(&old));
+    assert_eq!(renewals[0].new.thumbprint, thumb(&renewed));
+    assert!(renewals[0].note.contains("new serial"));
     let m = moves(c);
     assert_eq!(
         m["IIS ex01"],
@@ -261,26 +257,21 @@ fn history_across_three_scans_of_a_changing_organisation() {
     let mut expected = vec![thumb(&renewed), thumb(&internal)];
     expected.sort();
     assert_eq!(to, expected);
-    let appeared: Vec<&str> = c["appeared_certificates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["thumbprint"].as_str().unwrap())
-        .collect();
+    let appeared: Vec<&str> = c.appeared_certificates.iter().map(|a| a.thumbprint.as_str()).collect();
     assert_eq!(
         appeared,
         [thumb(&internal).as_str()],
         "the renewal is not listed as appeared"
     );
-    assert!(c["disappeared_certificates"].as_array().unwrap().is_empty());
+    assert!(c.disappeared_certificates.is_empty());
 
     // Scan 3: IMAP moves to the renewed certificate and the wildcard is removed: fixed.
     let r3 = org.scan(&[(&renewed, IIS | SMTP | IMAP), (&internal, SMTP)], "2026-06-04", 3);
-    let c = &r3["changes"];
-    assert_eq!(rules_of(&c["resolved_findings"]), ["wildcard-on-pop-imap"]);
-    assert!(c["new_findings"].as_array().unwrap().is_empty());
+    let c = r3.changes.as_ref().unwrap();
+    assert_eq!(changed_rules(&c.resolved_findings), ["wildcard-on-pop-imap"]);
+    assert!(c.new_findings.is_empty());
     assert_eq!(moves(c)["IMAP ex01"], (vec![thumb(&wildcard)], vec![thumb(&renewed)]));
-    assert_eq!(c["disappeared_certificates"][0]["thumbprint"], thumb(&wildcard));
+    assert_eq!(c.disappeared_certificates[0].thumbprint, thumb(&wildcard));
     let html = std::fs::read_to_string(org.s.dir.path().join("r3/report.html")).unwrap();
     assert!(html.contains("Changes since the last scan") && html.contains("binding moved"));
 
@@ -291,18 +282,18 @@ fn history_across_three_scans_of_a_changing_organisation() {
     let scans: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(scans.as_array().unwrap().len(), 4);
     let o = bin(org.s.dir.path(), &["diff", "--history", h, "--format", "json"]);
-    let last_two: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(last_two["resolved_findings"], r3["changes"]["resolved_findings"]);
+    let last_two: Changes = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(last_two.resolved_findings, c.resolved_findings);
     let o = bin(
         org.s.dir.path(),
         &["diff", "1", "4", "--history", h, "--format", "json"],
     );
-    let whole: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let whole: Changes = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
-        rules_of(&whole["resolved_findings"]),
+        changed_rules(&whole.resolved_findings),
         ["expiring-soon", "wildcard-on-pop-imap"]
     );
-    assert_eq!(rules_of(&whole["new_findings"]), ["internal-name-in-san"]);
+    assert_eq!(changed_rules(&whole.new_findings), ["internal-name-in-san"]);
     let o = bin(org.s.dir.path(), &["diff", "1", "4", "--history", h]);
     let t = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -353,9 +344,9 @@ fn an_older_schema_is_migrated_and_its_scans_kept() {
         ],
     );
     assert!(o.status.code().is_some_and(|c| c <= 1), "{}", text(&o));
-    let report = json(&out.join("report.json"));
+    let report = read_report(&out.join("report.json"), "migrated");
     // The migrated scan belongs to no audit: it is kept, never compared with automatically.
-    assert!(report["changes"].is_null(), "{}", report["changes"]);
+    assert!(report.changes.is_none(), "{:?}", report.changes);
     let o = bin(s.dir.path(), &["diff", "1", "2", "--history", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("different audits"), "{}", text(&o));
@@ -441,10 +432,10 @@ fn an_interrupted_scan_is_recorded_as_such_and_never_a_baseline() {
     }
     let status = child.wait_with_output().unwrap().status;
     assert_eq!(status.code(), Some(130));
-    let interrupted = json(&out2.join("report.json"));
-    assert_eq!(interrupted["summary"]["result"], "incomplete", "never a pass");
+    let interrupted = read_report(&out2.join("report.json"), "interrupted");
+    assert_eq!(interrupted.summary.result, Verdict::Incomplete, "never a pass");
     assert!(
-        interrupted["changes"].is_null(),
+        interrupted.changes.is_none(),
         "an interrupted scan is not compared either"
     );
     let (mut third, out3) = scan(3, &[]);
@@ -467,8 +458,10 @@ fn an_interrupted_scan_is_recorded_as_such_and_never_a_baseline() {
     assert_eq!(results[1], "incomplete");
     assert!(scans.as_array().unwrap().iter().all(|s| s["audit"] == "nightly"));
     assert_eq!(
-        json(&out3.join("report.json"))["changes"]["since_scan"],
-        1,
+        read_report(&out3.join("report.json"), "after")
+            .changes
+            .and_then(|c| c.since_scan),
+        Some(1),
         "the interrupted scan is skipped"
     );
     let conn = rusqlite::Connection::open(&history).unwrap();
@@ -598,31 +591,26 @@ fn the_prometheus_textfile_parses_back_to_the_report() {
         ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let report = json(&out.join("report.json"));
+    let report = read_report(&out.join("report.json"), "prometheus");
     let prom = std::fs::read_to_string(out.join("report.prom")).unwrap();
     let (samples, meta) = parse_prometheus(&prom);
     for (name, _, _) in &samples {
         assert_eq!(meta.get(name), Some(&(true, true)), "{name} lacks HELP or TYPE");
     }
     // Days left per certificate and binding, as in report.json.
-    for cert in report["certificates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["is_ca"] == false)
-    {
+    for cert in report.certificates.iter().filter(|c| !c.is_ca) {
         let series: Vec<&Sample> = samples
             .iter()
-            .filter(|(n, l, _)| n == "certaudit_certificate_days_left" && l["thumbprint"] == cert["thumbprint"])
+            .filter(|(n, l, _)| n == "certaudit_certificate_days_left" && l["thumbprint"] == cert.thumbprint)
             .collect();
-        assert!(!series.is_empty(), "no series for {}", cert["subject"]);
+        assert!(!series.is_empty(), "no series for {}", cert.subject);
         for (_, labels, v) in &series {
-            assert_eq!(*v as i64, cert["days_left"].as_i64().unwrap());
-            assert_eq!(labels["subject"], cert["subject"].as_str().unwrap());
+            assert_eq!(*v as i64, cert.days_left);
+            assert_eq!(labels["subject"], cert.subject);
         }
         let servers: Vec<&str> = series.iter().map(|(_, l, _)| l["server"].as_str()).collect();
-        for b in cert["bindings"].as_array().unwrap() {
-            assert!(servers.contains(&b["server"].as_str().unwrap()), "{servers:?}");
+        for b in &cert.bindings {
+            assert!(servers.contains(&b.server.as_str()), "{servers:?}");
         }
     }
     let iis = samples
@@ -638,8 +626,8 @@ fn the_prometheus_textfile_parses_back_to_the_report() {
             .map(|s| s.2)
             .sum();
         assert_eq!(
-            sum as i64,
-            report["summary"]["findings"][sev].as_i64().unwrap(),
+            sum as usize,
+            report.summary.findings.get(sev.parse::<Severity>().unwrap()),
             "{sev}"
         );
     }
@@ -647,10 +635,7 @@ fn the_prometheus_textfile_parses_back_to_the_report() {
     // The sample fails, and EX03's services are unknown: not everything in scope was audited.
     assert_eq!(one("certaudit_scan_success"), 0.0);
     assert_eq!(one("certaudit_scan_passed"), 0.0);
-    assert_eq!(
-        one("certaudit_not_audited") as i64,
-        report["summary"]["not_audited"].as_i64().unwrap()
-    );
+    assert_eq!(one("certaudit_not_audited") as usize, report.summary.not_audited);
     assert!(one("certaudit_not_audited") >= 1.0);
     let verdicts: Vec<(String, f64)> = samples
         .iter()

@@ -68,8 +68,8 @@ fn an_unresolvable_host_is_unknown_not_ok() {
         ],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    let r = json(&out.join("report.json"));
-    assert_eq!(r["summary"]["result"], "incomplete");
+    let r = read_report(&out.join("report.json"), "unresolvable");
+    assert_eq!(r.summary.result, Verdict::Incomplete);
     assert!(stderr(&o).contains("result: incomplete"), "{}", stderr(&o));
 }
 
@@ -109,9 +109,9 @@ fn a_missing_input_writes_an_incomplete_report_that_is_never_a_baseline() {
         ],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    let r = json(&out1.join("report.json"));
-    assert_eq!(r["summary"]["result"], "incomplete");
-    assert_eq!(r["not_audited"][0]["kind"], "input");
+    let r = read_report(&out1.join("report.json"), "missing input");
+    assert_eq!(r.summary.result, Verdict::Incomplete);
+    assert_eq!(r.not_audited[0].kind, "input");
     let html = std::fs::read_to_string(out1.join("report.html")).unwrap();
     assert_eq!(badge(&html), "class=\"result incomplete\">INCOMPLETE");
     assert!(!html.contains("class=\"result pass\""));
@@ -156,7 +156,7 @@ fn a_missing_input_writes_an_incomplete_report_that_is_never_a_baseline() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        json(&out2.join("report.json"))["changes"].is_null(),
+        read_report(&out2.join("report.json"), "next").changes.is_none(),
         "no baseline: nothing to compare with"
     );
     let listed = bin(s.dir.path(), &["history", "--history", h, "--format", "json"]);
@@ -215,7 +215,7 @@ fn two_audits_in_one_history_do_not_see_each_other() {
     let s = Scratch::new();
     let history = s.dir.path().join("h.sqlite");
     let h = history.to_str().unwrap().to_string();
-    let run = |n: usize, extra: &[&str]| -> Value {
+    let run = |n: usize, extra: &[&str]| -> Report {
         let out = s.dir.path().join(format!("r{n}"));
         let mut args: Vec<&str> = SAMPLE.to_vec();
         args.insert(0, "scan");
@@ -227,26 +227,28 @@ fn two_audits_in_one_history_do_not_see_each_other() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-        json(&out.join("report.json"))
+        read_report(&out.join("report.json"), "demo")
     };
     let demo1 = run(1, &[]);
     let policy = run(2, &["--pack", "rules/approved-issuers.example.toml"]);
     let demo2 = run(3, &[]);
     assert_ne!(
-        demo1["scan"]["audit"]["id"], policy["scan"]["audit"]["id"],
+        demo1.scan.audit.id, policy.scan.audit.id,
         "the pack is part of the scope"
     );
-    assert!(demo1["changes"].is_null());
+    assert!(demo1.changes.is_none());
     assert!(
-        policy["changes"].is_null(),
+        policy.changes.is_none(),
         "a different audit: not compared with the demo"
     );
+    let changes = demo2.changes.as_ref().unwrap();
     assert_eq!(
-        demo2["changes"]["since_scan"], 1,
+        changes.since_scan,
+        Some(1),
         "compared with the demo, not the policy run"
     );
-    assert!(demo2["changes"]["resolved_findings"].as_array().unwrap().is_empty());
-    assert!(demo2["changes"]["new_findings"].as_array().unwrap().is_empty());
+    assert!(changes.resolved_findings.is_empty());
+    assert!(changes.new_findings.is_empty());
     // history lists audit, pack, scope and verdict; diff without arguments stays in one audit.
     let o = bin(s.dir.path(), &["history", "--history", &h]);
     let text = stdout(&o);
