@@ -1,8 +1,7 @@
 //! Revocation: the pipeline's stage between trust and the rules, where a certificate's CRL
-//! and OCSP status will be checked (issue 23). It has its place in the pipeline and the
-//! layer table (ARCHITECTURE.md) so that the checks land here without moving anything;
-//! today it checks nothing and changes nothing, and no report claims revocation was
-//! checked.
+//! and OCSP status is to be checked. It has its place in the pipeline and the layer table
+//! (ARCHITECTURE.md) so that the checks land here without moving anything; today it checks
+//! nothing and changes nothing, and no report claims revocation was checked.
 
 use chrono::{DateTime, Utc};
 
