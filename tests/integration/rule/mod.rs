@@ -275,6 +275,33 @@ pub(super) fn auth_world() -> (World, String) {
     (w, next_tp)
 }
 
+/// Three endpoints: one that timed out, an SMTP server that offers no STARTTLS, and a sound
+/// HTTPS server (`probe-failed` and `starttls-not-offered` each fire on one of them only).
+pub(super) fn failing_endpoints() -> World {
+    let r = root("Root");
+    let mut w = World::new();
+    w.trust(&r);
+    w.endpoint(
+        "https://mail.contoso.com:443",
+        Protocol::Https,
+        Vec::new(),
+        Some(ErrorKind::Timeout),
+    );
+    w.endpoint(
+        "smtp://mx.contoso.com:25",
+        Protocol::Smtp,
+        Vec::new(),
+        Some(ErrorKind::StarttlsNotOffered),
+    );
+    w.endpoint(
+        "https://ok.contoso.com:443",
+        Protocol::Https,
+        vec![der(&mail(&r))],
+        None,
+    );
+    w
+}
+
 #[test]
 fn every_rule_has_its_own_test_file() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/rule");

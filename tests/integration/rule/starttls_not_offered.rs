@@ -4,27 +4,7 @@ use super::*;
 
 #[test]
 fn starttls_not_offered() {
-    let r = root("Root");
-    let mut w = World::new();
-    w.trust(&r);
-    w.endpoint(
-        "https://mail.contoso.com:443",
-        Protocol::Https,
-        Vec::new(),
-        Some(ErrorKind::Timeout),
-    );
-    w.endpoint(
-        "smtp://mx.contoso.com:25",
-        Protocol::Smtp,
-        Vec::new(),
-        Some(ErrorKind::StarttlsNotOffered),
-    );
-    w.endpoint(
-        "https://ok.contoso.com:443",
-        Protocol::Https,
-        vec![der(&mail(&r))],
-        None,
-    );
+    let mut w = failing_endpoints();
     let e = w.judge();
     let failed = hits(&e, "probe-failed");
     assert_eq!(failed.len(), 1);
