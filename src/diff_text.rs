@@ -7,7 +7,7 @@ use certaudit_core::report::changes::{CertRef, Changes, FindingChange};
 /// thumbprint), endpoint or server it is about. Names are shown with control characters
 /// escaped.
 pub fn changes_text(c: &Changes, a: &ScanRow, b: &ScanRow) -> String {
-    use certaudit_core::terminal::printable as p;
+    use certaudit::terminal::printable as p;
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(

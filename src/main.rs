@@ -18,13 +18,13 @@ use clap::FromArgMatches;
 use certaudit::options::{self, Cmd, Settings};
 use certaudit::outcome::{self, EXIT_INCOMPLETE, EXIT_UNUSABLE};
 use certaudit::settings::{self, Purpose};
+use certaudit::terminal::printable;
 use certaudit_core::checklist;
 use certaudit_core::history;
 use certaudit_core::inventory::EndpointStatus;
 use certaudit_core::report::{verdict, Report, Verdict};
 use certaudit_core::rules::{RuleSet, Severity};
 use certaudit_core::scan::{self, ScanOptions};
-use certaudit_core::terminal::printable;
 use certaudit_core::waivers::WaiverOutcome;
 use cli::{
     CheckArgs, ChecklistArgs, Cli, Command, CompletionsArgs, DiffArgs, HistoryArgs, ManArgs, OutputFormat, RulesArgs,
@@ -215,7 +215,7 @@ fn print_input_warnings(report: &Report) {
 }
 
 fn run_check(args: CheckArgs, given: Settings) -> u8 {
-    const UNKNOWN: u8 = certaudit_core::check::State::Unknown as u8;
+    const UNKNOWN: u8 = certaudit::check::State::Unknown as u8;
     let report = match options(given, args.scope.config.as_deref(), Purpose::Check) {
         Ok(o) => {
             let hooks = interactive::hooks(false, !o.probe.targets.is_empty());
@@ -225,7 +225,7 @@ fn run_check(args: CheckArgs, given: Settings) -> u8 {
     };
     match report {
         Ok(report) => {
-            let (state, text) = certaudit_core::check::evaluate(&report, args.warning, args.critical);
+            let (state, text) = certaudit::check::evaluate(&report, args.warning, args.critical);
             out(&text);
             state as u8
         }

@@ -14,15 +14,7 @@ const MAX_LINES: usize = 600;
 /// Top-level modules of the core crate's `lib.rs`, lowest layer first. Modules of one layer
 /// do not use each other.
 const LAYERS: &[&[&str]] = &[
-    &[
-        "digest",
-        "files",
-        "names",
-        "powershell",
-        "terminal",
-        "text_position",
-        "time",
-    ],
+    &["digest", "files", "names", "powershell", "text_position", "time"],
     &["x509"],
     &["inventory"],
     &["inputs", "probe", "trust"],
@@ -30,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["rules"],
     &["waivers"],
     &["report"],
-    &["check", "checklist", "history"],
+    &["checklist", "history"],
     &["scan"],
 ];
 

@@ -3,7 +3,6 @@
 //! line and no terminal: it never prints and never exits; progress reaches the front end
 //! through [`probe::Hooks`]. See ARCHITECTURE.md for the pipeline.
 
-pub mod check;
 pub mod checklist;
 pub mod digest;
 pub mod files;
@@ -17,7 +16,6 @@ pub mod report;
 pub mod revocation;
 pub mod rules;
 pub mod scan;
-pub mod terminal;
 pub mod text_position;
 pub mod time;
 pub mod trust;

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::report::Report;
-use crate::rules::Severity;
+use certaudit_core::report::Report;
+use certaudit_core::rules::Severity;
 
 /// Plugin states and their exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,7 +35,7 @@ const DETAIL_LINES: usize = 10;
 pub fn evaluate(report: &Report, warning: Severity, critical: Severity) -> (State, String) {
     let open: Vec<_> = report.findings.iter().filter(|f| f.waiver.is_none()).collect();
     let worst = open.iter().map(|f| f.severity).max();
-    let read_nothing = crate::report::verdict::nothing_audited(report);
+    let read_nothing = certaudit_core::report::verdict::nothing_audited(report);
     let mut state = match worst {
         Some(s) if s >= critical => State::Critical,
         Some(s) if s >= warning => State::Warning,
