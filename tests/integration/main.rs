@@ -18,6 +18,7 @@ mod hostile;
 mod html_report;
 mod inputs;
 mod large_reports;
+mod legacy;
 mod probe;
 mod rescans;
 mod rule;

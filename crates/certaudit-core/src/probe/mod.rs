@@ -5,6 +5,7 @@
 pub mod autodiscover;
 mod conversation;
 pub mod kinds;
+pub mod legacy;
 pub mod target;
 mod tls;
 
@@ -419,10 +420,38 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
         },
         Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
     };
-    let (capture, outcome) = match connect_and_start(target.protocol, addr, deadline, timeout).await {
+    let (mut capture, mut outcome) = match connect_and_start(target.protocol, addr, deadline, timeout).await {
         Err(e) => (tls::Capture::default(), Err(e)),
         Ok(stream) => prober.handshake(stream, server_name, deadline, timeout).await,
     };
+    // rustls could not agree with the server: read what it shows to an older client.
+    if let Err(e) = &outcome {
+        if capture.chain.is_empty() && matches!(e.kind, ErrorKind::Tls | ErrorKind::TlsAlert) {
+            let sni = match &target.host {
+                Host::Name(n) => Some(n.as_str()),
+                Host::Ip(_) => None,
+            };
+            match legacy_capture(target.protocol, addr, sni, deadline, timeout).await {
+                Ok(legacy) => {
+                    endpoint.notes.push(format!(
+                        "no handshake rustls supports ({}): the certificate was read from a {} ServerHello ({}) that certaudit did not complete",
+                        e.message, legacy.version, legacy.cipher
+                    ));
+                    capture = tls::Capture {
+                        chain: legacy.chain,
+                        version: Some(legacy.version),
+                        cipher: Some(legacy.cipher),
+                    };
+                    outcome = Ok(());
+                }
+                Err(legacy) => {
+                    let mut e = e.clone();
+                    e.message = format!("{}; a legacy handshake failed too: {}", e.message, legacy.message);
+                    outcome = Err(e);
+                }
+            }
+        }
+    }
     endpoint.tls_version = capture.version;
     endpoint.cipher = capture.cipher;
     endpoint.chain = capture.chain.iter().map(|d| crate::digest::sha256_hex(d)).collect();
@@ -438,6 +467,19 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
         endpoint,
         chain_der: capture.chain,
     }
+}
+
+/// A second connection for a server rustls could not agree with: the protocol's way into TLS,
+/// then a legacy ClientHello, reading the server's hello and certificate (see `legacy`).
+async fn legacy_capture(
+    protocol: Protocol,
+    addr: SocketAddr,
+    server_name: Option<&str>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<legacy::LegacyCapture, ProbeError> {
+    let mut stream = connect_and_start(protocol, addr, deadline, timeout).await?;
+    legacy::capture(&mut stream, server_name, deadline, timeout).await
 }
 
 /// Connects and runs the protocol's way into TLS; returns the stream ready for the handshake.

@@ -26,6 +26,7 @@ mod incomplete_chain;
 mod internal_name_in_san;
 mod internal_transport_certificate_invalid;
 mod issuer_not_approved;
+mod legacy_protocol_enabled;
 mod missing_autodiscover_san;
 mod missing_mail_san;
 mod multiple_iis_certificates;

@@ -30,6 +30,7 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(incomplete_chain::IncompleteChain),
         Box::new(probe_failed::ProbeFailed::default()),
         Box::new(starttls_not_offered::StarttlsNotOffered),
+        Box::new(legacy_protocol_enabled::LegacyProtocolEnabled::default()),
         Box::new(autodiscover_unreachable::AutodiscoverUnreachable),
     ]
 }
