@@ -123,9 +123,9 @@ NOT_ON_WINDOWS=(
   # It checks SHA256SUMS with coreutils' sha256sum, a Unix program (the demo above checks the
   # manifest the Windows build wrote with sha256sum on Linux instead).
   evidence::the_manifest_verifies_with_sha256sum_and_fails_after_a_change
-  # It starts Debian's openssl s_server, a Linux program, as the TLS 1.0/1.1-only server
-  # (the Windows build's legacy capture is the same code, checked by the unit tests).
-  legacy::tls_1_0_and_1_1_only_servers_are_audited_from_a_legacy_hello
+  # They start Debian's openssl s_server, a Linux program, as the server (the Windows build's
+  # legacy capture and chain rules are the same code, checked by the unit and rule tests).
+  openssl_servers::
 )
 if [ -n "$tests" ]; then
   say "the test suite for Windows, under Wine as the runner"

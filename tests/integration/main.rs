@@ -18,7 +18,7 @@ mod hostile;
 mod html_report;
 mod inputs;
 mod large_reports;
-mod legacy;
+mod openssl_servers;
 mod probe;
 mod rescans;
 mod rule;

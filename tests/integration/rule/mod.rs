@@ -24,6 +24,9 @@ use crate::common::{ca, date, der, fixture, root, Ca, Leaf, AT};
 mod auth_certificate_missing_on_server;
 mod auth_certificate_not_published;
 mod autodiscover_unreachable;
+mod chain_extra_certificates;
+mod chain_includes_root;
+mod chain_out_of_order;
 mod connector_certificate_missing;
 mod expired;
 mod expiring_soon;
@@ -301,6 +304,47 @@ pub(super) fn failing_endpoints() -> World {
         None,
     );
     w
+}
+
+/// Five HTTPS endpoints serving one leaf (issued by "Issuing CA" under "Root") in the
+/// shapes chain hygiene judges: 0 in order; 1 root before the intermediate; 2 with another
+/// CA's intermediate; 3 with the intermediate twice; 4 in order with the root on top.
+pub(super) fn served_chains() -> World {
+    let r = root("Root");
+    let issuing = ca("Issuing CA", Some(&r), date(2020, 1, 1), date(2035, 1, 1));
+    let other = ca(
+        "Other Issuing CA",
+        Some(&root("Other Root")),
+        date(2020, 1, 1),
+        date(2035, 1, 1),
+    );
+    let mut w = World::new();
+    w.trust(&r);
+    let leaf = der(&mail(&issuing));
+    let (inter, top, stray) = (der(&issuing.pem()), der(&r.pem()), der(&other.pem()));
+    let chains = [
+        vec![leaf.clone(), inter.clone()],
+        vec![leaf.clone(), top.clone(), inter.clone()],
+        vec![leaf.clone(), inter.clone(), stray],
+        vec![leaf.clone(), inter.clone(), inter.clone()],
+        vec![leaf, inter, top],
+    ];
+    for (n, chain) in chains.into_iter().enumerate() {
+        w.endpoint(
+            &format!("https://mail{n}.contoso.com:443"),
+            Protocol::Https,
+            chain,
+            None,
+        );
+    }
+    w
+}
+
+/// The endpoints a rule's findings are about, sorted.
+pub(super) fn endpoints_of(e: &Evaluation, rule: &str) -> Vec<usize> {
+    let mut v: Vec<usize> = hits(e, rule).iter().filter_map(|f| f.endpoint).collect();
+    v.sort_unstable();
+    v
 }
 
 #[test]

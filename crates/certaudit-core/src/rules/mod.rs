@@ -7,6 +7,7 @@ pub mod pack;
 pub mod params;
 
 mod auth;
+mod chain;
 mod context;
 mod engine;
 mod registry;
@@ -17,6 +18,9 @@ mod severity;
 mod auth_certificate_missing_on_server;
 mod auth_certificate_not_published;
 mod autodiscover_unreachable;
+mod chain_extra_certificates;
+mod chain_includes_root;
+mod chain_out_of_order;
 mod connector_certificate_missing;
 mod expired;
 mod expiring_soon;

@@ -1,7 +1,7 @@
-//! Servers that speak only TLS 1.0 or TLS 1.1, as an old Schannel does: real OpenSSL
-//! (`openssl s_server`, Debian's package) on loopback. rustls cannot complete a handshake with
-//! them, so certaudit reads their certificate from a legacy ServerHello (`probe::legacy`),
-//! audits it like any other, and flags the version (`legacy-protocol-enabled`).
+//! Real servers from Debian's openssl (`openssl s_server`) on loopback: endpoints that speak
+//! only TLS 1.0 or TLS 1.1, as an old Schannel does (rustls cannot complete a handshake with
+//! them, so certaudit reads their certificate from a legacy ServerHello, `probe::legacy`), and
+//! endpoints that send their chain out of order or with the root (chain hygiene).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -55,7 +55,9 @@ fn openssl_present() -> bool {
     present
 }
 
-fn start(dir: &Path, version_flag: &str) -> OpensslServer {
+/// `openssl s_server` serving `leaf.pem`/`leaf.key` with the certificates of `chain.pem` in
+/// that file's order, and `flags`.
+fn start(dir: &Path, flags: &[&str]) -> OpensslServer {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("openssl")
         .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
@@ -65,7 +67,8 @@ fn start(dir: &Path, version_flag: &str) -> OpensslServer {
         .arg(dir.join("leaf.key"))
         .arg("-cert_chain")
         .arg(dir.join("chain.pem"))
-        .args([version_flag, "-cipher", "DEFAULT:@SECLEVEL=0", "-quiet"])
+        .args(flags)
+        .arg("-quiet")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -99,29 +102,9 @@ fn tls_1_0_and_1_1_only_servers_are_audited_from_a_legacy_hello() {
         std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
         std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", inter.der())).unwrap();
         let anchor = s.side("root.pem", root.pem());
-        let server = start(dir, flag);
-        let out = s.out();
+        let server = start(dir, &[flag, "-cipher", "DEFAULT:@SECLEVEL=0"]);
         let target = format!("https://mail.contoso.com:{}", server.port);
-        let run = certaudit(
-            &[
-                "scan",
-                "--probe",
-                &target,
-                "--resolve",
-                "mail.contoso.com=127.0.0.1",
-                "--no-public-roots",
-                "--trust-anchors",
-                anchor.to_str().unwrap(),
-                "--timeout",
-                "10",
-                "-f",
-                "json",
-                "--no-history",
-                "-o",
-                out.to_str().unwrap(),
-            ],
-            Some(&out),
-        );
+        let run = probe(&s, &target, &anchor);
         let report = run.report();
         let e = &report.endpoints[0];
         assert_eq!(e.status.as_str(), "ok", "{flag}: {:?}\n{}", e.error, run.stderr);
@@ -149,6 +132,74 @@ fn tls_1_0_and_1_1_only_servers_are_audited_from_a_legacy_hello() {
         assert_eq!(legacy.len(), 1, "{flag}");
         assert_eq!(legacy[0].severity.as_str(), "high");
         assert_eq!(legacy[0].endpoint.as_deref(), Some(target.as_str()));
+        drop(server);
+    }
+}
+
+/// A probe of `target` (resolved to loopback) trusting `anchor` only.
+fn probe(s: &Scratch, target: &str, anchor: &Path) -> crate::common::Run {
+    let out = s.out();
+    certaudit(
+        &[
+            "scan",
+            "--probe",
+            target,
+            "--resolve",
+            "mail.contoso.com=127.0.0.1",
+            "--no-public-roots",
+            "--trust-anchors",
+            anchor.to_str().unwrap(),
+            "--timeout",
+            "10",
+            "-f",
+            "json",
+            "--no-history",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        Some(&out),
+    )
+}
+
+#[test]
+fn a_chain_sent_out_of_order_with_its_root_is_named() {
+    if !openssl_present() {
+        return;
+    }
+    let root: Ca = ca("Hygiene Root CA", None, days(-400), days(3000));
+    let inter: Ca = ca("Hygiene Issuing CA", Some(&root), days(-300), days(2000));
+    let (leaf, key) = Leaf::new("mail.contoso.com")
+        .names(&["mail.contoso.com"])
+        .valid(days(-30), days(200))
+        .issued_by_with_key(&inter);
+    // (chain file in this order, out of order?, root sent?)
+    let shapes = [
+        (vec![inter.der().to_vec()], false, false),
+        (vec![root.der().to_vec(), inter.der().to_vec()], true, true),
+        (vec![inter.der().to_vec(), root.der().to_vec()], false, true),
+    ];
+    for (chain, out_of_order, root_sent) in shapes {
+        let s = Scratch::new();
+        let dir = s.dir.path();
+        std::fs::write(dir.join("leaf.pem"), pem("CERTIFICATE", &leaf)).unwrap();
+        std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
+        let bundle: String = chain.iter().map(|d| pem("CERTIFICATE", d)).collect();
+        std::fs::write(dir.join("chain.pem"), bundle).unwrap();
+        let anchor = s.side("root.pem", root.pem());
+        let server = start(dir, &[]);
+        let target = format!("https://mail.contoso.com:{}", server.port);
+        let run = probe(&s, &target, &anchor);
+        let e = &run.report().endpoints[0];
+        assert_eq!(e.status.as_str(), "ok", "{:?}\n{}", e.error, run.stderr);
+        assert_eq!(e.chain.len(), chain.len() + 1, "sent as configured");
+        let fired = |rule: &str| !run.findings(rule).is_empty();
+        assert_eq!(fired("chain-out-of-order"), out_of_order, "{:?}", e.chain);
+        assert_eq!(fired("chain-includes-root"), root_sent, "{:?}", e.chain);
+        assert!(!fired("chain-extra-certificates"));
+        assert!(
+            run.findings("legacy-protocol-enabled").is_empty(),
+            "OpenSSL speaks TLS 1.3"
+        );
         drop(server);
     }
 }
