@@ -389,6 +389,66 @@ fn endpoint_rules_fire_on_what_servers_present() {
     assert!(servers.log.violations().is_empty(), "{:?}", servers.log.violations());
 }
 
+/// Two nodes behind one name, one still serving the old certificate: with `--all-addresses`
+/// each address is its own endpoint, and the difference is named with both thumbprints.
+#[test]
+fn nodes_of_one_name_serving_different_certificates_are_named() {
+    let pki = Pki::new();
+    let servers = Servers::new();
+    let (current, old) = (
+        pki.serve(leaf(&["mail.contoso.com"])),
+        pki.serve(leaf(&["mail.contoso.com"])),
+    );
+    let (current_port, old_port) = (
+        servers.start(implicit(acceptor(&current))),
+        servers.start(implicit(acceptor(&old))),
+    );
+    let s = Scratch::new();
+    let target = "https://mail.contoso.com:443".to_string();
+    let (a, b) = (
+        format!("mail.contoso.com=127.0.0.1:{current_port}"),
+        format!("mail.contoso.com=127.0.0.1:{old_port}"),
+    );
+    let run = probe(
+        &s,
+        &pki,
+        std::slice::from_ref(&target),
+        &["--resolve", &a, "--resolve", &b, "--all-addresses"],
+    );
+    let report = run.report();
+    assert_eq!(report.endpoints.len(), 2, "{}", run.stderr);
+    assert!(report.endpoints.iter().all(|e| e.status == EndpointStatus::Ok));
+    let f = run.findings("inconsistent-certificate-across-addresses");
+    assert_eq!(f.len(), 1, "{}", run.stderr);
+    let served = f[0].ev("served").as_array().unwrap();
+    let thumbprints: Vec<&str> = served.iter().map(|s| s["thumbprint"].as_str().unwrap()).collect();
+    assert_eq!(thumbprints.len(), 2);
+    assert_ne!(thumbprints[0], thumbprints[1]);
+    let addresses: Vec<&str> = served.iter().map(|s| s["address"].as_str().unwrap()).collect();
+    assert_eq!(
+        addresses,
+        [format!("127.0.0.1:{current_port}"), format!("127.0.0.1:{old_port}")]
+    );
+    // Two nodes serving the same certificate: nothing to report.
+    let twin = format!(
+        "mail.contoso.com=127.0.0.1:{}",
+        servers.start(implicit(acceptor(&current)))
+    );
+    let run = probe(
+        &s,
+        &pki,
+        std::slice::from_ref(&target),
+        &["--resolve", &a, "--resolve", &twin, "--all-addresses"],
+    );
+    let endpoints = &run.report().endpoints;
+    assert_eq!(endpoints.len(), 2, "{}", run.stderr);
+    assert!(
+        endpoints.iter().all(|e| e.status == EndpointStatus::Ok),
+        "{endpoints:#?}"
+    );
+    assert!(run.findings("inconsistent-certificate-across-addresses").is_empty());
+}
+
 /// An autodiscover certificate clients do not trust makes autodiscover unreachable; with
 /// `--no-autodiscover` it is not checked at all.
 #[test]

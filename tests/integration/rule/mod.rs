@@ -33,6 +33,7 @@ mod expiring_soon;
 mod hostname_mismatch;
 mod iis_binding_invalid;
 mod incomplete_chain;
+mod inconsistent_certificate_across_addresses;
 mod internal_name_in_san;
 mod internal_transport_certificate_invalid;
 mod issuer_not_approved;
