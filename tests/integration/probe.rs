@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use certaudit_core::inventory::{EndpointStatus, ErrorKind};
 use certaudit_core::report::model::{EndpointEntry, FindingEntry};
 use common::{ca, certaudit, read_report, Ca, Evidence, Leaf, Report, Run, Scratch};
-use servers::{acceptor, https_answering, imap, implicit, pop3, smtp, smtp_until_starttls, Identity, Servers, Step};
+use servers::{
+    acceptor, https_answering, imap, implicit, pop3, smtp, smtp_until_starttls, sni_acceptor, Identity, Servers, Step,
+};
 
 /// A test PKI: a root (the only trust anchor) and an intermediate that issues the leaves.
 struct Pki {
@@ -215,12 +217,15 @@ fn clean_endpoints_of_every_protocol_are_captured_and_trigger_nothing() {
     assert_eq!(report.autodiscover[0].http_status, Some(401));
     assert_eq!(report.summary.endpoints, targets.len());
     assert!(servers.log.violations().is_empty(), "{:?}", servers.log.violations());
-    // Every handshake sent SNI for the name.
+    // Every handshake sent SNI for the name, but the one made without it per HTTPS name.
     let sni = servers.log.sni();
     assert!(sni.len() >= targets.len());
+    let https = targets.iter().filter(|t| t.starts_with("https://")).count();
+    assert_eq!(sni.iter().filter(|n| n.is_none()).count(), https, "{sni:?}");
     assert!(sni
         .iter()
-        .all(|n| n.as_deref() == Some("mail.contoso.com") || n.as_deref() == Some("autodiscover.contoso.com")));
+        .flatten()
+        .all(|n| n == "mail.contoso.com" || n == "autodiscover.contoso.com"));
 }
 
 #[test]
@@ -447,6 +452,48 @@ fn nodes_of_one_name_serving_different_certificates_are_named() {
         "{endpoints:#?}"
     );
     assert!(run.findings("inconsistent-certificate-across-addresses").is_empty());
+}
+
+/// An HTTPS name whose default binding (no SNI) holds another certificate: the second
+/// handshake without SNI finds it, and both thumbprints are named.
+#[test]
+fn a_default_binding_on_another_certificate_is_found_without_sni() {
+    let pki = Pki::new();
+    let servers = Servers::new();
+    let (named, default) = (
+        pki.serve(leaf(&["mail.contoso.com"])),
+        pki.serve(leaf(&["ex01.contoso.com"])),
+    );
+    let split = servers.start(implicit(sni_acceptor(&named, &default)));
+    let same = servers.start(implicit(acceptor(&named)));
+    let s = Scratch::new();
+    let targets = [
+        format!("https://mail.contoso.com:{split}"),
+        format!("https://mail.contoso.com:{same}"),
+    ];
+    let run = probe(&s, &pki, &targets, &["--resolve", "mail.contoso.com=127.0.0.1"]);
+    let report = run.report();
+    let f = run.findings("sni-dependent-certificate");
+    assert_eq!(f.len(), 1, "{}", run.stderr);
+    assert_eq!(f[0].endpoint.as_deref(), Some(targets[0].as_str()));
+    assert_eq!(f[0].ev("without_sni_subject"), "CN=ex01.contoso.com");
+    let thumb = |der: &[u8]| {
+        report
+            .certificates
+            .iter()
+            .find(|c| c.sha256 == sha256_hex(der))
+            .unwrap()
+            .thumbprint
+            .clone()
+    };
+    assert_eq!(*f[0].ev("with_sni"), thumb(&named.chain[0]));
+    assert_eq!(*f[0].ev("without_sni"), thumb(&default.chain[0]));
+    let e = endpoint(&run, &targets[1]);
+    assert_eq!(
+        e.leaf_without_sni.as_deref(),
+        e.chain.first().map(String::as_str),
+        "checked, and the same"
+    );
 }
 
 /// An autodiscover certificate clients do not trust makes autodiscover unreachable; with

@@ -207,6 +207,11 @@ pub fn evaluate_with(
         let live =
             probe::run(&plan.targets, &domains, anchors.anchors(), &plan.options, hooks).map_err(ScanError::Runtime)?;
         for probed in live.endpoints {
+            if let Some(der) = probed.leaf_without_sni_der {
+                let location = format!("{} (without SNI)", probed.endpoint.target);
+                // Unparsable, it is simply not in the inventory: the rule names its SHA-256.
+                let _ = inventory.add_presented(der, location);
+            }
             inventory.add_endpoint(probed.endpoint, probed.chain_der);
         }
         inventory.autodiscover = live.autodiscover;

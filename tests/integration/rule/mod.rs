@@ -45,6 +45,7 @@ mod not_yet_valid;
 mod probe_failed;
 mod san_count_over_limit;
 mod smtp_certificate_selection;
+mod sni_dependent_certificate;
 mod stale_smtp_binding;
 mod starttls_not_offered;
 mod status_not_valid;

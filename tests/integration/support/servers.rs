@@ -37,6 +37,45 @@ pub fn acceptor(id: &Identity) -> TlsAcceptor {
     TlsAcceptor::from(Arc::new(config))
 }
 
+/// A TLS acceptor serving `with_sni` to clients that send SNI and `without_sni` to those that
+/// send none (an IIS default binding left on another certificate).
+pub fn sni_acceptor(with_sni: &Identity, without_sni: &Identity) -> TlsAcceptor {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certified = |id: &Identity| {
+        let chain: Vec<CertificateDer<'static>> = id.chain.iter().map(|d| CertificateDer::from(d.clone())).collect();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key.clone()));
+        Arc::new(CertifiedKey::new(
+            chain,
+            provider.key_provider.load_private_key(key).unwrap(),
+        ))
+    };
+    let resolver = BySni {
+        with_sni: certified(with_sni),
+        without_sni: certified(without_sni),
+    };
+    let config = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(resolver));
+    TlsAcceptor::from(Arc::new(config))
+}
+
+#[derive(Debug)]
+struct BySni {
+    with_sni: Arc<CertifiedKey>,
+    without_sni: Arc<CertifiedKey>,
+}
+
+impl ResolvesServerCert for BySni {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(match hello.server_name() {
+            Some(_) => self.with_sni.clone(),
+            None => self.without_sni.clone(),
+        })
+    }
+}
+
 #[derive(Debug)]
 struct Fixed(Arc<CertifiedKey>);
 

@@ -283,6 +283,8 @@ pub struct Endpoint {
     pub served_chain: Option<ServedChain>,
     /// Notes that are not errors (e.g. a presented certificate that could not be parsed).
     pub notes: Vec<String>,
+    /// SHA-256 of the leaf an HTTPS endpoint served to a handshake without SNI.
+    pub leaf_without_sni: Option<String>,
 }
 
 impl Endpoint {
@@ -305,6 +307,7 @@ impl Endpoint {
             probed_at: Utc::now(),
             served_chain: None,
             notes: Vec::new(),
+            leaf_without_sni: None,
         }
     }
 

@@ -261,27 +261,33 @@ impl Inventory {
         self.by_sha256.get(&crate::digest::sha256_bytes(sha256)?).copied()
     }
 
-    /// Adds a probed endpoint and the certificates it presented (sources `endpoint`).
+    /// Adds a probed endpoint and the certificates it presented (sources `endpoint`), and the
+    /// leaf it served without SNI when that was another one.
     pub fn add_endpoint(&mut self, mut endpoint: Endpoint, chain_der: Vec<Vec<u8>>) {
         for (n, der) in chain_der.into_iter().enumerate() {
-            match CertDetails::parse(&der) {
-                Ok(details) => {
-                    let source = Source {
-                        kind: SourceKind::Endpoint,
-                        location: if n == 0 {
-                            endpoint.target.clone()
-                        } else {
-                            format!("{}#{}", endpoint.target, n + 1)
-                        },
-                    };
-                    self.add(Certificate::new(der, details, source));
-                }
-                Err(e) => endpoint
+            let location = if n == 0 {
+                endpoint.target.clone()
+            } else {
+                format!("{}#{}", endpoint.target, n + 1)
+            };
+            if let Err(e) = self.add_presented(der, location) {
+                endpoint
                     .notes
-                    .push(format!("presented certificate #{} could not be parsed: {e}", n + 1)),
+                    .push(format!("presented certificate #{} could not be parsed: {e}", n + 1));
             }
         }
         self.endpoints.push(endpoint);
+    }
+
+    /// Adds a certificate an endpoint presented, seen at `location`.
+    pub fn add_presented(&mut self, der: Vec<u8>, location: String) -> Result<(), String> {
+        let details = CertDetails::parse(&der).map_err(|e| e.to_string())?;
+        let source = Source {
+            kind: SourceKind::Endpoint,
+            location,
+        };
+        self.add(Certificate::new(der, details, source));
+        Ok(())
     }
 }
 

@@ -160,6 +160,8 @@ impl Hooks {
 pub struct ProbedEndpoint {
     pub endpoint: Endpoint,
     pub chain_der: Vec<Vec<u8>>,
+    /// The leaf an HTTPS endpoint served without SNI, when it differs from `chain_der[0]`.
+    pub leaf_without_sni_der: Option<Vec<u8>>,
 }
 
 /// Everything the live part of a scan found.
@@ -388,6 +390,7 @@ fn unprobed(target: &Target, error: ProbeError) -> ProbedEndpoint {
     ProbedEndpoint {
         endpoint,
         chain_der: Vec::new(),
+        leaf_without_sni_der: None,
     }
 }
 
@@ -415,6 +418,7 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
                 return ProbedEndpoint {
                     endpoint,
                     chain_der: Vec::new(),
+                    leaf_without_sni_der: None,
                 };
             }
         },
@@ -422,7 +426,7 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
     };
     let (mut capture, mut outcome) = match connect_and_start(target.protocol, addr, deadline, timeout).await {
         Err(e) => (tls::Capture::default(), Err(e)),
-        Ok(stream) => prober.handshake(stream, server_name, deadline, timeout).await,
+        Ok(stream) => prober.handshake(stream, server_name.clone(), deadline, timeout).await,
     };
     // rustls could not agree with the server: read what it shows to an older client.
     if let Err(e) = &outcome {
@@ -452,6 +456,32 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
             }
         }
     }
+    // What a client or health check that sends no SNI gets from an HTTPS name.
+    let mut leaf_without_sni_der = None;
+    if outcome.is_ok() && target.protocol == Protocol::Https && matches!(target.host, Host::Name(_)) {
+        let plain = match connect_and_start(target.protocol, addr, deadline, timeout).await {
+            Err(e) => (tls::Capture::default(), Err(e)),
+            Ok(stream) => {
+                prober
+                    .handshake_with(stream, server_name, false, deadline, timeout)
+                    .await
+            }
+        };
+        match plain {
+            (plain, Ok(())) => {
+                if let Some(leaf) = plain.chain.into_iter().next() {
+                    let sha = crate::digest::sha256_hex(&leaf);
+                    if capture.chain.first().map(|d| crate::digest::sha256_hex(d)) != Some(sha.clone()) {
+                        leaf_without_sni_der = Some(leaf);
+                    }
+                    endpoint.leaf_without_sni = Some(sha);
+                }
+            }
+            (_, Err(e)) => endpoint
+                .notes
+                .push(format!("a handshake without SNI failed: {}", e.message)),
+        }
+    }
     endpoint.tls_version = capture.version;
     endpoint.cipher = capture.cipher;
     endpoint.chain = capture.chain.iter().map(|d| crate::digest::sha256_hex(d)).collect();
@@ -466,6 +496,7 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
     ProbedEndpoint {
         endpoint,
         chain_der: capture.chain,
+        leaf_without_sni_der,
     }
 }
 

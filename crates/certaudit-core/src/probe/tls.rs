@@ -120,6 +120,19 @@ impl TlsProber {
         deadline: Instant,
         timeout: Duration,
     ) -> (Capture, Result<(), ProbeError>) {
+        self.handshake_with(stream, server_name, true, deadline, timeout).await
+    }
+
+    /// [`TlsProber::handshake`], sending SNI only when `sni` (what a client or health check
+    /// that sends none gets).
+    pub async fn handshake_with(
+        &self,
+        stream: TcpStream,
+        server_name: ServerName<'static>,
+        sni: bool,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> (Capture, Result<(), ProbeError>) {
         let verifier = Arc::new(RecordingVerifier {
             provider: self.provider.clone(),
             chain: Mutex::new(Vec::new()),
@@ -133,6 +146,7 @@ impl TlsProber {
                     .with_custom_certificate_verifier(verifier.clone())
                     .with_no_client_auth();
                 config.resumption = Resumption::disabled();
+                config.enable_sni = sni;
                 config
             }
             Err(e) => {

@@ -32,6 +32,7 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(chain_extra_certificates::ChainExtraCertificates),
         Box::new(chain_includes_root::ChainIncludesRoot),
         Box::new(inconsistent_certificate_across_addresses::InconsistentCertificateAcrossAddresses),
+        Box::new(sni_dependent_certificate::SniDependentCertificate),
         Box::new(probe_failed::ProbeFailed::default()),
         Box::new(starttls_not_offered::StarttlsNotOffered),
         Box::new(legacy_protocol_enabled::LegacyProtocolEnabled::default()),

@@ -128,20 +128,28 @@ pub enum Kind {
 
 /// Tells a certaudit history from an empty database and from any other SQLite file.
 pub fn kind(conn: &Connection) -> rusqlite::Result<Kind> {
-    let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
-    let tables: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    // One read transaction: another scan creating the database at this moment must not be
+    // seen half-way (no tables yet, but a version already), which looks like a foreign file.
+    let tx = conn.unchecked_transaction()?;
+    let app: i64 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let tables: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let version = version(&tx)?;
+    tx.commit()?;
     if app == APPLICATION_ID {
         return Ok(Kind::History);
     }
-    if tables.is_empty() && app == 0 && version(conn)? == 0 {
+    if tables.is_empty() && app == 0 && version == 0 {
         return Ok(Kind::Empty);
     }
     // Histories written before version 3 carry no application_id: recognise their tables
     // (`certificates` became `certs` and `scan_certs` in version 4, which is always marked).
     let ours = ["certificates", "findings", "scans"];
     let looks_ours = app == 0
-        && version(conn)? >= 1
+        && version >= 1
         && ours.iter().all(|t| tables.iter().any(|x| x == t))
         && tables
             .iter()

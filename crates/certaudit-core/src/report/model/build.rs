@@ -150,6 +150,7 @@ impl Report {
                 expanded: e.expanded,
                 probed_at: e.probed_at,
                 notes: e.notes.clone(),
+                leaf_without_sni: e.leaf_without_sni.clone(),
             })
             .collect();
         let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);

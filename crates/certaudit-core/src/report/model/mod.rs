@@ -304,6 +304,9 @@ pub struct EndpointEntry {
     pub probed_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// SHA-256 of the leaf an HTTPS name served to a handshake without SNI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_without_sni: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
