@@ -44,6 +44,7 @@ mod stale_smtp_binding;
 mod starttls_not_offered;
 mod status_not_valid;
 mod untrusted_issuer;
+mod weak_cipher_negotiated;
 mod weak_key;
 mod weak_signature;
 mod wildcard_on_pop_imap;

@@ -36,6 +36,7 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(probe_failed::ProbeFailed::default()),
         Box::new(starttls_not_offered::StarttlsNotOffered),
         Box::new(legacy_protocol_enabled::LegacyProtocolEnabled::default()),
+        Box::new(weak_cipher_negotiated::WeakCipherNegotiated),
         Box::new(autodiscover_unreachable::AutodiscoverUnreachable),
     ]
 }
