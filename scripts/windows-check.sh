@@ -87,7 +87,7 @@ demo() { # FOLDER: the README demo under Wine, into FOLDER, with its own history
   local code=$?
   set -e
   [ "$code" -eq 1 ] || { cat "$1.log" >&2; die "the demo under Wine exited $code, not 1"; }
-  for f in report.html report.csv certificates.csv report.json SHA256SUMS; do
+  for f in report.html report.csv certificates.csv not-audited.csv report.json SHA256SUMS; do
     [ -s "$1/$f" ] || die "the demo under Wine did not write $f"
   done
   (cd "$1" && sha256sum --quiet -c SHA256SUMS) || die "$1/SHA256SUMS does not verify"
@@ -107,13 +107,13 @@ set -e
 [ "$code" -eq 1 ] || { cat "$out/linux.log" >&2; die "the Linux demo exited $code"; }
 python3 scripts/compare-reports.py "$out/linux/report.json" "$out/wine-1/report.json" ||
   die "report.json differs between Linux and Windows"
-for csv in report.csv certificates.csv; do
+for csv in report.csv certificates.csv not-audited.csv; do
   if ! diff <(tr '\\' '/' <"$out/linux/$csv") <(tr '\\' '/' <"$out/wine-1/$csv") >"$out/$csv.diff"; then
     head -20 "$out/$csv.diff" >&2
     die "$csv differs between Linux and Windows"
   fi
 done
-say "ok: report.json, report.csv and certificates.csv equal the Linux build's"
+say "ok: report.json, report.csv, certificates.csv and not-audited.csv equal the Linux build's"
 
 # Tests that cannot run on Windows, and why. Everything else runs under Wine.
 NOT_ON_WINDOWS=(
