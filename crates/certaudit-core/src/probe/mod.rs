@@ -456,6 +456,9 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
             }
         }
     }
+    endpoint.tls_version = capture.version;
+    endpoint.cipher = capture.cipher;
+    endpoint.chain = capture.chain.iter().map(|d| crate::digest::sha256_hex(d)).collect();
     // What a client or health check that sends no SNI gets from an HTTPS name.
     let mut leaf_without_sni_der = None;
     if outcome.is_ok() && target.protocol == Protocol::Https && matches!(target.host, Host::Name(_)) {
@@ -471,7 +474,7 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
             (plain, Ok(())) => {
                 if let Some(leaf) = plain.chain.into_iter().next() {
                     let sha = crate::digest::sha256_hex(&leaf);
-                    if capture.chain.first().map(|d| crate::digest::sha256_hex(d)) != Some(sha.clone()) {
+                    if endpoint.chain.first() != Some(&sha) {
                         leaf_without_sni_der = Some(leaf);
                     }
                     endpoint.leaf_without_sni = Some(sha);
@@ -482,9 +485,6 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
                 .push(format!("a handshake without SNI failed: {}", e.message)),
         }
     }
-    endpoint.tls_version = capture.version;
-    endpoint.cipher = capture.cipher;
-    endpoint.chain = capture.chain.iter().map(|d| crate::digest::sha256_hex(d)).collect();
     match outcome {
         Ok(()) => endpoint.status = EndpointStatus::Ok,
         Err(e) if e.kind == ErrorKind::Refused && target.expanded => {
