@@ -20,6 +20,7 @@ pub static OPTIONS: &[&dyn AnyOpt] = &[
     &RESOLVE,
     &ALL_ADDRESSES,
     &NO_AUTODISCOVER,
+    &NO_PROTOCOL_SCAN,
     &CONCURRENCY,
     &TIMEOUT,
     &DOMAINS,
@@ -65,6 +66,7 @@ const fn base<E>(id: &'static str, key: &'static str, parse: fn(&str) -> Result<
         long: None,
         short: None,
         key,
+        key_negates: false,
         value_name: "",
         help: "",
         shape: Shape::One,
@@ -174,6 +176,16 @@ pub static NO_AUTODISCOVER: Opt<bool> = Opt {
     file: FileValue::Bool,
     apply: Some(|s, o| o.probe.options.autodiscover = !s.flag(&NO_AUTODISCOVER)),
     ..base("no_autodiscover", "no_autodiscover", flag)
+};
+
+pub static NO_PROTOCOL_SCAN: Opt<bool> = Opt {
+    long: Some("no-protocol-scan"),
+    help: "Do not ask each probed endpoint which of SSLv3, TLS 1.0, 1.1, 1.2 and 1.3 it accepts (one handshake per endpoint instead of five; the report records that it was not asked for)",
+    shape: Shape::Flag,
+    file: FileValue::Bool,
+    key_negates: true,
+    apply: Some(|s, o| o.probe.options.protocol_scan = !s.flag(&NO_PROTOCOL_SCAN)),
+    ..base("no_protocol_scan", "protocol_scan", flag)
 };
 
 fn concurrency(s: &str) -> Result<u16, String> {

@@ -73,6 +73,9 @@ pub struct Opt<E: 'static> {
     pub short: Option<char>,
     /// Its key in the configuration file.
     pub key: &'static str,
+    /// A `--no-…` flag whose key says the positive (`protocol_scan = false` is
+    /// `--no-protocol-scan`).
+    pub key_negates: bool,
     pub value_name: &'static str,
     pub help: &'static str,
     pub shape: Shape,
@@ -303,7 +306,7 @@ impl<E: Clone + Send + Sync + 'static> AnyOpt for Opt<E> {
         match self.shape {
             Shape::Flag => match value {
                 toml::Value::Boolean(b) => {
-                    into.0.insert(self.id, Arc::new(*b));
+                    into.0.insert(self.id, Arc::new(*b != self.key_negates));
                     Ok(())
                 }
                 other => Err(invalid_type(other, "true or false")),

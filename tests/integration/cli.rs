@@ -464,7 +464,8 @@ fn csv_neutralises_formula_subjects() {
             "waived",
             "waiver_reason",
             "waiver_owner",
-            "waiver_expires"
+            "waiver_expires",
+            "protocols"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();

@@ -129,11 +129,11 @@ fn waivers_apply_expire_and_go_unused() {
     let csv = std::fs::read_to_string(s.out().join("report.csv")).unwrap();
     let header = csv.lines().next().unwrap();
     assert!(
-        header.ends_with("waived,waiver_reason,waiver_owner,waiver_expires"),
+        header.ends_with("waived,waiver_reason,waiver_owner,waiver_expires,protocols"),
         "{header}"
     );
     assert!(
-        csv.contains(",yes,\"Partner relay, replaced in Q1\",mail-team@contoso.com,2026-12-31"),
+        csv.contains(",yes,\"Partner relay, replaced in Q1\",mail-team@contoso.com,2026-12-31,"),
         "{csv}"
     );
 

@@ -203,3 +203,140 @@ fn a_chain_sent_out_of_order_with_its_root_is_named() {
         drop(server);
     }
 }
+
+/// Whether `openssl s_client` completes a handshake with `port` at `version_flag` (`-tls1` …):
+/// an independent answer to the protocol matrix's question.
+fn s_client_accepts(port: u16, version_flag: &str) -> bool {
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args(["-servername", "mail.contoso.com", version_flag])
+        .args(["-cipher", "DEFAULT:@SECLEVEL=0"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // A completed handshake prints `New, TLSv1.2, Cipher is …`; a refused one `New, (NONE), …`.
+    text.lines()
+        .any(|l| l.starts_with("New, TLSv1") && !l.contains("(NONE)"))
+}
+
+#[test]
+fn the_protocol_matrix_agrees_with_openssl_s_client() {
+    if !openssl_present() {
+        return;
+    }
+    let root: Ca = ca("Matrix Root CA", None, days(-400), days(3000));
+    let (leaf, key) = Leaf::new("mail.contoso.com")
+        .names(&["mail.contoso.com"])
+        .valid(days(-30), days(200))
+        .issued_by_with_key(&root);
+    // (server flags, what certaudit must find for SSLv3, TLS1.0, TLS1.1, TLS1.2, TLS1.3)
+    let shapes: [(&[&str], [bool; 5]); 3] = [
+        (&["-cipher", "DEFAULT:@SECLEVEL=0"], [false, true, true, true, true]),
+        (
+            &["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+            [false, false, true, false, false],
+        ),
+        (
+            &["-no_tls1", "-no_tls1_1", "-no_tls1_3"],
+            [false, false, false, true, false],
+        ),
+    ];
+    for (flags, expected) in shapes {
+        let s = Scratch::new();
+        let dir = s.dir.path();
+        std::fs::write(dir.join("leaf.pem"), pem("CERTIFICATE", &leaf)).unwrap();
+        std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
+        std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", root.der())).unwrap();
+        let anchor = s.side("root.pem", root.pem());
+        let server = start(dir, flags);
+        let target = format!("https://mail.contoso.com:{}", server.port);
+        let run = probe(&s, &target, &anchor);
+        let e = &run.report().endpoints[0];
+        assert_eq!(e.status.as_str(), "ok", "{flags:?}: {:?}\n{}", e.error, run.stderr);
+        let got: Vec<(&str, Option<bool>)> = e.protocols.iter().map(|p| (p.version.as_str(), p.accepted)).collect();
+        let names = ["SSLv3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"];
+        let want: Vec<(&str, Option<bool>)> = names.into_iter().zip(expected.map(Some)).collect();
+        assert_eq!(got, want, "{flags:?}: {:?}", e.protocols);
+        // openssl's own client, asked the same questions, agrees (it has no SSLv3 to ask).
+        for (flag, accepted) in ["-tls1", "-tls1_1", "-tls1_2", "-tls1_3"]
+            .into_iter()
+            .zip(&expected[1..])
+        {
+            assert_eq!(
+                s_client_accepts(server.port, flag),
+                *accepted,
+                "{flags:?}: openssl s_client {flag} disagrees with the matrix {:?}",
+                e.protocols
+            );
+        }
+        for p in e.protocols.iter().filter(|p| p.accepted == Some(true)) {
+            assert!(
+                p.cipher
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("TLS_") || c.starts_with("TLS13_")),
+                "{p:?}"
+            );
+        }
+        let legacy = run.findings("legacy-protocol-enabled");
+        assert_eq!(legacy.len(), usize::from(expected[1] || expected[2]), "{flags:?}");
+        drop(server);
+    }
+}
+
+/// The checklist of a TLS 1.0-only server: a TLS configuration plan for its host with the
+/// Schannel commands, and no certificate renewal for what a new certificate cannot fix.
+#[test]
+fn the_checklist_plans_schannel_changes_for_a_legacy_server_not_a_renewal() {
+    if !openssl_present() {
+        return;
+    }
+    let root: Ca = ca("Checklist Root CA", None, days(-400), days(3000));
+    let (leaf, key) = Leaf::new("mail.contoso.com")
+        .names(&["mail.contoso.com"])
+        .valid(days(-30), days(300))
+        .issued_by_with_key(&root);
+    let s = Scratch::new();
+    let dir = s.dir.path();
+    std::fs::write(dir.join("leaf.pem"), pem("CERTIFICATE", &leaf)).unwrap();
+    std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
+    std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", root.der())).unwrap();
+    let anchor = s.side("root.pem", root.pem());
+    let server = start(dir, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let out = s.out();
+    let output = Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .args([
+            "checklist",
+            "--probe",
+            &format!("https://mail.contoso.com:{}", server.port),
+        ])
+        .args(["--resolve", "mail.contoso.com=127.0.0.1", "--no-public-roots"])
+        .arg("--trust-anchors")
+        .arg(&anchor)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    drop(server);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("checklist.json")).unwrap()).unwrap();
+    let plans = json["plans"].as_array().unwrap();
+    assert!(
+        plans
+            .iter()
+            .all(|p| !p["reasons"].to_string().contains("legacy-protocol-enabled")),
+        "a renewal does not turn TLS 1.0 off: {plans:?}\n{stderr}"
+    );
+    let tls = json["tls"].as_array().unwrap();
+    assert_eq!(tls.len(), 1, "{json}");
+    assert_eq!(tls[0]["host"], "mail.contoso.com");
+    let steps = tls[0]["steps"].to_string();
+    assert!(steps.contains("Disable TLS 1.0 in Schannel"), "{steps}");
+    assert!(steps.contains(r"SCHANNEL\\Protocols"), "{steps}");
+    assert!(steps.contains("Restart-Computer"), "{steps}");
+    let md = std::fs::read_to_string(out.join("checklist.md")).unwrap();
+    assert!(md.contains("TLS configuration of mail.contoso.com"), "{md}");
+    let html = std::fs::read_to_string(out.join("checklist.html")).unwrap();
+    assert!(html.contains("TLS configuration of mail.contoso.com"));
+}

@@ -223,6 +223,7 @@ pub fn evaluate_with(
             timeout_seconds: plan.options.timeout.as_secs_f64(),
             all_addresses: plan.options.all_addresses,
             autodiscover: plan.options.autodiscover,
+            protocol_scan: plan.options.protocol_scan,
         });
     }
     let cache =

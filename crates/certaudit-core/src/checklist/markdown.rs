@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Checklist, Plan, PlanKind, Step};
+use super::{Checklist, Plan, PlanKind, Step, TlsPlan};
 use crate::report::{Presenter, RenderError};
 use crate::time::rfc3339;
 
@@ -51,6 +51,9 @@ pub fn render(c: &Checklist) -> String {
     }
     for (i, plan) in c.plans.iter().enumerate() {
         render_plan(&mut out, i + 1, plan);
+    }
+    for (i, plan) in c.tls.iter().enumerate() {
+        render_tls_plan(&mut out, c.plans.len() + i + 1, plan);
     }
     if !c.not_planned.is_empty() {
         let _ = writeln!(out, "## Not planned\n");
@@ -143,6 +146,18 @@ fn render_plan(out: &mut String, number: usize, p: &Plan) {
         let _ = writeln!(out, "- Lifetime: {}\n", text(&r.lifetime_note));
     }
     let _ = writeln!(out, "### Steps\n");
+    for step in &p.steps {
+        render_step(out, step);
+    }
+}
+
+fn render_tls_plan(out: &mut String, number: usize, p: &TlsPlan) {
+    let _ = writeln!(out, "## {number}. TLS configuration of {} (server)\n", text(&p.host));
+    let _ = writeln!(out, "- Endpoints: {}", joined(&p.endpoints, "none"));
+    for r in &p.reasons {
+        let _ = writeln!(out, "- {}", text(r));
+    }
+    let _ = writeln!(out, "\n### Steps\n");
     for step in &p.steps {
         render_step(out, step);
     }

@@ -12,6 +12,7 @@ pub mod powershell;
 mod selection;
 mod steps;
 mod successor;
+mod tls_steps;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 use crate::report::{create_folder, write_file, write_manifest, Presenter, RenderError, ReportError};
 
 pub use plan::build;
+pub use tls_steps::TLS_CONFIGURATION_RULES;
 
 /// Schema id of `checklist.json`.
 pub const SCHEMA: &str = "certaudit.checklist/v1";
@@ -42,6 +44,20 @@ pub struct Checklist {
     pub plans: Vec<Plan>,
     /// Certificates with findings or near expiry that are in no service: no renewal plan.
     pub not_planned: Vec<NotPlanned>,
+    /// Servers whose TLS configuration needs work (legacy versions, weak suites, the chain
+    /// they send): fixed on the server, not by a new certificate.
+    pub tls: Vec<TlsPlan>,
+}
+
+/// A server's TLS configuration to change, for the endpoints on one host.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsPlan {
+    /// The host as probed (a name or an address).
+    pub host: String,
+    pub endpoints: Vec<String>,
+    /// The findings behind the plan, one sentence each.
+    pub reasons: Vec<String>,
+    pub steps: Vec<Step>,
 }
 
 /// The organisation facts the plans rely on.

@@ -3,7 +3,8 @@
 //! from. The parts: `selection.rs` (where a certificate is in service and why it is planned),
 //! `names.rs` (names, key and lifetime to request), `successor.rs` (a renewal already made),
 //! `steps.rs` and `auth_steps.rs` (the Exchange Management Shell steps), all built on
-//! `context.rs`.
+//! `context.rs`; and, apart from certificates, the servers whose TLS configuration needs work
+//! (`tls_steps.rs`).
 
 use chrono::{DateTime, Utc};
 
@@ -25,6 +26,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
             .findings
             .iter()
             .filter(|f| f.certificate.as_deref() == Some(cert.sha256.as_str()))
+            .filter(|f| !super::TLS_CONFIGURATION_RULES.contains(&f.rule.as_str()))
             .collect();
         let expiring = cert.not_after < before;
         let open = findings.iter().any(|f| f.waiver.is_none());
@@ -107,6 +109,7 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
         plans.push(plan);
     }
     plans.sort_by(|a, b| a.not_after.cmp(&b.not_after).then(a.thumbprint.cmp(&b.thumbprint)));
+    let tls = super::tls_steps::plans(report, &verify_command);
     Checklist {
         schema: SCHEMA.into(),
         tool: format!("certaudit {}", env!("CARGO_PKG_VERSION")),
@@ -127,5 +130,6 @@ pub fn build(report: &Report, at: DateTime<Utc>, before: DateTime<Utc>) -> Check
         },
         plans,
         not_planned,
+        tls,
     }
 }

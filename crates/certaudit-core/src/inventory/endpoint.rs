@@ -255,6 +255,73 @@ impl EndpointStatus {
     }
 }
 
+/// A protocol version of the protocol matrix, named as report.json names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TlsProtocol {
+    #[serde(rename = "SSLv3")]
+    Ssl3,
+    #[serde(rename = "TLS1.0")]
+    Tls10,
+    #[serde(rename = "TLS1.1")]
+    Tls11,
+    #[serde(rename = "TLS1.2")]
+    Tls12,
+    #[serde(rename = "TLS1.3")]
+    Tls13,
+}
+
+impl TlsProtocol {
+    /// Every version the matrix asks about, oldest first.
+    pub const ALL: [TlsProtocol; 5] = [
+        TlsProtocol::Ssl3,
+        TlsProtocol::Tls10,
+        TlsProtocol::Tls11,
+        TlsProtocol::Tls12,
+        TlsProtocol::Tls13,
+    ];
+
+    /// The name report.json gives it (`SSLv3`, `TLS1.0` … `TLS1.3`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsProtocol::Ssl3 => "SSLv3",
+            TlsProtocol::Tls10 => "TLS1.0",
+            TlsProtocol::Tls11 => "TLS1.1",
+            TlsProtocol::Tls12 => "TLS1.2",
+            TlsProtocol::Tls13 => "TLS1.3",
+        }
+    }
+
+    /// The version on the wire (`0x0301` for TLS 1.0).
+    pub fn wire(self) -> u16 {
+        match self {
+            TlsProtocol::Ssl3 => 0x0300,
+            TlsProtocol::Tls10 => 0x0301,
+            TlsProtocol::Tls11 => 0x0302,
+            TlsProtocol::Tls12 => 0x0303,
+            TlsProtocol::Tls13 => 0x0304,
+        }
+    }
+
+    /// The version an endpoint's negotiated `tls_version` (`TLSv1.0`) or a matrix name names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let bare = name.replace("TLSv", "TLS");
+        Self::ALL.into_iter().find(|v| v.as_str() == bare)
+    }
+}
+
+/// Whether an endpoint accepts one protocol version, and the suite it chose for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSupport {
+    pub version: TlsProtocol,
+    /// `true` or `false`; `null` when the question could not be answered (see `detail`).
+    pub accepted: Option<bool>,
+    /// The IANA name of the suite the server chose for this version.
+    pub cipher: Option<String>,
+    /// How the server answered when it refused, or why the answer is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 /// A live endpoint as probed: what it presented and how.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -285,6 +352,8 @@ pub struct Endpoint {
     pub notes: Vec<String>,
     /// SHA-256 of the leaf an HTTPS endpoint served to a handshake without SNI.
     pub leaf_without_sni: Option<String>,
+    /// Which protocol versions it accepts (empty when the matrix was not scanned).
+    pub protocols: Vec<ProtocolSupport>,
 }
 
 impl Endpoint {
@@ -308,6 +377,7 @@ impl Endpoint {
             served_chain: None,
             notes: Vec::new(),
             leaf_without_sni: None,
+            protocols: Vec::new(),
         }
     }
 

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::conversation::{quote, timed_out};
 use super::tls::MAX_CHAIN;
-use crate::inventory::{ErrorKind, ProbeError};
+use crate::inventory::{ErrorKind, ProbeError, TlsProtocol};
 
 /// Most handshake bytes read before the Certificate message is complete.
 const MAX_HANDSHAKE_BYTES: usize = 128 * 1024;
@@ -83,6 +83,14 @@ fn extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
 
 /// The ClientHello record: `server_name` is sent as SNI when it is a DNS name.
 pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
+    client_hello_for(TlsProtocol::Tls12, server_name, random)
+}
+
+/// The ClientHello record offering at most `version` (SSL 3.0 to TLS 1.2; TLS 1.3 is asked
+/// through rustls): record version 0x0300 for SSL 3.0 and 0x0301 otherwise, and
+/// signature_algorithms only with TLS 1.2, as RFC 5246 has it.
+pub fn client_hello_for(version: TlsProtocol, server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
+    let version = version.min(TlsProtocol::Tls12);
     let mut ext = Vec::new();
     if let Some(name) = server_name.filter(|n| !n.is_empty() && n.len() <= 255) {
         let mut sni = Vec::new();
@@ -94,16 +102,18 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     }
     extension(&mut ext, 0x000a, &[0x00, 0x04, 0x00, 0x17, 0x00, 0x18]); // P-256, P-384
     extension(&mut ext, 0x000b, &[0x01, 0x00]); // uncompressed points
-    let mut schemes = Vec::new();
-    u16_be(&mut schemes, SIGNATURE_SCHEMES.len() * 2);
-    for s in SIGNATURE_SCHEMES {
-        schemes.extend_from_slice(&s.to_be_bytes());
+    if version == TlsProtocol::Tls12 {
+        let mut schemes = Vec::new();
+        u16_be(&mut schemes, SIGNATURE_SCHEMES.len() * 2);
+        for s in SIGNATURE_SCHEMES {
+            schemes.extend_from_slice(&s.to_be_bytes());
+        }
+        extension(&mut ext, 0x000d, &schemes);
     }
-    extension(&mut ext, 0x000d, &schemes);
     extension(&mut ext, 0xff01, &[0x00]); // renegotiation_info, initial handshake
 
     let mut body = Vec::new();
-    body.extend_from_slice(&[0x03, 0x03]); // client_version: TLS 1.2
+    body.extend_from_slice(&version.wire().to_be_bytes()); // client_version
     body.extend_from_slice(&random);
     body.push(0); // no session id
     u16_be(&mut body, SUITES.len() * 2);
@@ -120,7 +130,8 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     u16_be(&mut body, ext.len());
     body.extend_from_slice(&ext);
 
-    let mut record = vec![0x16, 0x03, 0x01]; // handshake, record version TLS 1.0
+    let record_version = if version == TlsProtocol::Ssl3 { 0x00 } else { 0x01 };
+    let mut record = vec![0x16, 0x03, record_version]; // handshake, record version TLS 1.0
     u16_be(&mut record, body.len() + 4);
     record.push(0x01); // client_hello
     record.extend_from_slice(&u32::try_from(body.len()).unwrap_or(0).to_be_bytes()[1..]);
@@ -161,7 +172,28 @@ pub async fn capture<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(Err(e)) => return Err(super::conversation::io_error(&e, "sending a legacy ClientHello")),
         Ok(Ok(())) => {}
     }
-    let result = read_server_flight(stream, deadline, timeout).await;
+    let result = read_server_flight(stream, deadline, timeout, false).await;
+    let _ = tokio::time::timeout_at(deadline, stream.shutdown()).await;
+    result
+}
+
+/// Offers at most `version` on `stream` and reads the server's answer up to its ServerHello:
+/// the version and suite it chose (the chain is left empty), or the alert or close that
+/// refused the offer (as an error).
+pub async fn server_hello<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    version: TlsProtocol,
+    server_name: Option<&str>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<LegacyCapture, ProbeError> {
+    let hello = client_hello_for(version, server_name, random());
+    match tokio::time::timeout_at(deadline, stream.write_all(&hello)).await {
+        Err(_) => return Err(timed_out("sending a ClientHello", timeout)),
+        Ok(Err(e)) => return Err(super::conversation::io_error(&e, "sending a ClientHello")),
+        Ok(Ok(())) => {}
+    }
+    let result = read_server_flight(stream, deadline, timeout, true).await;
     let _ = tokio::time::timeout_at(deadline, stream.shutdown()).await;
     result
 }
@@ -183,11 +215,13 @@ async fn read_exact<S: AsyncRead + Unpin>(
     }
 }
 
-/// Reads records until the server's hello and certificate are in.
+/// Reads records until the server's hello and certificate are in (only the hello when
+/// `hello_only`).
 async fn read_server_flight<S: AsyncRead + Unpin>(
     stream: &mut S,
     deadline: Instant,
     timeout: Duration,
+    hello_only: bool,
 ) -> Result<LegacyCapture, ProbeError> {
     let mut handshake: Vec<u8> = Vec::new();
     let mut consumed = 0;
@@ -250,6 +284,13 @@ async fn read_server_flight<S: AsyncRead + Unpin>(
                     let cipher = TlsCipherSuite::from_id(h.cipher.0)
                         .map(|c| c.name.to_string())
                         .unwrap_or_else(|| format!("0x{:04X}", h.cipher.0));
+                    if hello_only {
+                        return Ok(LegacyCapture {
+                            version: version_name(h.version),
+                            cipher,
+                            chain: Vec::new(),
+                        });
+                    }
                     hello = Some((version_name(h.version), cipher));
                 }
                 TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)) => {
@@ -312,7 +353,7 @@ fn alert(body: &[u8]) -> ProbeError {
     };
     ProbeError::new(
         ErrorKind::TlsAlert,
-        format!("the server refused the legacy handshake too: {what}"),
+        format!("the server answered the ClientHello with {what}"),
     )
 }
 
@@ -400,7 +441,7 @@ mod tests {
     async fn read(bytes: Vec<u8>) -> Result<LegacyCapture, ProbeError> {
         let mut stream = tokio_test_stream(bytes);
         let deadline = Instant::now() + Duration::from_secs(5);
-        read_server_flight(&mut stream, deadline, Duration::from_secs(5)).await
+        read_server_flight(&mut stream, deadline, Duration::from_secs(5), false).await
     }
 
     fn tokio_test_stream(bytes: Vec<u8>) -> std::io::Cursor<Vec<u8>> {

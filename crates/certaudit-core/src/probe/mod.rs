@@ -6,6 +6,7 @@ pub mod autodiscover;
 mod conversation;
 pub mod kinds;
 pub mod legacy;
+mod protocol_matrix;
 pub mod target;
 mod tls;
 
@@ -72,6 +73,8 @@ pub struct ProbeOptions {
     pub all_addresses: bool,
     /// Check autodiscover for the accepted domains (not `--no-autodiscover`).
     pub autodiscover: bool,
+    /// Ask every endpoint which of SSL 3.0 … TLS 1.3 it accepts (not `--no-protocol-scan`).
+    pub protocol_scan: bool,
     pub resolve: ResolveOverrides,
 }
 
@@ -82,6 +85,7 @@ impl Default for ProbeOptions {
             timeout: DEFAULT_TIMEOUT,
             all_addresses: false,
             autodiscover: true,
+            protocol_scan: true,
             resolve: ResolveOverrides::default(),
         }
     }
@@ -226,9 +230,10 @@ pub async fn run_async(
         started = i + 1;
         let prober = prober.clone();
         let timeout = options.timeout;
+        let protocol_scan = options.protocol_scan;
         let hooks = hooks.clone();
         set.spawn(async move {
-            let probed = probe(job, &prober, timeout).await;
+            let probed = probe(job, &prober, timeout, protocol_scan).await;
             drop(permit);
             hooks.advance();
             (i, probed)
@@ -394,8 +399,9 @@ fn unprobed(target: &Target, error: ProbeError) -> ProbedEndpoint {
     }
 }
 
-/// Probes one address of one target within the deadline.
-async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoint {
+/// Probes one address of one target within the deadline; then, when `protocol_scan`, asks
+/// which protocol versions it accepts (within one more deadline).
+async fn probe(job: Job, prober: &TlsProber, timeout: Duration, protocol_scan: bool) -> ProbedEndpoint {
     let addr = match job.addr {
         Ok(addr) => addr,
         Err(e) => return unprobed(&job.target, e),
@@ -428,6 +434,7 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
         Err(e) => (tls::Capture::default(), Err(e)),
         Ok(stream) => prober.handshake(stream, server_name.clone(), deadline, timeout).await,
     };
+    let main_outcome = outcome.clone();
     // rustls could not agree with the server: read what it shows to an older client.
     if let Err(e) = &outcome {
         if capture.chain.is_empty() && matches!(e.kind, ErrorKind::Tls | ErrorKind::TlsAlert) {
@@ -484,6 +491,16 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration) -> ProbedEndpoin
                 .notes
                 .push(format!("a handshake without SNI failed: {}", e.message)),
         }
+    }
+    if outcome.is_ok() && protocol_scan {
+        let tls13 = protocol_matrix::tls13_from_main(main_outcome.as_ref().map(|()| {
+            (
+                endpoint.tls_version.as_deref().unwrap_or(""),
+                endpoint.cipher.as_deref(),
+            )
+        }));
+        let sni = endpoint.sni.clone();
+        endpoint.protocols = protocol_matrix::scan(target.protocol, addr, sni.as_deref(), tls13, timeout).await;
     }
     match outcome {
         Ok(()) => endpoint.status = EndpointStatus::Ok,

@@ -16,7 +16,7 @@ use super::Report;
 use crate::rules::{ExpiryWindows, Severity};
 
 /// The fixed column order (documented in the README).
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "severity",
     "rule",
     "title",
@@ -33,6 +33,7 @@ pub const COLUMNS: [&str; 16] = [
     "waiver_reason",
     "waiver_owner",
     "waiver_expires",
+    "protocols",
 ];
 
 /// The columns of `certificates.csv` (documented in the README).
@@ -191,6 +192,7 @@ pub fn write_certificates(report: &Report, windows: &ExpiryWindows, out: &mut dy
 /// `report.json` and `report.html`; what was not audited in `not-audited.csv`).
 pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
     let certs = report.certificates_by_sha256();
+    let protocols = endpoint_protocols(report);
     let mut writer = writer(out)?;
     writer.write_record(COLUMNS)?;
     for f in &report.findings {
@@ -213,10 +215,61 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), csv::Error> {
             text(f.waiver.as_ref().map(|w| w.reason.as_str()).unwrap_or("")),
             text(f.waiver.as_ref().map(|w| w.owner.as_str()).unwrap_or("")),
             text(f.waiver.as_ref().map(|w| w.expires.as_str()).unwrap_or("")),
+            f.endpoint
+                .as_deref()
+                .and_then(|t| protocols.get(t))
+                .cloned()
+                .unwrap_or_default(),
         ])?;
     }
     writer.flush()?;
     Ok(())
+}
+
+/// The protocol matrix of each endpoint target as one cell: the versions any of its
+/// addresses accepts (`TLS1.2 TLS1.3`), then those no answer was had for (`TLS1.0=unknown`).
+fn endpoint_protocols(report: &Report) -> HashMap<&str, String> {
+    use crate::inventory::TlsProtocol;
+    let mut by_target: HashMap<&str, Vec<(TlsProtocol, Option<bool>)>> = HashMap::new();
+    for e in &report.endpoints {
+        let rows = by_target.entry(e.target.as_str()).or_default();
+        for p in &e.protocols {
+            match rows.iter_mut().find(|(v, _)| *v == p.version) {
+                Some((_, seen)) => {
+                    *seen = match (*seen, p.accepted) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (None, _) | (_, None) => None,
+                        _ => Some(false),
+                    }
+                }
+                None => rows.push((p.version, p.accepted)),
+            }
+        }
+    }
+    by_target
+        .into_iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(target, mut rows)| {
+            rows.sort();
+            let accepted = rows
+                .iter()
+                .filter(|(_, a)| *a == Some(true))
+                .map(|(v, _)| v.as_str().to_string());
+            let unknown = rows
+                .iter()
+                .filter(|(_, a)| a.is_none())
+                .map(|(v, _)| format!("{}=unknown", v.as_str()));
+            let cell: Vec<String> = accepted.chain(unknown).collect();
+            (
+                target,
+                if cell.is_empty() {
+                    "none".to_string()
+                } else {
+                    cell.join(" ")
+                },
+            )
+        })
+        .collect()
 }
 
 /// Writes what in scope was not audited as CSV, one row per item (a header alone when the

@@ -3,7 +3,7 @@
 //! server that picks one has nothing better or prefers it).
 
 use super::{Context, Hit, Rule, RuleMeta, Scope, Severity};
-use crate::inventory::{Endpoint, EndpointStatus};
+use crate::inventory::{Endpoint, EndpointStatus, TlsProtocol};
 
 static META: RuleMeta = RuleMeta {
     id: "weak-cipher-negotiated",
@@ -32,7 +32,8 @@ const WEAK: [(&str, &str); 6] = [
     ("_anon_", "no server authentication"),
 ];
 
-/// Flags endpoints whose negotiated suite is weak.
+/// Flags endpoints that chose a weak suite, in the main handshake or for any version of the
+/// protocol matrix.
 pub struct WeakCipherNegotiated;
 
 impl Rule for WeakCipherNegotiated {
@@ -41,23 +42,41 @@ impl Rule for WeakCipherNegotiated {
     }
 
     fn check_endpoint(&self, index: usize, endpoint: &Endpoint, _ctx: &Context<'_>) -> Vec<Hit> {
-        let Some(cipher) = endpoint.cipher.as_deref() else {
-            return Vec::new();
-        };
         if endpoint.status != EndpointStatus::Ok {
             return Vec::new();
         }
-        let Some((_, why)) = WEAK.iter().find(|(part, _)| cipher.contains(part)) else {
+        // (version, suite) for every choice the endpoint made, once each.
+        let mut chosen: Vec<(String, &str)> = Vec::new();
+        if let Some(cipher) = endpoint.cipher.as_deref() {
+            let version = endpoint.tls_version.as_deref().and_then(TlsProtocol::from_name);
+            chosen.push((version.map_or("an unknown version", |v| v.as_str()).to_string(), cipher));
+        }
+        for row in endpoint.protocols.iter().filter(|r| r.accepted == Some(true)) {
+            if let Some(cipher) = row.cipher.as_deref() {
+                let entry = (row.version.as_str().to_string(), cipher);
+                if !chosen.contains(&entry) {
+                    chosen.push(entry);
+                }
+            }
+        }
+        let weak: Vec<(String, &str, &str)> = chosen
+            .into_iter()
+            .filter_map(|(v, c)| {
+                WEAK.iter()
+                    .find(|(part, _)| c.contains(part))
+                    .map(|(_, why)| (v, c, *why))
+            })
+            .collect();
+        if weak.is_empty() {
             return Vec::new();
-        };
-        vec![Hit::new(format!(
-            "{} negotiated {cipher} ({why}) over {}.",
-            endpoint.target,
-            endpoint.tls_version.as_deref().unwrap_or("an unknown version")
-        ))
-        .with("cipher", cipher)
-        .with("weakness", *why)
-        .with("version", endpoint.tls_version.clone())
-        .at_endpoint(index, endpoint)]
+        }
+        let listed: Vec<String> = weak.iter().map(|(v, c, why)| format!("{c} ({why}) over {v}")).collect();
+        let mut ciphers: Vec<&str> = weak.iter().map(|(_, c, _)| *c).collect();
+        ciphers.dedup();
+        vec![Hit::new(format!("{} chose {}.", endpoint.target, listed.join("; ")))
+            .with("ciphers", ciphers)
+            .with("versions", weak.iter().map(|(v, _, _)| v.clone()).collect::<Vec<_>>())
+            .with("weakness", weak.iter().map(|(_, _, w)| *w).collect::<Vec<_>>())
+            .at_endpoint(index, endpoint)]
     }
 }

@@ -8,6 +8,7 @@
 //! ([`super::expiry`]), evidence in words ([`evidence`]) and remediation commands to copy.
 
 mod evidence;
+mod protocols;
 mod servers;
 mod timeline;
 mod words;
@@ -199,6 +200,8 @@ struct EndpointView<'a> {
     /// Each presented certificate's subject (or SHA-256 when it could not be read), in order.
     chain: Vec<String>,
     error_kind: &'static str,
+    /// The protocol matrix's cells, oldest version first (empty when not scanned).
+    protocols: Vec<protocols::ProtocolCell<'a>>,
 }
 
 #[derive(Serialize)]
@@ -314,6 +317,7 @@ pub fn render_with<'a>(
                 })
                 .collect(),
             error_kind: e.error_kind.map(|k| k.as_str()).unwrap_or(""),
+            protocols: protocols::cells(e),
         }),
         limits::ROWS,
     );
@@ -373,6 +377,14 @@ pub fn render_with<'a>(
     );
     ctx.insert("servers", &servers);
     ctx.insert("endpoints", &endpoints);
+    ctx.insert(
+        "protocol_matrix",
+        &report.endpoints.iter().any(|e| !e.protocols.is_empty()),
+    );
+    ctx.insert(
+        "protocol_versions",
+        &crate::inventory::TlsProtocol::ALL.map(|v| v.as_str()),
+    );
     ctx.insert("soonest", &soonest);
     ctx.insert("timeline", &timeline);
     ctx.insert("legend", &expiry.legend());

@@ -151,6 +151,7 @@ impl Report {
                 probed_at: e.probed_at,
                 notes: e.notes.clone(),
                 leaf_without_sni: e.leaf_without_sni.clone(),
+                protocols: e.protocols.clone(),
             })
             .collect();
         let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);

@@ -133,6 +133,10 @@ pub struct ProbeSettings {
     /// Whether autodiscover was checked for the accepted domains (`--no-autodiscover`: not).
     #[serde(default = "checked")]
     pub autodiscover: bool,
+    /// Whether each endpoint was asked which protocol versions it accepts
+    /// (`--no-protocol-scan`: not). Reports written before it was recorded did not ask.
+    #[serde(default)]
+    pub protocol_scan: bool,
 }
 
 /// Reports written before `autodiscover` was recorded always checked it.
@@ -307,6 +311,10 @@ pub struct EndpointEntry {
     /// SHA-256 of the leaf an HTTPS name served to a handshake without SNI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leaf_without_sni: Option<String>,
+    /// Which of SSLv3 … TLS 1.3 it accepts and the suite chosen for each (absent when the
+    /// protocol matrix was not scanned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protocols: Vec<crate::inventory::ProtocolSupport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
