@@ -194,6 +194,26 @@ fn clean_endpoints_of_every_protocol_are_captured_and_trigger_nothing() {
         let port = targets[i].rsplit(':').next().unwrap();
         assert_eq!(e.address.as_deref().unwrap_or_default(), format!("127.0.0.1:{port}"));
         assert!(certaudit_core::time::rfc3339(e.probed_at).ends_with('Z'));
+        // The protocol matrix, asked after each protocol's STARTTLS dialogue: rustls serves
+        // TLS 1.2 and 1.3 and refuses the rest.
+        let matrix: Vec<(&str, Option<bool>)> = e.protocols.iter().map(|p| (p.version.as_str(), p.accepted)).collect();
+        assert_eq!(
+            matrix,
+            [
+                ("SSLv3", Some(false)),
+                ("TLS1.0", Some(false)),
+                ("TLS1.1", Some(false)),
+                ("TLS1.2", Some(true)),
+                ("TLS1.3", Some(true))
+            ],
+            "{}: {:?}",
+            e.target,
+            e.protocols
+        );
+        assert!(e.protocols[3]
+            .cipher
+            .as_deref()
+            .is_some_and(|c| c.starts_with("TLS_ECDHE_")));
     }
     assert_eq!(
         report.findings.len(),
@@ -934,4 +954,114 @@ fn ctrl_c_stops_new_probes_and_still_writes_reports_marked_interrupted() {
     assert_eq!(kinds[0], "timeout", "the probe in flight finished at its deadline");
     assert_eq!(&kinds[1..], ["interrupted"; 3]);
     assert!(report.findings.iter().all(|f| f.ev("kind") != "interrupted"));
+}
+
+/// What a hostile server sends after the hello of a legacy capture or of the protocol matrix.
+#[derive(Clone, Copy, Debug)]
+enum Legacy {
+    /// Plain text where a ServerHello should be.
+    Garbage,
+    /// A record header announcing 65,535 bytes.
+    HugeRecord,
+    /// A valid handshake record, one byte a second.
+    Drip,
+    /// Handshake records of messages that are no certificate, without end.
+    EndlessRecords,
+    /// Warning alerts without end.
+    EndlessAlerts,
+}
+
+/// A server that refuses the first connection's hello (rustls's) with an alert, so that
+/// certaudit tries its own hello, and answers every later hello with `how`.
+fn legacy_hostile(servers: &Servers, how: Legacy) -> u16 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let connections = Arc::new(AtomicUsize::new(0));
+    servers.handler(move |mut stream| {
+        let first = connections.fetch_add(1, Ordering::SeqCst) == 0;
+        async move {
+            let mut hello = [0u8; 4096];
+            if stream.read(&mut hello).await.unwrap_or(0) == 0 {
+                return;
+            }
+            if first {
+                let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]).await;
+                return;
+            }
+            match how {
+                Legacy::Garbage => {
+                    let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+                }
+                Legacy::HugeRecord => {
+                    let _ = stream.write_all(&[0x16, 0x03, 0x01, 0xff, 0xff]).await;
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+                Legacy::Drip => {
+                    for b in [0x16u8, 0x03, 0x01, 0x00, 0x30].iter().chain([0x02u8; 0x30].iter()) {
+                        if stream.write_all(&[*b]).await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+                Legacy::EndlessRecords => {
+                    // Records full of empty HelloRequest messages (valid, and ignored), forever.
+                    let record = [&[0x16u8, 0x03, 0x01, 0x40, 0x00][..], &[0x00; 0x4000][..]].concat();
+                    while stream.write_all(&record).await.is_ok() {}
+                }
+                Legacy::EndlessAlerts => {
+                    while stream
+                        .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x01, 0x00])
+                        .await
+                        .is_ok()
+                    {}
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn hostile_answers_to_certaudits_own_hello_are_one_endpoints_error() {
+    let pki = Pki::new();
+    let servers = Servers::new();
+    let good = pki.serve(leaf(&["mail.contoso.com"]));
+    let cases = [
+        (Legacy::Garbage, "did not answer a ClientHello with TLS"),
+        (Legacy::HugeRecord, "65535 bytes"),
+        (Legacy::Drip, "deadline"),
+        (Legacy::EndlessRecords, "without its certificate"),
+        (Legacy::EndlessAlerts, "alert"),
+    ];
+    let mut targets: Vec<String> = cases
+        .iter()
+        .map(|(how, _)| format!("https://mail.contoso.com:{}", legacy_hostile(&servers, *how)))
+        .collect();
+    let good_target = format!("https://mail.contoso.com:{}", servers.start(implicit(acceptor(&good))));
+    targets.push(good_target.clone());
+    let s = Scratch::new();
+    let run = probe(
+        &s,
+        &pki,
+        &targets,
+        &["--resolve", "mail.contoso.com=127.0.0.1", "--timeout", "3"],
+    );
+    // Five endpoints not audited: incomplete, never a pass.
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(serde_json::to_value(run.report().summary.result).unwrap(), "incomplete");
+    for ((how, words), target) in cases.iter().zip(&targets) {
+        let e = endpoint(&run, target);
+        assert_eq!(e.status.as_str(), "error", "{how:?}");
+        let error = e.error.as_deref().unwrap_or_default();
+        assert!(error.contains("a legacy handshake failed too"), "{how:?}: {error}");
+        assert!(error.contains(words), "{how:?}: {error:?} lacks {words:?}");
+        assert!(e.chain.is_empty(), "{how:?}");
+        assert_eq!(findings_at(&run, "probe-failed", target).len(), 1, "{how:?}");
+    }
+    // The good endpoint beside them is audited in full, its matrix included.
+    let e = endpoint(&run, &good_target);
+    assert_eq!(e.status.as_str(), "ok");
+    assert_eq!(e.protocols.len(), 5);
+    assert!(e.protocols.iter().all(|p| p.accepted.is_some()), "{:?}", e.protocols);
 }

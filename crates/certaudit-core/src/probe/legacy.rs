@@ -484,6 +484,15 @@ mod tests {
         }
         let flood = read(endless).await.unwrap_err();
         assert_eq!(flood.kind, ErrorKind::Protocol, "{flood:?}");
+        // Valid messages that are not the certificate (empty HelloRequests), without end.
+        let mut requests = Vec::new();
+        for _ in 0..20 {
+            requests.extend_from_slice(&[0x16, 0x03, 0x01, 0x40, 0x00]);
+            requests.extend_from_slice(&[0; 0x4000]);
+        }
+        let flood = read(requests).await.unwrap_err();
+        assert_eq!(flood.kind, ErrorKind::Protocol, "{flood:?}");
+        assert!(flood.message.contains("without its certificate"), "{flood:?}");
         let too_many: Vec<Vec<u8>> = (0..11).map(|i| vec![i; 10]).collect();
         let refs: Vec<&[u8]> = too_many.iter().map(Vec::as_slice).collect();
         let long = read(flight(&refs, 16_384)).await.unwrap_err();
