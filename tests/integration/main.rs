@@ -18,6 +18,7 @@ mod hostile;
 mod html_report;
 mod inputs;
 mod large_reports;
+mod ocsp_staples;
 mod openssl_servers;
 mod probe;
 mod rescans;

@@ -12,11 +12,11 @@ use base64::Engine;
 
 use crate::common::{ca, certaudit, Ca, Leaf, Scratch};
 
-fn days(n: i64) -> time::OffsetDateTime {
+pub(crate) fn days(n: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc() + time::Duration::days(n)
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let lines: Vec<&str> = b64
         .as_bytes()
@@ -27,9 +27,9 @@ fn pem(label: &str, der: &[u8]) -> String {
 }
 
 /// `openssl s_server` on a loopback port, stopped when dropped.
-struct OpensslServer {
+pub(crate) struct OpensslServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for OpensslServer {
@@ -40,7 +40,7 @@ impl Drop for OpensslServer {
 }
 
 /// Whether Debian's openssl is here; in CI it must be (`.ci/run` installs it).
-fn openssl_present() -> bool {
+pub(crate) fn openssl_present() -> bool {
     let present = Command::new("openssl")
         .arg("version")
         .output()
@@ -57,7 +57,7 @@ fn openssl_present() -> bool {
 
 /// `openssl s_server` serving `leaf.pem`/`leaf.key` with the certificates of `chain.pem` in
 /// that file's order, and `flags`.
-fn start(dir: &Path, flags: &[&str]) -> OpensslServer {
+pub(crate) fn start(dir: &Path, flags: &[&str]) -> OpensslServer {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("openssl")
         .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
@@ -138,27 +138,31 @@ fn tls_1_0_and_1_1_only_servers_are_audited_from_a_legacy_hello() {
 
 /// A probe of `target` (resolved to loopback) trusting `anchor` only.
 fn probe(s: &Scratch, target: &str, anchor: &Path) -> crate::common::Run {
+    probe_with(s, target, anchor, &[])
+}
+
+/// [`probe`] with `extra` arguments.
+pub(crate) fn probe_with(s: &Scratch, target: &str, anchor: &Path, extra: &[&str]) -> crate::common::Run {
     let out = s.out();
-    certaudit(
-        &[
-            "scan",
-            "--probe",
-            target,
-            "--resolve",
-            "mail.contoso.com=127.0.0.1",
-            "--no-public-roots",
-            "--trust-anchors",
-            anchor.to_str().unwrap(),
-            "--timeout",
-            "10",
-            "-f",
-            "json",
-            "--no-history",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        Some(&out),
-    )
+    let mut args = vec![
+        "scan",
+        "--probe",
+        target,
+        "--resolve",
+        "mail.contoso.com=127.0.0.1",
+        "--no-public-roots",
+        "--trust-anchors",
+        anchor.to_str().unwrap(),
+        "--timeout",
+        "10",
+        "-f",
+        "json",
+        "--no-history",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    certaudit(&args, Some(&out))
 }
 
 #[test]

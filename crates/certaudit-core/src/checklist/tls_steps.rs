@@ -1,6 +1,6 @@
 //! TLS configuration plans: findings about what an endpoint's server accepts or sends (legacy
-//! protocol versions, weak suites, the order and content of the chain it serves) are fixed on
-//! that server, not by renewing a certificate. One plan per probed host, with the Schannel
+//! protocol versions, weak suites, the order and content of the chain it serves, its OCSP
+//! staple) are fixed on that server, not by renewing a certificate. One plan per probed host, with the Schannel
 //! registry changes in PowerShell, the restart they need, and the scan that verifies them.
 
 use super::{Step, TlsPlan};
@@ -8,13 +8,18 @@ use crate::inventory::TlsProtocol;
 use crate::report::model::{FindingEntry, Report};
 
 /// Rules whose findings are fixed in a server's TLS configuration, not by a new certificate.
-pub const TLS_CONFIGURATION_RULES: [&str; 5] = [
+pub const TLS_CONFIGURATION_RULES: [&str; 7] = [
     "legacy-protocol-enabled",
     "weak-cipher-negotiated",
     "chain-out-of-order",
     "chain-extra-certificates",
     "chain-includes-root",
+    "ocsp-staple-invalid",
+    "must-staple-without-staple",
 ];
+
+/// The rules whose steps are built here rather than taken from the finding's remediation.
+const OWN_STEPS: [&str; 2] = ["legacy-protocol-enabled", "weak-cipher-negotiated"];
 
 const SCHANNEL: &str = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL";
 
@@ -95,7 +100,7 @@ fn plan(host: &str, findings: &[&FindingEntry], verify_command: &str) -> TlsPlan
             ),
         });
     }
-    for f in findings.iter().filter(|f| f.rule.starts_with("chain-")) {
+    for f in findings.iter().filter(|f| !OWN_STEPS.contains(&f.rule.as_str())) {
         let step = Step {
             title: f.title.clone(),
             on: Some(host.to_string()),

@@ -322,6 +322,58 @@ pub struct ProtocolSupport {
     pub detail: Option<String>,
 }
 
+/// What a verified OCSP staple says about the leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StapleStatus {
+    /// Signed by the issuer (or its responder), fresh, and the leaf is good.
+    Good,
+    /// Signed by the issuer (or its responder): the leaf is revoked.
+    Revoked,
+    /// Signed and fresh, but the responder does not know the leaf.
+    Unknown,
+    /// Not a usable answer: unreadable, unsuccessful, badly signed, stale, or for another
+    /// certificate (the detail says which).
+    Invalid,
+    /// Could not be checked: the leaf's issuer was not at hand.
+    Unverifiable,
+}
+
+impl StapleStatus {
+    /// The name report.json gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StapleStatus::Good => "good",
+            StapleStatus::Revoked => "revoked",
+            StapleStatus::Unknown => "unknown",
+            StapleStatus::Invalid => "invalid",
+            StapleStatus::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// The OCSP response a server stapled to its handshake, as verified at the evaluation instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StapleCheck {
+    pub status: StapleStatus,
+    /// Why, in a sentence (what made it invalid, or what it said).
+    pub detail: String,
+    /// SHA-256 of the stapled response as received.
+    pub sha256: String,
+    /// Who signed it (`the issuer CN=…`, or a delegated responder).
+    pub responder: Option<String>,
+    #[serde(with = "crate::time::serde_opt")]
+    pub produced_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::time::serde_opt")]
+    pub this_update: Option<DateTime<Utc>>,
+    #[serde(with = "crate::time::serde_opt")]
+    pub next_update: Option<DateTime<Utc>>,
+    #[serde(with = "crate::time::serde_opt")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The CRL reason the response gives (`keyCompromise` …), when revoked.
+    pub revocation_reason: Option<String>,
+}
+
 /// A live endpoint as probed: what it presented and how.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -354,6 +406,13 @@ pub struct Endpoint {
     pub leaf_without_sni: Option<String>,
     /// Which protocol versions it accepts (empty when the matrix was not scanned).
     pub protocols: Vec<ProtocolSupport>,
+    /// The handshake asked for an OCSP staple (status_request): rustls handshakes do, a
+    /// legacy capture does not.
+    pub staple_requested: bool,
+    /// The OCSP response stapled to the handshake, as received (DER).
+    pub staple: Option<Vec<u8>>,
+    /// The staple as verified by the revocation stage.
+    pub staple_check: Option<StapleCheck>,
 }
 
 impl Endpoint {
@@ -378,6 +437,9 @@ impl Endpoint {
             notes: Vec::new(),
             leaf_without_sni: None,
             protocols: Vec::new(),
+            staple_requested: false,
+            staple: None,
+            staple_check: None,
         }
     }
 

@@ -15,7 +15,7 @@ mod trust;
 pub use binding::{service_names, Binding, Services, CERTIFICATE_STATUS, ROOT_CA_TYPE};
 pub use endpoint::{
     AutodiscoverCheck, CheckStatus, Endpoint, EndpointStatus, ErrorKind, ProbeError, Protocol, ProtocolSupport,
-    TlsProtocol,
+    StapleCheck, StapleStatus, TlsProtocol,
 };
 pub use organisation::{
     needs_autodiscover, parse_tls_certificate_name, AuthConfig, Connector, ContextItem, ExchangeServer, Exposure,

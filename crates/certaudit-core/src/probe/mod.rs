@@ -452,6 +452,7 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration, protocol_scan: b
                         chain: legacy.chain,
                         version: Some(legacy.version),
                         cipher: Some(legacy.cipher),
+                        staple: None,
                     };
                     outcome = Ok(());
                 }
@@ -463,6 +464,9 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration, protocol_scan: b
             }
         }
     }
+    // Only a handshake rustls completed asked for a staple (a legacy hello does not).
+    endpoint.staple_requested = main_outcome.is_ok();
+    endpoint.staple = capture.staple.take();
     endpoint.tls_version = capture.version;
     endpoint.cipher = capture.cipher;
     endpoint.chain = capture.chain.iter().map(|d| crate::digest::sha256_hex(d)).collect();

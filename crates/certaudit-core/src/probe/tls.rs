@@ -29,6 +29,8 @@ pub struct Capture {
     /// `TLSv1.3` …, when the handshake completed.
     pub version: Option<String>,
     pub cipher: Option<String>,
+    /// The OCSP response the server stapled (rustls always asks for one), as received.
+    pub staple: Option<Vec<u8>>,
 }
 
 /// The shared TLS machinery of one run.
@@ -55,6 +57,7 @@ struct ChainTooLong(usize);
 struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     chain: Mutex<Vec<Vec<u8>>>,
+    staple: Mutex<Option<Vec<u8>>>,
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -63,9 +66,15 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        // rustls bounds the message that carries it (64 KiB).
+        if !ocsp_response.is_empty() {
+            if let Ok(mut slot) = self.staple.lock() {
+                *slot = Some(ocsp_response.to_vec());
+            }
+        }
         let presented = 1 + intermediates.len();
         let chain: Vec<Vec<u8>> = std::iter::once(end_entity)
             .chain(intermediates)
@@ -136,6 +145,7 @@ impl TlsProber {
         let verifier = Arc::new(RecordingVerifier {
             provider: self.provider.clone(),
             chain: Mutex::new(Vec::new()),
+            staple: Mutex::new(None),
         });
         let config = match ClientConfig::builder_with_provider(self.provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -164,6 +174,7 @@ impl TlsProber {
                 .lock()
                 .map(|mut c| std::mem::take(&mut *c))
                 .unwrap_or_default(),
+            staple: verifier.staple.lock().map(|mut s| s.take()).unwrap_or_default(),
             ..Capture::default()
         };
         let outcome = match result {

@@ -1,12 +1,39 @@
-//! Revocation: the pipeline's stage between trust and the rules, where a certificate's CRL
-//! and OCSP status is to be checked. It has its place in the pipeline and the layer table
-//! (ARCHITECTURE.md) so that the checks land here without moving anything; today it checks
-//! nothing and changes nothing, and no report claims revocation was checked.
+//! Revocation: the pipeline's stage between trust and the rules, where a certificate's
+//! revocation status is checked. Today it verifies what servers staple to their handshakes
+//! (`staple.rs`); no CRL or OCSP responder is asked, and no report claims one was.
+
+pub mod staple;
 
 use chrono::{DateTime, Utc};
 
 use crate::inventory::Inventory;
 
-/// Checks the revocation status of the inventory's certificates at `at`. Not yet
-/// implemented: it leaves the inventory as it is.
-pub fn check(_inventory: &mut Inventory, _at: DateTime<Utc>) {}
+/// Verifies, at `at`, the OCSP staple of every endpoint that sent one, against the leaf it
+/// served and the leaf's issuer (from the served chain, else from the certificates read).
+pub fn check(inventory: &mut Inventory, at: DateTime<Utc>) {
+    let mut checks = Vec::new();
+    for (i, e) in inventory.endpoints.iter().enumerate() {
+        let (Some(staple), Some(leaf_sha)) = (e.staple.as_deref(), e.chain.first()) else {
+            continue;
+        };
+        let Some(leaf) = inventory.index_of(leaf_sha).map(|l| &inventory.certificates[l]) else {
+            continue;
+        };
+        let served = e
+            .chain
+            .iter()
+            .skip(1)
+            .filter_map(|sha| inventory.index_of(sha))
+            .map(|c| inventory.certificates[c].der.as_slice());
+        let stored = inventory
+            .certificates
+            .iter()
+            .filter(|c| c.details.subject_raw == leaf.details.issuer_raw)
+            .map(|c| c.der.as_slice());
+        let issuers: Vec<&[u8]> = served.chain(stored).collect();
+        checks.push((i, staple::verify(staple, &leaf.der, &issuers, at)));
+    }
+    for (i, check) in checks {
+        inventory.endpoints[i].staple_check = Some(check);
+    }
+}

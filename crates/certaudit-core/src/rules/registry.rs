@@ -37,6 +37,9 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(starttls_not_offered::StarttlsNotOffered),
         Box::new(legacy_protocol_enabled::LegacyProtocolEnabled::default()),
         Box::new(weak_cipher_negotiated::WeakCipherNegotiated),
+        Box::new(certificate_revoked::CertificateRevoked),
+        Box::new(ocsp_staple_invalid::OcspStapleInvalid),
+        Box::new(must_staple_without_staple::MustStapleWithoutStaple),
         Box::new(autodiscover_unreachable::AutodiscoverUnreachable),
     ]
 }

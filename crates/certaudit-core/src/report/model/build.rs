@@ -152,6 +152,8 @@ impl Report {
                 notes: e.notes.clone(),
                 leaf_without_sni: e.leaf_without_sni.clone(),
                 protocols: e.protocols.clone(),
+                staple_requested: e.staple_requested,
+                ocsp_staple: e.staple_check.clone(),
             })
             .collect();
         let failing = findings.iter().any(|f| f.waiver.is_none() && f.severity >= run.fail_on);

@@ -315,6 +315,12 @@ pub struct EndpointEntry {
     /// protocol matrix was not scanned).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protocols: Vec<crate::inventory::ProtocolSupport>,
+    /// The handshake asked for an OCSP staple (rustls's do; a legacy capture does not).
+    #[serde(default)]
+    pub staple_requested: bool,
+    /// The OCSP response the server stapled, as verified (absent: none came).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocsp_staple: Option<crate::inventory::StapleCheck>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
