@@ -21,6 +21,7 @@ pub static OPTIONS: &[&dyn AnyOpt] = &[
     &ALL_ADDRESSES,
     &NO_AUTODISCOVER,
     &NO_PROTOCOL_SCAN,
+    &PROBE_SERVERS,
     &CONCURRENCY,
     &TIMEOUT,
     &DOMAINS,
@@ -152,9 +153,9 @@ pub static TARGETS: Opt<PathBuf> = Opt {
 
 pub static RESOLVE: Opt<String> = Opt {
     long: Some("resolve"),
-    value_name: "HOST=ADDR",
+    value_name: "HOST[:PORT]=ADDR",
     help:
-        "Connect to ADDR (IP, optionally with :port) when probing HOST; SNI and name checks still use HOST. Repeatable",
+        "Connect to ADDR (IP, optionally with :port) when probing HOST (HOST:PORT: only HOST's targets on that port); SNI and name checks still use HOST. Repeatable",
     shape: Shape::Many,
     ..base("resolve", "resolve", text)
 };
@@ -186,6 +187,15 @@ pub static NO_PROTOCOL_SCAN: Opt<bool> = Opt {
     key_negates: true,
     apply: Some(|s, o| o.probe.options.protocol_scan = !s.flag(&NO_PROTOCOL_SCAN)),
     ..base("no_protocol_scan", "protocol_scan", flag)
+};
+
+pub static PROBE_SERVERS: Opt<bool> = Opt {
+    long: Some("probe-servers"),
+    help: "Probe every Exchange server the exports name, at its FQDN, on the ports its roles and settings imply (443, 444, its Receive connectors' ports, 993, 995), and compare the certificate each serves with the one Exchange binds there",
+    shape: Shape::Flag,
+    file: FileValue::Bool,
+    apply: Some(|s, o| o.probe.options.probe_servers = s.flag(&PROBE_SERVERS)),
+    ..base("probe_servers", "probe_servers", flag)
 };
 
 fn concurrency(s: &str) -> Result<u16, String> {

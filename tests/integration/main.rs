@@ -26,5 +26,6 @@ mod rule;
 mod rules;
 mod scheduled;
 mod schema;
+mod served_vs_bound;
 mod snapshots;
 mod verdicts;

@@ -173,6 +173,29 @@ fn last_complete_snapshot(path: &Path, audit: &str) -> Result<Option<Snapshot>, 
     }
 }
 
+/// `--probe-servers`: the endpoints the exports imply (recorded in the organisation, with the
+/// servers that cannot be probed and why).
+fn server_targets(inventory: &mut Inventory) -> Vec<probe::Target> {
+    let org = &mut inventory.organisation;
+    let (probes, mut unprobed) = probe::servers::server_probes(org);
+    if org.servers.is_empty() {
+        unprobed.push((
+            "the organisation".to_string(),
+            "--probe-servers was asked for, but no export names an Exchange server (Get-ExchangeServer)".to_string(),
+        ));
+    }
+    let mut targets = Vec::new();
+    for p in &probes {
+        match probe::parse_target(&p.target) {
+            Ok(t) => targets.extend(t),
+            Err(e) => unprobed.push((p.server.clone(), e.to_string())),
+        }
+    }
+    org.server_probes = probes;
+    org.unprobed_servers = unprobed;
+    targets
+}
+
 /// Collects, probes, judges trust and evaluates the rules: the report, not yet written.
 pub fn evaluate(options: &ScanOptions, hooks: &Hooks) -> Result<Report, ScanError> {
     let rule_set = RuleSet::load(options.rules.pack.as_deref())?;
@@ -202,10 +225,14 @@ pub fn evaluate_with(
     let mut interrupted = false;
     let mut probe_settings = None;
     let plan = &options.probe;
-    if !plan.targets.is_empty() {
+    let mut targets = plan.targets.clone();
+    if plan.options.probe_servers {
+        targets.extend(server_targets(&mut inventory));
+    }
+    if !targets.is_empty() {
         let domains = inventory.organisation.autodiscover_domains();
         let live =
-            probe::run(&plan.targets, &domains, anchors.anchors(), &plan.options, hooks).map_err(ScanError::Runtime)?;
+            probe::run(&targets, &domains, anchors.anchors(), &plan.options, hooks).map_err(ScanError::Runtime)?;
         for probed in live.endpoints {
             if let Some(der) = probed.leaf_without_sni_der {
                 let location = format!("{} (without SNI)", probed.endpoint.target);
@@ -224,6 +251,7 @@ pub fn evaluate_with(
             all_addresses: plan.options.all_addresses,
             autodiscover: plan.options.autodiscover,
             protocol_scan: plan.options.protocol_scan,
+            probe_servers: plan.options.probe_servers,
         });
     }
     let cache =

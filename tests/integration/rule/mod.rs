@@ -47,6 +47,7 @@ mod not_yet_valid;
 mod ocsp_staple_invalid;
 mod probe_failed;
 mod san_count_over_limit;
+mod served_certificate_not_bound;
 mod smtp_certificate_selection;
 mod sni_dependent_certificate;
 mod stale_smtp_binding;

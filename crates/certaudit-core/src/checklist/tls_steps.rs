@@ -1,6 +1,7 @@
 //! TLS configuration plans: findings about what an endpoint's server accepts or sends (legacy
 //! protocol versions, weak suites, the order and content of the chain it serves, its OCSP
-//! staple) are fixed on that server, not by renewing a certificate. One plan per probed host, with the Schannel
+//! staple, a binding it still serves after a renewal) are fixed on that server, not by renewing
+//! a certificate. One plan per probed host, with the Schannel
 //! registry changes in PowerShell, the restart they need, and the scan that verifies them.
 
 use super::{Step, TlsPlan};
@@ -8,7 +9,7 @@ use crate::inventory::TlsProtocol;
 use crate::report::model::{FindingEntry, Report};
 
 /// Rules whose findings are fixed in a server's TLS configuration, not by a new certificate.
-pub const TLS_CONFIGURATION_RULES: [&str; 7] = [
+pub const TLS_CONFIGURATION_RULES: [&str; 8] = [
     "legacy-protocol-enabled",
     "weak-cipher-negotiated",
     "chain-out-of-order",
@@ -16,6 +17,7 @@ pub const TLS_CONFIGURATION_RULES: [&str; 7] = [
     "chain-includes-root",
     "ocsp-staple-invalid",
     "must-staple-without-staple",
+    "served-certificate-not-bound",
 ];
 
 /// The rules whose steps are built here rather than taken from the finding's remediation.

@@ -19,7 +19,7 @@ pub use endpoint::{
 };
 pub use organisation::{
     needs_autodiscover, parse_tls_certificate_name, AuthConfig, Connector, ContextItem, ExchangeServer, Exposure,
-    Organisation, ProtocolSetting, ServerOrigin, TransportService, WebBinding,
+    Organisation, ProtocolSetting, ServerOrigin, ServerPort, ServerProbe, TransportService, WebBinding,
 };
 pub use trust::{ServedChain, Trust, TrustStatus, UnknownTrustStatus};
 

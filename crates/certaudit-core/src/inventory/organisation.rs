@@ -25,8 +25,53 @@ pub struct Organisation {
     pub web_bindings: Vec<WebBinding>,
     /// `Get-TransportService`: the internal transport certificate per server.
     pub transport_services: Vec<TransportService>,
+    /// `--probe-servers`: the endpoints the exports imply, probed to compare what each
+    /// server serves with what it binds.
+    pub server_probes: Vec<ServerProbe>,
+    /// `--probe-servers`: servers that could not be probed, with why.
+    pub unprobed_servers: Vec<(String, String)>,
     domain_index: HashMap<String, usize>,
     namespace_index: HashMap<String, usize>,
+}
+
+/// What a server's port serves, as Exchange configures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerPort {
+    /// 443: the Default Web Site's https binding (clients).
+    FrontEnd,
+    /// 444: the Exchange Back End site's https binding (proxied from the front end).
+    BackEnd,
+    /// A port Receive connectors listen on: the certificate transport selects for STARTTLS.
+    Smtp,
+    /// 993: the IMAP4 certificate (`X509CertificateName`).
+    Imap,
+    /// 995: the POP3 certificate (`X509CertificateName`).
+    Pop,
+}
+
+impl ServerPort {
+    /// The scheme certaudit probes it with.
+    pub fn scheme(self, port: u16) -> &'static str {
+        match self {
+            ServerPort::FrontEnd | ServerPort::BackEnd => "https",
+            ServerPort::Smtp if port == 587 => "submission",
+            ServerPort::Smtp => "smtp",
+            ServerPort::Imap => "imaps",
+            ServerPort::Pop => "pop3s",
+        }
+    }
+}
+
+/// One endpoint `--probe-servers` derived from the exports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerProbe {
+    /// The server as `Get-ExchangeServer` names it.
+    pub server: String,
+    /// `scheme://fqdn:port`, as the endpoint is named.
+    pub target: String,
+    pub port: u16,
+    pub role: ServerPort,
 }
 
 /// How the server of an object was known.

@@ -89,7 +89,7 @@ fn client(
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .user_agent(concat!("certaudit/", env!("CARGO_PKG_VERSION")));
-    for (host, addr) in options.resolve.iter() {
+    for (host, addr) in options.resolve.iter_for(443) {
         builder = builder.resolve(host, SocketAddr::new(addr.ip, addr.port.unwrap_or(0)));
     }
     builder
@@ -116,8 +116,8 @@ async fn check(client: &reqwest::Client, domain: &str, options: &ProbeOptions) -
     // The HTTP client resolves the name itself (or takes the `--resolve` override), once.
     let address = options
         .resolve
-        .get(&host)
-        .and_then(|a| a.first())
+        .get(&host, 443)
+        .and_then(|a| a.first().copied())
         .map(|a| SocketAddr::new(a.ip, a.port.unwrap_or(443)).to_string());
     let response = client.get(&url).send().await;
     let mut result = AutodiscoverCheck {

@@ -7,6 +7,7 @@ mod conversation;
 pub mod kinds;
 pub mod legacy;
 mod protocol_matrix;
+pub mod servers;
 pub mod target;
 mod tls;
 
@@ -75,6 +76,9 @@ pub struct ProbeOptions {
     pub autodiscover: bool,
     /// Ask every endpoint which of SSL 3.0 … TLS 1.3 it accepts (not `--no-protocol-scan`).
     pub protocol_scan: bool,
+    /// Probe every Exchange server the exports name, on the ports its configuration implies
+    /// (`--probe-servers`).
+    pub probe_servers: bool,
     pub resolve: ResolveOverrides,
 }
 
@@ -86,6 +90,7 @@ impl Default for ProbeOptions {
             all_addresses: false,
             autodiscover: true,
             protocol_scan: true,
+            probe_servers: false,
             resolve: ResolveOverrides::default(),
         }
     }
@@ -303,7 +308,7 @@ async fn resolve_all(
     let mut names: Vec<String> = Vec::new();
     for t in targets {
         if let Host::Name(n) = &t.host {
-            if options.resolve.get(n).is_none() && !names.contains(n) {
+            if options.resolve.get(n, t.port).is_none() && !names.contains(n) {
                 names.push(n.clone());
             }
         }
@@ -354,7 +359,7 @@ fn jobs(
     for target in targets {
         let addrs: Result<Vec<SocketAddr>, ProbeError> = match &target.host {
             Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, target.port)]),
-            Host::Name(name) => match options.resolve.get(name) {
+            Host::Name(name) => match options.resolve.get(name, target.port) {
                 Some(over) => Ok(over
                     .iter()
                     .map(|a| SocketAddr::new(a.ip, a.port.unwrap_or(target.port)))

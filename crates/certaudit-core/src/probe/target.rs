@@ -221,14 +221,17 @@ pub struct ResolvedAddr {
     pub ip: IpAddr,
     /// Replaces the target's port (port forwards, tests); None keeps it.
     pub port: Option<u16>,
+    /// Applies only to targets on this port (`HOST:PORT=ADDR`); None: to every port.
+    pub for_port: Option<u16>,
 }
 
-/// `--resolve HOST=ADDR` overrides, by lowercase host name.
+/// `--resolve HOST[:PORT]=ADDR` overrides, by lowercase host name.
 #[derive(Debug, Clone, Default)]
 pub struct ResolveOverrides(HashMap<String, Vec<ResolvedAddr>>);
 
 impl ResolveOverrides {
-    /// Parses `HOST=ADDR` values (ADDR: `10.0.0.5`, `10.0.0.5:8443`, `[2001:db8::1]:443`).
+    /// Parses `HOST[:PORT]=ADDR` values (ADDR: `10.0.0.5`, `10.0.0.5:8443`,
+    /// `[2001:db8::1]:443`); with `:PORT` the override applies to that port of the host only.
     pub fn parse(values: &[String]) -> Result<Self, TargetError> {
         let mut map: HashMap<String, Vec<ResolvedAddr>> = HashMap::new();
         for value in values {
@@ -241,26 +244,34 @@ impl ResolveOverrides {
             let (host, addr) = value
                 .split_once('=')
                 .ok_or_else(|| err(TargetProblem::NotHostEqualsAddr))?;
-            let Host::Name(host) = parse_host(host.trim()).map_err(err)? else {
+            let (Host::Name(host), for_port) = split_host_port(host.trim()).map_err(err)? else {
                 return Err(err(TargetProblem::HostIsAddress));
             };
             let (ip, port) = match split_host_port(addr.trim()).map_err(err)? {
                 (Host::Ip(ip), port) => (ip, port),
                 (Host::Name(_), _) => return Err(err(TargetProblem::AddrIsName)),
             };
-            map.entry(host).or_default().push(ResolvedAddr { ip, port });
+            map.entry(host).or_default().push(ResolvedAddr { ip, port, for_port });
         }
         Ok(Self(map))
     }
 
-    /// The overrides for `host`, if any.
-    pub fn get(&self, host: &str) -> Option<&[ResolvedAddr]> {
-        self.0.get(host).map(Vec::as_slice)
+    /// The overrides for `host` on `port`: those given for that port, else those for every
+    /// port; None when there are none.
+    pub fn get(&self, host: &str, port: u16) -> Option<Vec<ResolvedAddr>> {
+        let all = self.0.get(host)?;
+        let pick = |p: Option<u16>| -> Vec<ResolvedAddr> { all.iter().filter(|a| a.for_port == p).copied().collect() };
+        Some(pick(Some(port)))
+            .filter(|v| !v.is_empty())
+            .or_else(|| Some(pick(None)).filter(|v| !v.is_empty()))
     }
 
-    /// Every override, for HTTP clients that take them one by one.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &ResolvedAddr)> {
-        self.0.iter().flat_map(|(h, v)| v.iter().map(move |a| (h.as_str(), a)))
+    /// Every override for any port or for `port`, for HTTP clients that take them one by one.
+    pub fn iter_for(&self, port: u16) -> impl Iterator<Item = (&str, &ResolvedAddr)> {
+        self.0
+            .iter()
+            .flat_map(|(h, v)| v.iter().map(move |a| (h.as_str(), a)))
+            .filter(move |(_, a)| a.for_port.is_none() || a.for_port == Some(port))
     }
 }
 
@@ -361,10 +372,21 @@ mod tests {
             "mail.contoso.com=[2001:db8::5]:8443".into(),
         ])
         .unwrap();
-        let v = r.get("mail.contoso.com").unwrap();
+        let v = r.get("mail.contoso.com", 443).unwrap();
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].ip.to_string(), "10.0.0.5");
         assert_eq!(v[1].port, Some(8443));
+        // An override for one port of a host wins there, and only there.
+        let r = ResolveOverrides::parse(&[
+            "ex01.contoso.com=10.0.0.5".into(),
+            "ex01.contoso.com:444=127.0.0.1:8444".into(),
+        ])
+        .unwrap();
+        let back_end = r.get("ex01.contoso.com", 444).unwrap();
+        assert_eq!((back_end.len(), back_end[0].port), (1, Some(8444)));
+        let front = r.get("ex01.contoso.com", 443).unwrap();
+        assert_eq!((front.len(), front[0].ip.to_string()), (1, "10.0.0.5".to_string()));
+        assert!(r.get("ex02.contoso.com", 443).is_none());
         for bad in [
             "mail.contoso.com",
             "10.0.0.1=10.0.0.2",

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     scope: Scope::All,
     rationale: "The CA has revoked the certificate (a key compromise, a mis-issuance, or a replacement it was told about), and the server itself staples the proof. Clients that check revocation refuse the connection; those that do not are exposed to whoever may hold the key.",
     remediation: "Replace the certificate on the server behind {endpoint} now: request a new one with a new key (New-ExchangeCertificate -GenerateRequest), complete it with Import-ExchangeCertificate, bind it with Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services> (IIS, SMTP, IMAP, POP as the old one had), run iisreset and restart MSExchangeTransport, then Remove-ExchangeCertificate -Thumbprint {thumbprint}. If the reason is keyCompromise, treat the old key as stolen: find where else it was installed (load balancers, other servers) and replace it there too.",
-    edge_remediation: None,
+    edge_remediation: Some("Replace the certificate on the Edge Transport server behind {endpoint} now, in the Edge server's shell: request a new one with a new key (New-ExchangeCertificate -GenerateRequest), complete it with Import-ExchangeCertificate, `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP`, `Restart-Service MSExchangeTransport`, then Remove-ExchangeCertificate -Thumbprint {thumbprint} and re-create the Edge Subscription. If the reason is keyCompromise, treat the old key as stolen and replace it wherever else it was installed."),
     references: &[
         "https://www.rfc-editor.org/rfc/rfc6960",
         "https://www.rfc-editor.org/rfc/rfc6066#section-8",

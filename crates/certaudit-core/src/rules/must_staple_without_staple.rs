@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
     scope: Scope::All,
     rationale: "A certificate with the TLS Feature extension (OCSP Must-Staple) tells clients to refuse any handshake that does not carry a fresh OCSP response. Firefox and other clients that honour it fail against this endpoint; IIS and Schannel staple only when they can reach the CA's responder, and load balancers often not at all.",
     remediation: "Either make the server behind {endpoint} staple (Schannel staples automatically when it can reach the OCSP responder in the certificate's Authority Information Access: allow that outbound HTTP through the proxy and firewall, then `iisreset`; on a load balancer or reverse proxy, turn OCSP stapling on), or replace the certificate with one requested without the Must-Staple extension (New-ExchangeCertificate -GenerateRequest, Import-ExchangeCertificate, Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services <services>).",
-    edge_remediation: None,
+    edge_remediation: Some("On the Edge Transport server behind {endpoint}, either let Schannel staple (it does when it can reach the OCSP responder in the certificate's Authority Information Access: allow that outbound HTTP, then `Restart-Service MSExchangeTransport`), or replace the certificate in the Edge server's shell with one requested without the Must-Staple extension (New-ExchangeCertificate -GenerateRequest, Import-ExchangeCertificate, `Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP`) and re-create the Edge Subscription."),
     references: &[
         "https://www.rfc-editor.org/rfc/rfc7633",
         "https://www.rfc-editor.org/rfc/rfc6066#section-8",

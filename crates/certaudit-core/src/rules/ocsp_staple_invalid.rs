@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
     scope: Scope::All,
     rationale: "A server that staples an OCSP response saves its clients a lookup only when the response is the CA's current answer for the certificate it serves. A stale response, one for an old certificate, or one that does not verify makes strict clients (and every client of a Must-Staple certificate) fail the handshake, and shows that the server no longer refreshes its staple, often because it cannot reach the CA's responder.",
     remediation: "On the server behind {endpoint}, let it fetch fresh OCSP responses again: allow outbound HTTP to the responder URL in the certificate's Authority Information Access (proxy and firewall; `certutil -url` on the certificate tests it), and check that the certificate Exchange serves is the one the staple is for (after a renewal, `iisreset` or a restart of the load balancer's TLS service clears an old staple). Where a load balancer or reverse proxy terminates TLS, fix its OCSP stapling settings or turn stapling off rather than serve a bad staple.",
-    edge_remediation: None,
+    edge_remediation: Some("On the Edge Transport server behind {endpoint}, let Schannel fetch fresh OCSP responses again: allow outbound HTTP to the responder URL in the certificate's Authority Information Access (`certutil -url` on the certificate tests it), then `Restart-Service MSExchangeTransport`. Where a load balancer or reverse proxy terminates TLS in front of it, fix its OCSP stapling settings or turn stapling off rather than serve a bad staple."),
     references: &[
         "https://www.rfc-editor.org/rfc/rfc6960#section-3.2",
         "https://www.rfc-editor.org/rfc/rfc6066#section-8",

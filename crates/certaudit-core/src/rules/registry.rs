@@ -33,6 +33,7 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
         Box::new(chain_includes_root::ChainIncludesRoot),
         Box::new(inconsistent_certificate_across_addresses::InconsistentCertificateAcrossAddresses),
         Box::new(sni_dependent_certificate::SniDependentCertificate),
+        Box::new(served_certificate_not_bound::ServedCertificateNotBound),
         Box::new(probe_failed::ProbeFailed::default()),
         Box::new(starttls_not_offered::StarttlsNotOffered),
         Box::new(legacy_protocol_enabled::LegacyProtocolEnabled::default()),

@@ -137,6 +137,10 @@ pub struct ProbeSettings {
     /// (`--no-protocol-scan`: not). Reports written before it was recorded did not ask.
     #[serde(default)]
     pub protocol_scan: bool,
+    /// Whether every Exchange server the exports name was probed on the ports its
+    /// configuration implies (`--probe-servers`).
+    #[serde(default)]
+    pub probe_servers: bool,
 }
 
 /// Reports written before `autodiscover` was recorded always checked it.
