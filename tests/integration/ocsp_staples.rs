@@ -13,7 +13,7 @@ use crate::common::{ca, Ca, Leaf, Scratch};
 use crate::openssl_servers::{days, openssl_present, pem, probe_with, start};
 
 /// An issuing CA whose key the test keeps (openssl signs responses with it).
-fn issuing_ca(cn: &str, root: &Ca) -> (Ca, Vec<u8>) {
+pub(crate) fn issuing_ca(cn: &str, root: &Ca) -> (Ca, Vec<u8>) {
     let mut p = CertificateParams::default();
     p.distinguished_name.push(DnType::CommonName, cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -43,7 +43,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// The serial of `cert` as openssl's index.txt writes it.
-fn serial(dir: &Path, cert: &str) -> String {
+pub(crate) fn serial(dir: &Path, cert: &str) -> String {
     let out = Command::new("openssl")
         .current_dir(dir)
         .args(["x509", "-noout", "-serial", "-in", cert])
@@ -57,7 +57,7 @@ fn serial(dir: &Path, cert: &str) -> String {
 
 /// An OCSP response for `cert`, made by `openssl ocsp` as the responder for `index` lines,
 /// signed with `signer`/`signer.key`, valid `days` days; written to `name`.
-fn ocsp_response(dir: &Path, cert: &str, index: &str, signer: &str, ndays: &str, name: &str) {
+pub(crate) fn ocsp_response(dir: &Path, cert: &str, index: &str, signer: &str, ndays: &str, name: &str) {
     std::fs::write(dir.join("index.txt"), index).unwrap();
     openssl(
         dir,
