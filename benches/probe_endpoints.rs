@@ -1,5 +1,7 @@
 //! Benchmark: `certaudit scan` probing 1,000 TLS endpoints on loopback, evaluating them and
-//! writing the JSON report.
+//! writing the JSON report: the single-handshake probe (`--no-protocol-scan`) and the default
+//! probe with the protocol matrix side by side, then, where sslyze is installed, sslyze and
+//! certaudit on the same HTTPS endpoints (the versions each finds accepted must agree).
 //!
 //! The bench process starts 1,000 listeners on 127.0.0.1 (a tokio runtime of its own, sharing
 //! the machine's two cores with the scan): 700 HTTPS, 100 SMTP with STARTTLS, 100 IMAPS and
@@ -11,7 +13,8 @@
 //!   --trust-anchors <bench root> --no-public-roots --format json -o target/bench/out-probe
 //! ```
 //!
-//! Run with `cargo bench --bench probe_endpoints` (`-- N` for another number of endpoints).
+//! Run with `cargo bench --bench probe_endpoints` (`-- N` for another number of endpoints;
+//! `SSLYZE=path/to/sslyze` when it is not on PATH).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // prints its figures
 
@@ -89,26 +92,53 @@ fn main() {
     std::fs::write(&anchor, root.pem()).unwrap();
     eprintln!("started {count} endpoints in {:.1} s", t.elapsed().as_secs_f64());
 
-    let out = dir.join("out-probe");
+    // Today's single handshake per endpoint (`--no-protocol-scan`), then the default probe
+    // with the protocol matrix, side by side on the same endpoints.
+    let single = time_scans(
+        &list,
+        &anchor,
+        &dir.join("out-probe-single"),
+        &["--no-protocol-scan"],
+        count,
+    );
+    let matrix = time_scans(&list, &anchor, &dir.join("out-probe"), &[], count);
+    assert!(servers.log.violations().is_empty());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out-probe/report.json")).unwrap()).unwrap();
+    let with_matrix = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["protocols"].as_array().is_some_and(|p| p.len() == 5))
+        .count();
+    assert_eq!(with_matrix, count, "every endpoint must have its protocol matrix");
+    println!(
+        "probe_endpoints: {count} endpoints, {} certificates, {} findings",
+        report["certificates"].as_array().unwrap().len(),
+        report["findings"].as_array().unwrap().len()
+    );
+    println!(
+        "  single handshake (--no-protocol-scan): min {:.2} s, median {:.2} s (of {RUNS})",
+        single[0],
+        single[RUNS / 2]
+    );
+    println!(
+        "  default, with the protocol matrix:     min {:.2} s, median {:.2} s (of {RUNS}); {:.2}x the single handshake",
+        matrix[0],
+        matrix[RUNS / 2],
+        matrix[RUNS / 2] / single[RUNS / 2]
+    );
+    compare_with_sslyze(&dir, &list, &anchor);
+}
+
+/// Times `RUNS` scans of the targets in `list` with `extra` arguments; every endpoint must be
+/// audited. Returns the wall times, sorted.
+fn time_scans(list: &Path, anchor: &Path, out: &Path, extra: &[&str], count: usize) -> Vec<f64> {
     let mut times = Vec::new();
     for _ in 0..RUNS {
-        let _ = std::fs::remove_dir_all(&out);
+        let _ = std::fs::remove_dir_all(out);
         let t = Instant::now();
-        let output = Command::new(env!("CARGO_BIN_EXE_certaudit"))
-            .arg("scan")
-            .arg("--targets")
-            .arg(&list)
-            .args([
-                "--resolve",
-                "bench.contoso.com=127.0.0.1",
-                "--no-public-roots",
-                "--trust-anchors",
-            ])
-            .arg(&anchor)
-            .args(["--format", "json", "--fail-on", "critical", "-o"])
-            .arg(&out)
-            .output()
-            .unwrap();
+        let output = scan(list, anchor, out, extra);
         times.push(t.elapsed().as_secs_f64());
         assert!(
             output.status.code().unwrap_or(2) < 2,
@@ -117,16 +147,132 @@ fn main() {
         );
     }
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    let endpoints = report["endpoints"].as_array().unwrap();
-    let ok = endpoints.iter().filter(|e| e["status"] == "ok").count();
+    let ok = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "ok")
+        .count();
     assert_eq!(ok, count, "every endpoint must be audited");
-    assert!(servers.log.violations().is_empty());
     times.sort_by(f64::total_cmp);
+    times
+}
+
+fn scan(list: &Path, anchor: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_certaudit"))
+        .arg("scan")
+        .arg("--targets")
+        .arg(list)
+        .args([
+            "--resolve",
+            "bench.contoso.com=127.0.0.1",
+            "--no-public-roots",
+            "--trust-anchors",
+        ])
+        .arg(anchor)
+        .args(["--format", "json", "--fail-on", "critical", "--no-history", "-o"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The HTTPS endpoints sslyze is given (it enumerates every suite of every version, so a
+/// subset keeps the bench short).
+const SSLYZE_ENDPOINTS: usize = 50;
+
+/// With sslyze installed (`pip install sslyze`; `SSLYZE=path` or on PATH), scans the first
+/// HTTPS endpoints with it and with certaudit, prints both times, and checks that both find
+/// the same protocol versions accepted.
+fn compare_with_sslyze(dir: &Path, list: &Path, anchor: &Path) {
+    let sslyze = std::env::var("SSLYZE").unwrap_or_else(|_| "sslyze".into());
+    if Command::new(&sslyze)
+        .arg("--help")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        println!("  sslyze: not installed (pip install sslyze; SSLYZE=path), no comparison");
+        return;
+    }
+    let https: Vec<String> = std::fs::read_to_string(list)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("https://"))
+        .take(SSLYZE_ENDPOINTS)
+        .map(str::to_string)
+        .collect();
+    let subset = dir.join("probe-targets-https.txt");
+    std::fs::write(&subset, https.join("\n")).unwrap();
+    let sslyze_targets = dir.join("sslyze-targets.txt");
+    let lines: Vec<String> = https
+        .iter()
+        .map(|t| format!("{}{{127.0.0.1}}", t.trim_start_matches("https://")))
+        .collect();
+    std::fs::write(&sslyze_targets, lines.join("\n")).unwrap();
+    let out = dir.join("out-probe-https");
+    let _ = std::fs::remove_dir_all(&out);
+    let t = Instant::now();
+    let output = scan(&subset, anchor, &out, &[]);
+    let ours = t.elapsed().as_secs_f64();
+    assert!(output.status.code().unwrap_or(2) < 2);
+    let json_out = dir.join("sslyze.json");
+    let t = Instant::now();
+    let status = Command::new(&sslyze)
+        .args([
+            "--quiet",
+            "--sslv3",
+            "--tlsv1",
+            "--tlsv1_1",
+            "--tlsv1_2",
+            "--tlsv1_3",
+            "--certinfo",
+        ])
+        .arg("--targets_in")
+        .arg(&sslyze_targets)
+        .arg("--json_out")
+        .arg(&json_out)
+        .status()
+        .unwrap();
+    let theirs = t.elapsed().as_secs_f64();
+    assert!(status.success(), "sslyze failed");
+    // The same versions accepted, endpoint by endpoint.
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let sslyze: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    let keys = [
+        ("SSLv3", "ssl_3_0_cipher_suites"),
+        ("TLS1.0", "tls_1_0_cipher_suites"),
+        ("TLS1.1", "tls_1_1_cipher_suites"),
+        ("TLS1.2", "tls_1_2_cipher_suites"),
+        ("TLS1.3", "tls_1_3_cipher_suites"),
+    ];
+    let mut compared = 0;
+    for result in sslyze["server_scan_results"].as_array().unwrap() {
+        let port = result["server_location"]["port"].as_u64().unwrap();
+        let target = format!("https://bench.contoso.com:{port}");
+        let e = report["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["target"] == target.as_str())
+            .unwrap();
+        for (version, key) in keys {
+            let theirs = result["scan_result"][key]["result"]["accepted_cipher_suites"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty());
+            let ours = e["protocols"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["version"] == version)
+                .map(|p| p["accepted"] == true)
+                .unwrap();
+            assert_eq!(ours, theirs, "{target} {version}: certaudit and sslyze disagree");
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, https.len());
     println!(
-        "probe_endpoints: {count} endpoints ({ok} ok), {} certificates, {} findings; wall time min {:.2} s, median {:.2} s (of {RUNS})",
-        report["certificates"].as_array().unwrap().len(),
-        report["findings"].as_array().unwrap().len(),
-        times[0],
-        times[RUNS / 2]
+        "  sslyze (--sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo) on {} HTTPS endpoints: {theirs:.2} s; certaudit (default) on the same: {ours:.2} s; the same versions accepted on every one",
+        https.len()
     );
 }
