@@ -223,7 +223,10 @@ fn cipher_step(host: &str, weak: &[String]) -> Step {
     }
     commands.push("# Take the suites out of the order Schannel offers (Windows Server 2016 and later)".into());
     for suite in weak {
-        commands.push(format!("Disable-TlsCipherSuite -Name '{suite}'"));
+        commands.push(format!(
+            "Disable-TlsCipherSuite -Name {}",
+            crate::powershell::quote(suite)
+        ));
     }
     Step {
         title: format!("Disable the weak suites ({})", weak.join(", ")),
