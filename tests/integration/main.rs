@@ -18,6 +18,7 @@ mod hostile;
 mod html_report;
 mod inputs;
 mod large_reports;
+mod legacy_mail;
 mod nginx_servers;
 mod ocsp_staples;
 mod openssl_servers;
