@@ -11,6 +11,7 @@ mod architecture;
 mod bindings;
 mod checklist;
 mod cli;
+mod dovecot_servers;
 mod evidence;
 mod exchange_samples;
 mod exchange_wiring;

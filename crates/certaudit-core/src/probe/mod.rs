@@ -435,14 +435,21 @@ async fn probe(job: Job, prober: &TlsProber, timeout: Duration, protocol_scan: b
         },
         Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
     };
+    let mut in_handshake = false;
     let (mut capture, mut outcome) = match connect_and_start(target.protocol, addr, deadline, timeout).await {
         Err(e) => (tls::Capture::default(), Err(e)),
-        Ok(stream) => prober.handshake(stream, server_name.clone(), deadline, timeout).await,
+        Ok(stream) => {
+            in_handshake = true;
+            prober.handshake(stream, server_name.clone(), deadline, timeout).await
+        }
     };
     let main_outcome = outcome.clone();
-    // rustls could not agree with the server: read what it shows to an older client.
+    // rustls could not agree with the server (an alert, or — as OpenSSL-based servers and
+    // Schannel do when no version is in common — a closed connection): read what it shows to
+    // an older client.
     if let Err(e) = &outcome {
-        if capture.chain.is_empty() && matches!(e.kind, ErrorKind::Tls | ErrorKind::TlsAlert) {
+        let refused = matches!(e.kind, ErrorKind::Tls | ErrorKind::TlsAlert | ErrorKind::ClosedByPeer);
+        if capture.chain.is_empty() && in_handshake && refused {
             let sni = match &target.host {
                 Host::Name(n) => Some(n.as_str()),
                 Host::Ip(_) => None,
