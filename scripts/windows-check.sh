@@ -123,13 +123,14 @@ NOT_ON_WINDOWS=(
   # It checks SHA256SUMS with coreutils' sha256sum, a Unix program (the demo above checks the
   # manifest the Windows build wrote with sha256sum on Linux instead).
   evidence::the_manifest_verifies_with_sha256sum_and_fails_after_a_change
-  # They start Debian's openssl s_server, openssl ocsp, nginx and Dovecot, Linux programs, as servers
+  # They start Debian's openssl s_server, openssl ocsp, nginx, Dovecot and Postfix, Linux programs, as servers
   # (the Windows build's legacy capture, protocol matrix, staple verification and chain rules
   # are the same code, checked by the unit, rule and scripted-server tests).
   openssl_servers::
   ocsp_staples::
   nginx_servers::
   dovecot_servers::
+  postfix_servers::
 )
 if [ -n "$tests" ]; then
   say "the test suite for Windows, under Wine as the runner"

@@ -23,6 +23,7 @@ mod legacy_mail;
 mod nginx_servers;
 mod ocsp_staples;
 mod openssl_servers;
+mod postfix_servers;
 mod probe;
 mod rescans;
 mod rule;
