@@ -191,7 +191,7 @@ pub static NO_PROTOCOL_SCAN: Opt<bool> = Opt {
 
 pub static PROBE_SERVERS: Opt<bool> = Opt {
     long: Some("probe-servers"),
-    help: "Probe every Exchange server the exports name, at its FQDN, on the ports its roles and settings imply (443, 444, its Receive connectors' ports, 993, 995), and compare the certificate each serves with the one Exchange binds there",
+    help: "Probe every Exchange server the exports name, at its FQDN, on the ports its roles and settings imply (443, 444, 25 and 587 where its Receive connectors listen, 993, 995), and compare the certificate each serves with the one Exchange binds there",
     shape: Shape::Flag,
     file: FileValue::Bool,
     apply: Some(|s, o| o.probe.options.probe_servers = s.flag(&PROBE_SERVERS)),

@@ -1,11 +1,14 @@
 //! `--probe-servers`: the endpoints an organisation's exports imply, so that what each
 //! Exchange server serves can be compared with what Exchange says is bound there. Each server
 //! named by `Get-ExchangeServer` is probed at its FQDN on the ports its role and settings
-//! imply: 443 (Default Web Site) and 444 (Exchange Back End) on Mailbox servers; the ports its
-//! Receive connectors listen on (25 and 587 when no connector export was read; 25 on Edge);
-//! 993 and 995 where IMAP4 and POP3 settings were exported.
+//! imply: 443 (Default Web Site) and 444 (Exchange Back End) on Mailbox servers; 25 and 587
+//! where its Receive connectors listen on them (both when no connector export was read; 25 on
+//! Edge); 993 and 995 where IMAP4 and POP3 settings were exported.
 
 use crate::inventory::{server_key, Organisation, ServerPort, ServerProbe};
+
+/// The SMTP ports `--probe-servers` probes where Receive connectors listen on them.
+const CLIENT_SMTP_PORTS: [u16; 2] = [25, 587];
 
 /// The probes the exports imply, and the servers that cannot be probed with why.
 pub fn server_probes(org: &Organisation) -> (Vec<ServerProbe>, Vec<(String, String)>) {
@@ -45,13 +48,19 @@ pub fn server_probes(org: &Organisation) -> (Vec<ServerProbe>, Vec<(String, Stri
             .filter(|c| c.is_receive() && c.enabled != Some(false))
             .filter(|c| c.servers.iter().any(|n| server_key(n) == key))
             .flat_map(|c| c.bindings.iter().filter_map(|b| binding_port(b)))
+            // Clients and other organisations reach 25 and 587; 2525, 465 and 717 are
+            // transport's own hops between Exchange servers.
+            .filter(|p| CLIENT_SMTP_PORTS.contains(p))
             .collect();
         let has_connector_export = org
             .connectors
             .iter()
             .any(|c| c.is_receive() && c.servers.iter().any(|n| server_key(n) == key));
         let smtp_ports: Vec<u16> = if has_connector_export {
-            connector_ports
+            let mut ports = connector_ports;
+            ports.sort_unstable();
+            ports.dedup();
+            ports
         } else if s.edge {
             vec![25]
         } else {
