@@ -1065,3 +1065,33 @@ fn hostile_answers_to_certaudits_own_hello_are_one_endpoints_error() {
     assert_eq!(e.protocols.len(), 5);
     assert!(e.protocols.iter().all(|p| p.accepted.is_some()), "{:?}", e.protocols);
 }
+
+#[test]
+fn the_protocol_matrix_is_on_by_default_and_off_when_asked() {
+    let pki = Pki::new();
+    let servers = Servers::new();
+    let good = pki.serve(leaf(&["mail.contoso.com"]));
+    let target = format!("imaps://mail.contoso.com:{}", servers.start(implicit(acceptor(&good))));
+    let s = Scratch::new();
+    let resolve = ["--resolve", "mail.contoso.com=127.0.0.1"];
+    let run = probe(&s, &pki, std::slice::from_ref(&target), &resolve);
+    let report = run.report();
+    assert!(report.scan.probe.as_ref().unwrap().protocol_scan);
+    assert_eq!(report.endpoints[0].protocols.len(), 5);
+    let config = s.side("audit.toml", "protocol_scan = false\n");
+    for how in [vec!["--no-protocol-scan"], vec!["--config", config.to_str().unwrap()]] {
+        let mut extra = resolve.to_vec();
+        extra.extend(how.iter().copied());
+        let run = probe(&s, &pki, std::slice::from_ref(&target), &extra);
+        let report = run.report();
+        assert!(!report.scan.probe.as_ref().unwrap().protocol_scan, "{how:?}");
+        assert!(report.endpoints[0].protocols.is_empty(), "{how:?}");
+        assert_eq!(report.endpoints[0].status.as_str(), "ok", "{how:?}");
+    }
+    // `protocol_scan = true` in the file is the default, not the flag.
+    let config = s.side("audit2.toml", "protocol_scan = true\n");
+    let mut extra = resolve.to_vec();
+    extra.extend(["--config", config.to_str().unwrap()]);
+    let run = probe(&s, &pki, std::slice::from_ref(&target), &extra);
+    assert_eq!(run.report().endpoints[0].protocols.len(), 5);
+}
