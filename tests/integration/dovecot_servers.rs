@@ -6,57 +6,12 @@
 //! a legacy hello. `.ci/run` installs dovecot-imapd and dovecot-pop3d; a machine without
 //! Dovecot skips these with a printed reason, CI never does.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-use crate::common::{ca, certaudit, Ca, Leaf, Scratch};
-use crate::openssl_servers::{days, openssl_present, pem};
-
-/// Dovecot on four loopback ports, stopped (with its login processes) when dropped.
-struct Dovecot {
-    child: Child,
-    /// imap (STARTTLS), imaps, pop3 (STLS), pop3s.
-    ports: [u16; 4],
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        // SIGTERM lets the master stop the login processes it started.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let until = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dovecot_present() -> bool {
-    let present = Command::new("dovecot")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "dovecot is missing in CI: .ci/run installs Debian's dovecot-imapd and dovecot-pop3d"
-        );
-        eprintln!("SKIPPED: no dovecot on this machine; the Dovecot tests did not run");
-    }
-    present
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use crate::common::{ca, Ca, Leaf, Scratch};
+use crate::local_servers::{days, free_port, pem, present, s_client_accepts, scan_probing, wait_for, ServerProcess};
+use crate::openssl_servers::openssl_present;
 
 /// The user running the tests, for a Dovecot that cannot switch users (not root).
 fn current_user() -> Option<(String, String)> {
@@ -72,7 +27,7 @@ fn current_user() -> Option<(String, String)> {
 
 /// Dovecot serving `cert.pem` (leaf and chain) and `key.pem` from `dir`; with `max_tls10`,
 /// OpenSSL's configuration caps it at TLS 1.0.
-fn start(dir: &Path, max_tls10: bool) -> Dovecot {
+fn start(dir: &Path, max_tls10: bool) -> (ServerProcess, [u16; 4]) {
     let d = dir.display();
     let run = dir.join("run");
     let _ = std::fs::remove_dir_all(&run);
@@ -124,35 +79,20 @@ fn start(dir: &Path, max_tls10: bool) -> Dovecot {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Dovecot { child, ports };
-    let until = Instant::now() + Duration::from_secs(30);
-    while ports.iter().any(|p| TcpStream::connect(("127.0.0.1", *p)).is_err()) {
-        let log = std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default();
-        assert!(Instant::now() < until, "dovecot did not start: {log}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
-/// Whether `openssl s_client` completes a handshake at `flag` with `port`, after the
-/// protocol's STARTTLS when `starttls` names one.
-fn s_client_accepts(port: u16, starttls: Option<&str>, flag: &str) -> bool {
-    let mut cmd = Command::new("openssl");
-    cmd.args(["s_client", "-connect", &format!("127.0.0.1:{port}"), flag])
-        .args(["-cipher", "DEFAULT:@SECLEVEL=0"])
-        .stdin(Stdio::null());
-    if let Some(p) = starttls {
-        cmd.args(["-starttls", p]);
-    }
-    let out = cmd.output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .any(|l| l.starts_with("New, TLSv1") && !l.contains("(NONE)"))
+    // SIGTERM lets the master stop the login processes it started.
+    let mut stop = Command::new("kill");
+    stop.args(["-TERM", &child.id().to_string()]);
+    let server = ServerProcess {
+        child,
+        stop: Some(stop),
+    };
+    wait_for(&ports, "dovecot", &dir.join("dovecot.log"));
+    (server, ports)
 }
 
 #[test]
 fn dovecot_mail_ports_are_audited_with_and_without_modern_tls() {
-    if !dovecot_present() || !openssl_present() {
+    if !present("dovecot", &["--version"], "dovecot-imapd") || !openssl_present() {
         return;
     }
     let root: Ca = ca("Dovecot Root CA", None, days(-400), days(3000));
@@ -174,32 +114,14 @@ fn dovecot_mail_ports_are_audited_with_and_without_modern_tls() {
     let starttls = [Some("imap"), None, Some("pop3"), None];
     let flags = ["-tls1", "-tls1_1", "-tls1_2", "-tls1_3"];
     for max_tls10 in [false, true] {
-        let server = start(dir, max_tls10);
+        let (server, ports) = start(dir, max_tls10);
         let targets: Vec<String> = schemes
             .iter()
-            .zip(server.ports)
+            .zip(ports)
             .map(|(scheme, port)| format!("{scheme}://mail.contoso.com:{port}"))
             .collect();
-        let out = s.out();
-        let mut args = vec![
-            "scan",
-            "--resolve",
-            "mail.contoso.com=127.0.0.1",
-            "--no-public-roots",
-            "--trust-anchors",
-            anchor.to_str().unwrap(),
-            "--timeout",
-            "10",
-            "-f",
-            "json",
-            "--no-history",
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        for t in &targets {
-            args.extend(["--probe", t.as_str()]);
-        }
-        let run = certaudit(&args, Some(&out));
+        let probes: Vec<&str> = targets.iter().map(String::as_str).collect();
+        let run = scan_probing(&s, &probes, &anchor, &[]);
         let report = run.report();
         for (i, target) in targets.iter().enumerate() {
             let e = report.endpoints.iter().find(|e| &e.target == target).unwrap();
@@ -220,7 +142,7 @@ fn dovecot_mail_ports_are_audited_with_and_without_modern_tls() {
             // openssl's own client, asked the same questions through the same STARTTLS.
             for (flag, want) in flags.iter().zip(&expected[1..]) {
                 assert_eq!(
-                    s_client_accepts(server.ports[i], starttls[i], flag),
+                    s_client_accepts(ports[i], starttls[i], flag),
                     *want,
                     "{target}: openssl s_client {flag} disagrees with the matrix {:?}",
                     e.protocols

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
-use crate::common::{ca, certaudit, Ca, Leaf, Scratch};
-use crate::openssl_servers::days;
+use crate::common::{ca, Ca, Leaf, Scratch};
+use crate::local_servers::{days, scan_probing};
 use crate::support::servers::Servers;
 
 /// The server's flight for a hello offering TLS 1.0 or more: TLS 1.0 chosen, 3DES.
@@ -119,29 +119,7 @@ fn tls_1_0_only_mail_servers_behind_starttls_are_audited() {
     ];
     let s = Scratch::new();
     let anchor = s.side("root.pem", root.pem());
-    let out = s.out();
-    let run = certaudit(
-        &[
-            "scan",
-            "--probe",
-            &targets[0],
-            "--probe",
-            &targets[1],
-            "--resolve",
-            "mail.contoso.com=127.0.0.1",
-            "--no-public-roots",
-            "--trust-anchors",
-            anchor.to_str().unwrap(),
-            "--timeout",
-            "5",
-            "-f",
-            "json",
-            "--no-history",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        Some(&out),
-    );
+    let run = scan_probing(&s, &[&targets[0], &targets[1]], &anchor, &["--timeout", "5"]);
     let report = run.report();
     for target in &targets {
         let e = report.endpoints.iter().find(|e| &e.target == target).unwrap();
@@ -216,27 +194,7 @@ fn versions_a_server_never_answers_are_unknown_and_not_audited() {
     let target = format!("imaps://mail.contoso.com:{port}");
     let s = Scratch::new();
     let anchor = s.side("root.pem", root.pem());
-    let out = s.out();
-    let run = certaudit(
-        &[
-            "scan",
-            "--probe",
-            &target,
-            "--resolve",
-            "mail.contoso.com=127.0.0.1",
-            "--no-public-roots",
-            "--trust-anchors",
-            anchor.to_str().unwrap(),
-            "--timeout",
-            "2",
-            "-f",
-            "json",
-            "--no-history",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        Some(&out),
-    );
+    let run = scan_probing(&s, &[&target], &anchor, &["--timeout", "2"]);
     let report = run.report();
     let e = &report.endpoints[0];
     assert_eq!(e.status.as_str(), "ok", "{:?}", e.error);

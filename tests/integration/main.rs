@@ -20,6 +20,7 @@ mod html_report;
 mod inputs;
 mod large_reports;
 mod legacy_mail;
+mod local_servers;
 mod nginx_servers;
 mod ocsp_staples;
 mod openssl_servers;

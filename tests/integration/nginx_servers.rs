@@ -3,49 +3,19 @@
 //! reverse proxy or load balancer in front of Exchange serves them. `.ci/run` installs
 //! nginx-light; a machine without nginx skips these with a printed reason, CI never does.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use crate::common::{ca, Ca, Leaf, Scratch};
+use crate::local_servers::{days, free_port, pem, present, scan_probing, wait_for, ServerProcess};
 use crate::ocsp_staples::{issuing_ca, ocsp_response, serial};
-use crate::openssl_servers::{days, openssl_present, pem, probe_with};
-
-/// nginx on a loopback port, stopped when dropped.
-struct Nginx {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether Debian's nginx is here; in CI it must be (`.ci/run` installs nginx-light).
-fn nginx_present() -> bool {
-    let present = Command::new("nginx")
-        .arg("-v")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "nginx is missing in CI: .ci/run installs Debian's nginx-light"
-        );
-        eprintln!("SKIPPED: no nginx on this machine; the nginx tests did not run");
-    }
-    present
-}
+use crate::openssl_servers::openssl_present;
 
 /// nginx serving `fullchain.pem` (in that file's order) with `leaf.key` from `dir`, stapling
 /// `staple` when given, with `protocols` (ssl_protocols and ssl_ciphers); one process,
 /// everything under `dir`.
-fn start(dir: &Path, staple: Option<&str>, protocols: &str) -> Nginx {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+fn start(dir: &Path, staple: Option<&str>, protocols: &str) -> (ServerProcess, u16) {
+    let port = free_port();
     let d = dir.display();
     let stapling = staple
         .map(|f| format!("ssl_stapling on;\n    ssl_stapling_file {d}/{f};"))
@@ -71,19 +41,14 @@ fn start(dir: &Path, staple: Option<&str>, protocols: &str) -> Nginx {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Nginx { child, port };
-    let until = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-        assert!(Instant::now() < until, "nginx did not start on port {port}: {log}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+    let server = ServerProcess { child, stop: None };
+    wait_for(&[port], "nginx", &dir.join("error.log"));
+    (server, port)
 }
 
 #[test]
 fn nginx_chains_in_the_wrong_order_and_its_staples_are_audited() {
-    if !nginx_present() || !openssl_present() {
+    if !present("nginx", &["-v"], "nginx-light") || !openssl_present() {
         return;
     }
     let root: Ca = ca("Proxy Root CA", None, days(-400), days(3000));
@@ -164,9 +129,9 @@ fn nginx_chains_in_the_wrong_order_and_its_staples_are_audited() {
     ];
     for (chain, staple, protocols, expected, status, versions) in cases {
         write("fullchain.pem", chain);
-        let server = start(dir, staple, protocols);
-        let target = format!("https://mail.contoso.com:{}", server.port);
-        let run = probe_with(&s, &target, &anchor, &[]);
+        let (server, port) = start(dir, staple, protocols);
+        let target = format!("https://mail.contoso.com:{port}");
+        let run = scan_probing(&s, &[&target], &anchor, &[]);
         drop(server);
         let e = &run.report().endpoints[0];
         assert_eq!(e.status.as_str(), "ok", "{staple:?}: {:?}\n{}", e.error, run.stderr);

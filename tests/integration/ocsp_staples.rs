@@ -10,7 +10,8 @@ use std::process::Command;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 
 use crate::common::{ca, Ca, Leaf, Scratch};
-use crate::openssl_servers::{days, openssl_present, pem, probe_with, start};
+use crate::local_servers::{days, pem, scan_probing};
+use crate::openssl_servers::{openssl_present, start};
 
 /// An issuing CA whose key the test keeps (openssl signs responses with it).
 pub(crate) fn issuing_ca(cn: &str, root: &Ca) -> (Ca, Vec<u8>) {
@@ -184,9 +185,9 @@ fn staples_made_by_openssl_ocsp_are_verified() {
         ("short.der", later, "invalid", Some("ocsp-staple-invalid")),
     ];
     for (file, extra, status, rule) in cases {
-        let server = start(dir, &["-status_file", dir.join(file).to_str().unwrap()]);
-        let target = format!("https://mail.contoso.com:{}", server.port);
-        let run = probe_with(&s, &target, &anchor, extra);
+        let (server, port) = start(dir, &["-status_file", dir.join(file).to_str().unwrap()]);
+        let target = format!("https://mail.contoso.com:{port}");
+        let run = scan_probing(&s, &[&target], &anchor, extra);
         drop(server);
         let e = &run.report().endpoints[0];
         assert_eq!(e.status.as_str(), "ok", "{file}: {:?}\n{}", e.error, run.stderr);
@@ -246,8 +247,8 @@ fn staples_made_by_openssl_ocsp_are_verified() {
     // A chain without the leaf's issuer (the root sent instead): the staple cannot be checked,
     // so it is neither good nor a finding, and the scan says what it could not audit.
     write("chain.pem", "CERTIFICATE", root.der());
-    let server = start(dir, &["-status_file", dir.join("good.der").to_str().unwrap()]);
-    let run = probe_with(&s, &format!("https://mail.contoso.com:{}", server.port), &anchor, &[]);
+    let (server, port) = start(dir, &["-status_file", dir.join("good.der").to_str().unwrap()]);
+    let run = scan_probing(&s, &[&format!("https://mail.contoso.com:{port}")], &anchor, &[]);
     drop(server);
     let e = &run.report().endpoints[0];
     assert_eq!(e.ocsp_staple.as_ref().unwrap().status.as_str(), "unverifiable");
@@ -263,8 +264,8 @@ fn staples_made_by_openssl_ocsp_are_verified() {
     write("chain.pem", "CERTIFICATE", issuer.der());
 
     // No staple at all: recorded as asked for, none came, no finding for an ordinary leaf.
-    let server = start(dir, &[]);
-    let run = probe_with(&s, &format!("https://mail.contoso.com:{}", server.port), &anchor, &[]);
+    let (server, port) = start(dir, &[]);
+    let run = scan_probing(&s, &[&format!("https://mail.contoso.com:{port}")], &anchor, &[]);
     drop(server);
     let e = &run.report().endpoints[0];
     assert!(e.staple_requested && e.ocsp_staple.is_none());
@@ -294,9 +295,9 @@ fn a_must_staple_leaf_served_without_a_staple_is_named() {
     std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key.serialize_der())).unwrap();
     std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", root.der())).unwrap();
     let anchor = s.side("root.pem", root.pem());
-    let server = start(dir, &[]);
-    let target = format!("https://mail.contoso.com:{}", server.port);
-    let run = probe_with(&s, &target, &anchor, &[]);
+    let (server, port) = start(dir, &[]);
+    let target = format!("https://mail.contoso.com:{port}");
+    let run = scan_probing(&s, &[&target], &anchor, &[]);
     drop(server);
     let f = run.findings("must-staple-without-staple");
     assert_eq!(f.len(), 1, "{}", run.stderr);

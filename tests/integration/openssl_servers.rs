@@ -3,62 +3,22 @@
 //! them, so certaudit reads their certificate from a legacy ServerHello, `probe::legacy`), and
 //! endpoints that send their chain out of order or with the root (chain hygiene).
 
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-use base64::Engine;
-
-use crate::common::{ca, certaudit, Ca, Leaf, Scratch};
-
-pub(crate) fn days(n: i64) -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc() + time::Duration::days(n)
-}
-
-pub(crate) fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
-}
-
-/// `openssl s_server` on a loopback port, stopped when dropped.
-pub(crate) struct OpensslServer {
-    child: Child,
-    pub(crate) port: u16,
-}
-
-impl Drop for OpensslServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::common::{ca, Ca, Leaf, Scratch};
+pub(crate) use crate::local_servers::{days, pem};
+use crate::local_servers::{free_port, present, s_client_accepts, scan_probing, wait_for, ServerProcess};
 
 /// Whether Debian's openssl is here; in CI it must be (`.ci/run` installs it).
 pub(crate) fn openssl_present() -> bool {
-    let present = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "openssl is missing in CI: .ci/run installs Debian's openssl"
-        );
-        eprintln!("SKIPPED: no openssl on this machine; the legacy-server tests did not run");
-    }
-    present
+    present("openssl", &["version"], "openssl")
 }
 
 /// `openssl s_server` serving `leaf.pem`/`leaf.key` with the certificates of `chain.pem` in
-/// that file's order, and `flags`.
-pub(crate) fn start(dir: &Path, flags: &[&str]) -> OpensslServer {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// that file's order, and `flags`; its port.
+pub(crate) fn start(dir: &Path, flags: &[&str]) -> (ServerProcess, u16) {
+    let port = free_port();
     let child = Command::new("openssl")
         .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
         .arg("-cert")
@@ -74,14 +34,9 @@ pub(crate) fn start(dir: &Path, flags: &[&str]) -> OpensslServer {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = OpensslServer { child, port };
-    // Ready once it accepts connections: a generous bound for a loaded machine.
-    let until = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "openssl s_server did not start on port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+    let server = ServerProcess { child, stop: None };
+    wait_for(&[port], "openssl s_server", Path::new("/dev/null"));
+    (server, port)
 }
 
 #[test]
@@ -102,8 +57,8 @@ fn tls_1_0_and_1_1_only_servers_are_audited_from_a_legacy_hello() {
         std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
         std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", inter.der())).unwrap();
         let anchor = s.side("root.pem", root.pem());
-        let server = start(dir, &[flag, "-cipher", "DEFAULT:@SECLEVEL=0"]);
-        let target = format!("https://mail.contoso.com:{}", server.port);
+        let (server, port) = start(dir, &[flag, "-cipher", "DEFAULT:@SECLEVEL=0"]);
+        let target = format!("https://mail.contoso.com:{}", port);
         let run = probe(&s, &target, &anchor);
         let report = run.report();
         let e = &report.endpoints[0];
@@ -138,31 +93,7 @@ fn tls_1_0_and_1_1_only_servers_are_audited_from_a_legacy_hello() {
 
 /// A probe of `target` (resolved to loopback) trusting `anchor` only.
 fn probe(s: &Scratch, target: &str, anchor: &Path) -> crate::common::Run {
-    probe_with(s, target, anchor, &[])
-}
-
-/// [`probe`] with `extra` arguments.
-pub(crate) fn probe_with(s: &Scratch, target: &str, anchor: &Path, extra: &[&str]) -> crate::common::Run {
-    let out = s.out();
-    let mut args = vec![
-        "scan",
-        "--probe",
-        target,
-        "--resolve",
-        "mail.contoso.com=127.0.0.1",
-        "--no-public-roots",
-        "--trust-anchors",
-        anchor.to_str().unwrap(),
-        "--timeout",
-        "10",
-        "-f",
-        "json",
-        "--no-history",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    certaudit(&args, Some(&out))
+    scan_probing(s, &[target], anchor, &[])
 }
 
 #[test]
@@ -190,8 +121,8 @@ fn a_chain_sent_out_of_order_with_its_root_is_named() {
         let bundle: String = chain.iter().map(|d| pem("CERTIFICATE", d)).collect();
         std::fs::write(dir.join("chain.pem"), bundle).unwrap();
         let anchor = s.side("root.pem", root.pem());
-        let server = start(dir, &[]);
-        let target = format!("https://mail.contoso.com:{}", server.port);
+        let (server, port) = start(dir, &[]);
+        let target = format!("https://mail.contoso.com:{}", port);
         let run = probe(&s, &target, &anchor);
         let e = &run.report().endpoints[0];
         assert_eq!(e.status.as_str(), "ok", "{:?}\n{}", e.error, run.stderr);
@@ -206,22 +137,6 @@ fn a_chain_sent_out_of_order_with_its_root_is_named() {
         );
         drop(server);
     }
-}
-
-/// Whether `openssl s_client` completes a handshake with `port` at `version_flag` (`-tls1` …):
-/// an independent answer to the protocol matrix's question.
-fn s_client_accepts(port: u16, version_flag: &str) -> bool {
-    let out = Command::new("openssl")
-        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
-        .args(["-servername", "mail.contoso.com", version_flag])
-        .args(["-cipher", "DEFAULT:@SECLEVEL=0"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    // A completed handshake prints `New, TLSv1.2, Cipher is …`; a refused one `New, (NONE), …`.
-    text.lines()
-        .any(|l| l.starts_with("New, TLSv1") && !l.contains("(NONE)"))
 }
 
 #[test]
@@ -253,8 +168,8 @@ fn the_protocol_matrix_agrees_with_openssl_s_client() {
         std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
         std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", root.der())).unwrap();
         let anchor = s.side("root.pem", root.pem());
-        let server = start(dir, flags);
-        let target = format!("https://mail.contoso.com:{}", server.port);
+        let (server, port) = start(dir, flags);
+        let target = format!("https://mail.contoso.com:{}", port);
         let run = probe(&s, &target, &anchor);
         let e = &run.report().endpoints[0];
         assert_eq!(e.status.as_str(), "ok", "{flags:?}: {:?}\n{}", e.error, run.stderr);
@@ -268,7 +183,7 @@ fn the_protocol_matrix_agrees_with_openssl_s_client() {
             .zip(&expected[1..])
         {
             assert_eq!(
-                s_client_accepts(server.port, flag),
+                s_client_accepts(port, None, flag),
                 *accepted,
                 "{flags:?}: openssl s_client {flag} disagrees with the matrix {:?}",
                 e.protocols
@@ -306,14 +221,10 @@ fn the_checklist_plans_schannel_changes_for_a_legacy_server_not_a_renewal() {
     std::fs::write(dir.join("leaf.key"), pem("PRIVATE KEY", &key)).unwrap();
     std::fs::write(dir.join("chain.pem"), pem("CERTIFICATE", root.der())).unwrap();
     let anchor = s.side("root.pem", root.pem());
-    let server = start(dir, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let (server, port) = start(dir, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
     let out = s.out();
     let output = Command::new(env!("CARGO_BIN_EXE_certaudit"))
-        .args([
-            "checklist",
-            "--probe",
-            &format!("https://mail.contoso.com:{}", server.port),
-        ])
+        .args(["checklist", "--probe", &format!("https://mail.contoso.com:{}", port)])
         .args(["--resolve", "mail.contoso.com=127.0.0.1", "--no-public-roots"])
         .arg("--trust-anchors")
         .arg(&anchor)

@@ -4,41 +4,12 @@
 //! -starttls smtp`. Postfix's master runs as root; `.ci/run` installs postfix. A machine
 //! without Postfix, or a run that is not root, skips with a printed reason; CI never does.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-use crate::common::{ca, certaudit, Ca, Leaf, Scratch};
-use crate::openssl_servers::{days, openssl_present, pem};
-
-/// A Postfix instance with its own configuration directory, stopped when dropped.
-struct Postfix {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Postfix {
-    fn drop(&mut self) {
-        let _ = Command::new("postfix")
-            .arg("-c")
-            .arg(&self.dir)
-            .arg("stop")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let until = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::common::{ca, Ca, Leaf, Scratch};
+use crate::local_servers::{days, free_port, pem, s_client_accepts, scan_probing, wait_for, ServerProcess};
+use crate::openssl_servers::openssl_present;
 
 fn postfix_usable() -> bool {
     let present = Path::new("/usr/sbin/postfix").exists();
@@ -64,7 +35,7 @@ fn postfix_usable() -> bool {
 
 /// Postfix's smtpd on a loopback port with STARTTLS, `cert.pem` and `key.pem` from `base`,
 /// offering the TLS versions `protocols` allows.
-fn start(base: &Path, name: &str, protocols: &str) -> Postfix {
+fn start(base: &Path, name: &str, protocols: &str) -> (ServerProcess, u16) {
     let dir = base.join(name);
     std::fs::create_dir_all(dir.join("queue")).unwrap();
     std::fs::create_dir_all(dir.join("data")).unwrap();
@@ -77,7 +48,7 @@ fn start(base: &Path, name: &str, protocols: &str) -> Postfix {
         .arg(dir.join("data"))
         .status()
         .unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let d = dir.display();
     let b = base.display();
     std::fs::write(
@@ -121,33 +92,14 @@ fn start(base: &Path, name: &str, protocols: &str) -> Postfix {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Postfix { child, dir, port };
-    let until = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        let log = std::fs::read_to_string(server.dir.join("maillog")).unwrap_or_default();
-        assert!(Instant::now() < until, "postfix did not start: {log}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
-}
-
-fn s_client_accepts(port: u16, flag: &str) -> bool {
-    let out = Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("127.0.0.1:{port}"),
-            "-starttls",
-            "smtp",
-            flag,
-        ])
-        .args(["-cipher", "DEFAULT:@SECLEVEL=0"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .any(|l| l.starts_with("New, TLSv1") && !l.contains("(NONE)"))
+    let mut stop = Command::new("postfix");
+    stop.arg("-c").arg(&dir).arg("stop");
+    let server = ServerProcess {
+        child,
+        stop: Some(stop),
+    };
+    wait_for(&[port], "postfix", &dir.join("maillog"));
+    (server, port)
 }
 
 #[test]
@@ -182,29 +134,9 @@ fn postfix_smtp_with_starttls_modern_and_tls_1_0_only() {
         ("tls10", ">=TLSv1, <=TLSv1", [true, false, false, false], "TLSv1.0"),
     ];
     for (name, protocols, expected, negotiated) in shapes {
-        let server = start(&base, name, protocols);
-        let target = format!("smtp://mail.contoso.com:{}", server.port);
-        let out = s.out();
-        let run = certaudit(
-            &[
-                "scan",
-                "--probe",
-                &target,
-                "--resolve",
-                "mail.contoso.com=127.0.0.1",
-                "--no-public-roots",
-                "--trust-anchors",
-                anchor.to_str().unwrap(),
-                "--timeout",
-                "10",
-                "-f",
-                "json",
-                "--no-history",
-                "-o",
-                out.to_str().unwrap(),
-            ],
-            Some(&out),
-        );
+        let (server, port) = start(&base, name, protocols);
+        let target = format!("smtp://mail.contoso.com:{port}");
+        let run = scan_probing(&s, &[&target], &anchor, &[]);
         let e = &run.report().endpoints[0];
         assert_eq!(e.status.as_str(), "ok", "{name}: {:?}\n{}", e.error, run.stderr);
         assert_eq!(e.tls_version.as_deref(), Some(negotiated), "{name}");
@@ -214,7 +146,7 @@ fn postfix_smtp_with_starttls_modern_and_tls_1_0_only() {
         assert_eq!(accepted[1..], expected, "{name}: {:?}", e.protocols);
         for (flag, want) in ["-tls1", "-tls1_1", "-tls1_2", "-tls1_3"].iter().zip(expected) {
             assert_eq!(
-                s_client_accepts(server.port, flag),
+                s_client_accepts(port, Some("smtp"), flag),
                 want,
                 "{name}: openssl s_client -starttls smtp {flag} disagrees with {:?}",
                 e.protocols
