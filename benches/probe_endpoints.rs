@@ -177,13 +177,10 @@ fn scan(list: &Path, anchor: &Path, out: &Path, extra: &[&str]) -> std::process:
         .unwrap()
 }
 
-/// The HTTPS endpoints sslyze is given (it enumerates every suite of every version, so a
-/// subset keeps the bench short).
-const SSLYZE_ENDPOINTS: usize = 50;
-
-/// With sslyze installed (`pip install sslyze`; `SSLYZE=path` or on PATH), scans the first
-/// HTTPS endpoints with it and with certaudit, prints both times, and checks that both find
-/// the same protocol versions accepted.
+/// With sslyze installed (`pip install sslyze`; `SSLYZE=path` or on PATH), scans every
+/// endpoint with it — one run per way into TLS (`--starttls smtp`, `--starttls pop3`, or
+/// none) — times that against certaudit's default probe of the same endpoints, and checks that
+/// both find the same protocol versions accepted on every one.
 fn compare_with_sslyze(dir: &Path, list: &Path, anchor: &Path) {
     let sslyze = std::env::var("SSLYZE").unwrap_or_else(|_| "sslyze".into());
     if Command::new(&sslyze)
@@ -194,31 +191,42 @@ fn compare_with_sslyze(dir: &Path, list: &Path, anchor: &Path) {
         println!("  sslyze: not installed (pip install sslyze; SSLYZE=path), no comparison");
         return;
     }
-    let https: Vec<String> = std::fs::read_to_string(list)
+    let targets: Vec<String> = std::fs::read_to_string(list)
         .unwrap()
         .lines()
-        .filter(|l| l.starts_with("https://"))
-        .take(SSLYZE_ENDPOINTS)
         .map(str::to_string)
         .collect();
-    let subset = dir.join("probe-targets-https.txt");
-    std::fs::write(&subset, https.join("\n")).unwrap();
-    let sslyze_targets = dir.join("sslyze-targets.txt");
-    let lines: Vec<String> = https
-        .iter()
-        .map(|t| format!("{}{{127.0.0.1}}", t.trim_start_matches("https://")))
-        .collect();
-    std::fs::write(&sslyze_targets, lines.join("\n")).unwrap();
-    let out = dir.join("out-probe-https");
+    // certaudit: the default probe, once more, for the report to compare with.
+    let out = dir.join("out-probe-compare");
     let _ = std::fs::remove_dir_all(&out);
     let t = Instant::now();
-    let output = scan(&subset, anchor, &out, &[]);
+    let output = scan(list, anchor, &out, &[]);
     let ours = t.elapsed().as_secs_f64();
     assert!(output.status.code().unwrap_or(2) < 2);
-    let json_out = dir.join("sslyze.json");
-    let t = Instant::now();
-    let status = Command::new(&sslyze)
-        .args([
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    // sslyze: one run per way into TLS, each over its share of the endpoints.
+    let mut theirs = 0.0;
+    let mut compared = 0;
+    for (scheme, starttls) in [
+        ("https", None),
+        ("imaps", None),
+        ("smtp", Some("smtp")),
+        ("pop3", Some("pop3")),
+    ] {
+        let prefix = format!("{scheme}://");
+        let lines: Vec<String> = targets
+            .iter()
+            .filter_map(|t| t.strip_prefix(&prefix))
+            .map(|hostport| format!("{hostport}{{127.0.0.1}}"))
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let input = dir.join(format!("sslyze-{scheme}.txt"));
+        std::fs::write(&input, lines.join("\n")).unwrap();
+        let json_out = dir.join(format!("sslyze-{scheme}.json"));
+        let mut cmd = Command::new(&sslyze);
+        cmd.args([
             "--quiet",
             "--sslv3",
             "--tlsv1",
@@ -226,18 +234,36 @@ fn compare_with_sslyze(dir: &Path, list: &Path, anchor: &Path) {
             "--tlsv1_2",
             "--tlsv1_3",
             "--certinfo",
-        ])
-        .arg("--targets_in")
-        .arg(&sslyze_targets)
-        .arg("--json_out")
-        .arg(&json_out)
-        .status()
-        .unwrap();
-    let theirs = t.elapsed().as_secs_f64();
-    assert!(status.success(), "sslyze failed");
-    // The same versions accepted, endpoint by endpoint.
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    let sslyze: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+        ]);
+        if let Some(p) = starttls {
+            cmd.args(["--starttls", p]);
+        }
+        let t = Instant::now();
+        let run = cmd
+            .arg("--targets_in")
+            .arg(&input)
+            .arg("--json_out")
+            .arg(&json_out)
+            .output()
+            .unwrap();
+        theirs += t.elapsed().as_secs_f64();
+        assert!(
+            run.status.success(),
+            "sslyze failed: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        compared += compare_versions(&report, &json_out, scheme);
+    }
+    assert_eq!(compared, targets.len(), "every endpoint compared");
+    println!(
+        "  sslyze (--sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo, one run per way into TLS) on the {compared} endpoints: {theirs:.1} s; certaudit (default) on the same: {ours:.2} s; the same versions accepted on every one"
+    );
+}
+
+/// Checks sslyze's accepted versions in `json_out` against certaudit's matrix in `report`,
+/// endpoint by endpoint; returns how many endpoints were compared.
+fn compare_versions(report: &serde_json::Value, json_out: &Path, scheme: &str) -> usize {
+    let sslyze: serde_json::Value = serde_json::from_slice(&std::fs::read(json_out).unwrap()).unwrap();
     let keys = [
         ("SSLv3", "ssl_3_0_cipher_suites"),
         ("TLS1.0", "tls_1_0_cipher_suites"),
@@ -248,7 +274,7 @@ fn compare_with_sslyze(dir: &Path, list: &Path, anchor: &Path) {
     let mut compared = 0;
     for result in sslyze["server_scan_results"].as_array().unwrap() {
         let port = result["server_location"]["port"].as_u64().unwrap();
-        let target = format!("https://bench.contoso.com:{port}");
+        let target = format!("{scheme}://bench.contoso.com:{port}");
         let e = report["endpoints"]
             .as_array()
             .unwrap()
@@ -270,9 +296,5 @@ fn compare_with_sslyze(dir: &Path, list: &Path, anchor: &Path) {
         }
         compared += 1;
     }
-    assert_eq!(compared, https.len());
-    println!(
-        "  sslyze (--sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo) on {} HTTPS endpoints: {theirs:.2} s; certaudit (default) on the same: {ours:.2} s; the same versions accepted on every one",
-        https.len()
-    );
+    compared
 }
