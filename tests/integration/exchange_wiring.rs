@@ -1173,3 +1173,68 @@ fn the_sample_organisation_shows_the_new_rules() {
         .all(|f| f.server.as_deref().unwrap_or_default() != "edge01.contoso.com"));
     let _ = Path::new(".");
 }
+
+// ---------------------------------------------------------------- the whole organisation
+
+#[test]
+fn servers_named_anywhere_without_a_certificate_export_are_not_audited() {
+    let o = Org::new();
+    let mail = o.leaf(&["mail.contoso.com"]);
+    o.s.put(
+        "organization/Get-ExchangeServer.xml",
+        exchange_servers(&[("EX01", "ex01.contoso.com", false), ("EX02", "ex02.contoso.com", false)]),
+    );
+    o.s.put(
+        "EX01/Get-ExchangeCertificate.xml",
+        exchange_certificates(&[ExportCert::bound(&mail, "EX01", IIS)]),
+    );
+    // EX03 only in a connector, EX04 only in a virtual directory; ex01 by its FQDN is EX01.
+    o.s.put(
+        "organization/Get-SendConnector.xml",
+        clixml(&[connector(true, "To partners", &["EX03"], None)]),
+    );
+    o.s.put(
+        "organization/Get-OwaVirtualDirectory.xml",
+        owa_virtual_directories(&[
+            ("EX04", Some("https://mail.contoso.com/owa"), None),
+            ("ex01.contoso.com", Some("https://mail.contoso.com/owa"), None),
+        ]),
+    );
+    let run = o.run(&[]);
+    let servers: Vec<(&str, &str)> = run
+        .report()
+        .not_audited
+        .iter()
+        .filter(|n| n.kind == "server")
+        .map(|n| (n.subject.as_str(), n.reason.as_str()))
+        .collect();
+    let names: Vec<&str> = servers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(names, ["EX02", "EX03", "EX04"], "{servers:#?}");
+    assert!(servers[0].1.contains("Get-ExchangeServer"), "{}", servers[0].1);
+    assert!(
+        servers[1].1.contains("Send connector 'To partners'"),
+        "{}",
+        servers[1].1
+    );
+    assert!(servers[2].1.contains("OwaVirtualDirectory"), "{}", servers[2].1);
+    assert_ne!(serde_json::to_value(run.report().summary.result).unwrap(), "pass");
+    // With every server's certificates exported, nothing is missing.
+    o.s.put(
+        "EX02/Get-ExchangeCertificate.xml",
+        exchange_certificates(&[ExportCert::bound(&mail, "EX02", IIS)]),
+    );
+    o.s.put(
+        "EX03/Get-ExchangeCertificate.xml",
+        exchange_certificates(&[ExportCert::bound(&mail, "EX03", SMTP)]),
+    );
+    o.s.put(
+        "EX04/Get-ExchangeCertificate.xml",
+        exchange_certificates(&[ExportCert::bound(&mail, "EX04", IIS)]),
+    );
+    let run = o.run(&[]);
+    assert!(
+        run.report().not_audited.iter().all(|n| n.kind != "server"),
+        "{:?}",
+        run.report().not_audited
+    );
+}

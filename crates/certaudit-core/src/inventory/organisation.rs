@@ -30,6 +30,8 @@ pub struct Organisation {
     pub server_probes: Vec<ServerProbe>,
     /// `--probe-servers`: servers that could not be probed, with why.
     pub unprobed_servers: Vec<(String, String)>,
+    /// Servers other exports name (a virtual directory's `Server`), with where.
+    pub mentioned_servers: Vec<(String, String)>,
     domain_index: HashMap<String, usize>,
     namespace_index: HashMap<String, usize>,
 }
@@ -335,6 +337,11 @@ impl Organisation {
         self.hybrid.extend(other.hybrid);
         self.web_bindings.extend(other.web_bindings);
         self.transport_services.extend(other.transport_services);
+        for m in other.mentioned_servers {
+            if !self.mentioned_servers.contains(&m) {
+                self.mentioned_servers.push(m);
+            }
+        }
     }
 
     /// The `Get-ExchangeServer` entry whose short name is that of `server`.

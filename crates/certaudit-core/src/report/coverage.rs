@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{EndpointStatus, Inventory};
+use crate::inventory::{server_key, EndpointStatus, Inventory};
 use crate::rules::Gap;
 
 /// Something in scope that was not audited.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct NotAuditedEntry {
-    /// `input`, `endpoint`, `target`, `services` or `rule`.
+    /// `input`, `endpoint`, `target`, `services`, `server` or `rule`.
     pub kind: String,
     /// What was not audited (a path, a target, a certificate on a server …).
     pub subject: String,
@@ -38,8 +38,72 @@ impl NotAuditedEntry {
     }
 }
 
+/// Exchange servers the exports name (`Get-ExchangeServer`, connectors, virtual directories,
+/// web bindings, transport and POP/IMAP settings) whose certificates no export gives: the
+/// organisation's scope has a hole there.
+fn servers_without_certificates(inventory: &Inventory) -> Vec<NotAuditedEntry> {
+    let exported: std::collections::HashSet<String> = inventory
+        .certificates
+        .iter()
+        .flat_map(|c| c.bindings.iter().map(|b| server_key(&b.server)))
+        .collect();
+    let org = &inventory.organisation;
+    // By server, the name as first seen and where it was named.
+    let mut named: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    let mut name = |server: &str, place: String| {
+        let key = server_key(server);
+        if key.is_empty() || exported.contains(&key) {
+            return;
+        }
+        let entry = named.entry(key).or_insert_with(|| (server.to_string(), Vec::new()));
+        if !entry.1.contains(&place) {
+            entry.1.push(place);
+        }
+    };
+    for s in &org.servers {
+        name(&s.name, format!("Get-ExchangeServer ({})", s.source));
+    }
+    for c in &org.connectors {
+        for s in &c.servers {
+            name(s, format!("{} connector '{}' ({})", c.kind, c.name, c.source));
+        }
+    }
+    for (server, source) in &org.mentioned_servers {
+        name(server, source.clone());
+    }
+    for b in &org.web_bindings {
+        if let Some(server) = &b.server {
+            name(server, format!("Get-WebBinding ({})", b.source));
+        }
+    }
+    for t in &org.transport_services {
+        name(&t.server, format!("Get-TransportService ({})", t.source));
+    }
+    for p in &org.protocol_settings {
+        name(
+            &p.server,
+            format!("Get-{}Settings ({})", p.protocol.to_ascii_uppercase(), p.source),
+        );
+    }
+    named
+        .into_values()
+        .map(|(server, places)| {
+            let mut entry = NotAuditedEntry::new(
+                "server",
+                server.clone(),
+                format!(
+                    "named by {}, but no Get-ExchangeCertificate export was read for it: its certificates were not audited",
+                    places.join("; ")
+                ),
+            );
+            entry.server = Some(server);
+            entry
+        })
+        .collect()
+}
+
 /// Everything in scope that was not audited, in a stable order: inputs, endpoints, bare
-/// hosts, unknown services, then rule gaps.
+/// hosts, unknown services, servers without certificates, then rule gaps.
 pub fn not_audited(inventory: &Inventory, gaps: &[Gap]) -> Vec<NotAuditedEntry> {
     let mut out = Vec::new();
     for input in &inventory.inputs {
@@ -105,6 +169,7 @@ pub fn not_audited(inventory: &Inventory, gaps: &[Gap]) -> Vec<NotAuditedEntry> 
             out.push(entry);
         }
     }
+    out.extend(servers_without_certificates(inventory));
     for g in gaps {
         let mut entry = NotAuditedEntry::new("rule", g.subject.clone(), g.reason.clone());
         entry.rule = Some(g.rule.to_string());

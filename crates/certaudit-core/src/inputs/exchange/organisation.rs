@@ -42,6 +42,12 @@ pub(super) fn read(obj: &PsObject, source: &str, org: &mut Organisation) -> Resu
         return Ok(Some(Read::kind("AcceptedDomain")));
     }
     if obj.types.iter().any(|t| t.ends_with("VirtualDirectory")) {
+        if let Some(server) = obj.text("Server").filter(|s| !s.trim().is_empty()) {
+            let place = format!("{} ({source})", type_short(obj));
+            if !org.mentioned_servers.iter().any(|(s, p)| s == &server && p == &place) {
+                org.mentioned_servers.push((server, place));
+            }
+        }
         for field in ["InternalUrl", "ExternalUrl"] {
             if let Some(host) = obj.text(field).as_deref().and_then(url_host) {
                 org.add_namespace(&host, &format!("{source} ({field} of {})", type_short(obj)));
