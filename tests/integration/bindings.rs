@@ -605,3 +605,36 @@ fn malformed_exports_each_give_a_per_file_error() {
         .iter()
         .any(|b| b.server == "EX01"));
 }
+
+#[test]
+fn the_default_accepted_domain_comes_first_in_advice() {
+    let o = Org::new();
+    let cert = o.leaf(&["mail.contoso.com"]);
+    o.s.put(
+        "certs.xml",
+        exchange_certificates(&[ExportCert::bound(&cert, "EX01", IIS)]),
+    );
+    // Get-AcceptedDomain lists contoso.com first, but fabrikam.com is the Default.
+    o.s.put(
+        "domains.xml",
+        accepted_domains_with_default(
+            &[("contoso.com", "Authoritative"), ("fabrikam.com", "Authoritative")],
+            Some("fabrikam.com"),
+        ),
+    );
+    let run = o.run(&[]);
+    let domains: Vec<&str> = run
+        .report()
+        .organisation
+        .domains
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(domains, ["fabrikam.com", "contoso.com"]);
+    let f = run.findings("missing-autodiscover-san")[0];
+    assert_eq!(
+        *f.ev("missing_names"),
+        serde_json::json!(["autodiscover.fabrikam.com", "autodiscover.contoso.com"]),
+        "the default domain's name first"
+    );
+}

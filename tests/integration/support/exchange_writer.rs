@@ -332,6 +332,11 @@ pub fn auth_config_staged(current: &str, next: Option<(&str, &str)>, previous: O
 
 /// `Get-AcceptedDomain | Export-Clixml`.
 pub fn accepted_domains(domains: &[(&str, &str)]) -> String {
+    accepted_domains_with_default(domains, None)
+}
+
+/// [`accepted_domains`], with `Default` true on `default` (and false on the others).
+pub fn accepted_domains_with_default(domains: &[(&str, &str)], default: Option<&str>) -> String {
     let objects: Vec<Obj> = domains
         .iter()
         .map(|(d, kind)| Obj {
@@ -357,6 +362,7 @@ pub fn accepted_domains(domains: &[(&str, &str)]) -> String {
                     ),
                 ),
                 ("Name".into(), P::S(d.to_string())),
+                ("Default".into(), P::B(default == Some(*d))),
             ],
             ms: vec![],
         })

@@ -32,6 +32,8 @@ pub struct Organisation {
     pub unprobed_servers: Vec<(String, String)>,
     /// Servers other exports name (a virtual directory's `Server`), with where.
     pub mentioned_servers: Vec<(String, String)>,
+    /// The accepted domain `Get-AcceptedDomain` marks `Default` (kept first in `domains`).
+    pub default_domain: Option<String>,
     domain_index: HashMap<String, usize>,
     namespace_index: HashMap<String, usize>,
 }
@@ -340,6 +342,36 @@ impl Organisation {
         for m in other.mentioned_servers {
             if !self.mentioned_servers.contains(&m) {
                 self.mentioned_servers.push(m);
+            }
+        }
+        if self.default_domain.is_none() {
+            self.default_domain = other.default_domain;
+        }
+        self.default_domain_first();
+    }
+
+    /// Marks `name` as the organisation's default accepted domain (advice names it first).
+    pub fn set_default_domain(&mut self, name: &str) {
+        let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+        if self.default_domain.is_none() && !name.is_empty() {
+            self.default_domain = Some(name);
+            self.default_domain_first();
+        }
+    }
+
+    /// Moves the default accepted domain to the front of `domains`.
+    fn default_domain_first(&mut self) {
+        let Some(default) = &self.default_domain else { return };
+        if let Some(at) = self.domains.iter().position(|d| &d.name == default) {
+            if at > 0 {
+                let item = self.domains.remove(at);
+                self.domains.insert(0, item);
+                self.domain_index = self
+                    .domains
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.name.clone(), i))
+                    .collect();
             }
         }
     }

@@ -38,6 +38,9 @@ pub(super) fn read(obj: &PsObject, source: &str, org: &mut Organisation) -> Resu
                 .ok_or(ObjectError::Missing("DomainName"))?;
             let name = name.trim().trim_start_matches("*.");
             org.add_domain(name, &format!("{source} (Get-AcceptedDomain)"));
+            if obj.flag("Default") {
+                org.set_default_domain(name);
+            }
         }
         return Ok(Some(Read::kind("AcceptedDomain")));
     }
