@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::common::{ca, Ca, Leaf, Scratch};
-pub(crate) use crate::local_servers::{days, pem};
+use crate::local_servers::{days, pem};
 use crate::local_servers::{free_port, present, s_client_accepts, scan_probing, wait_for, ServerProcess};
 
 /// Whether Debian's openssl is here; in CI it must be (`.ci/run` installs it).

@@ -156,14 +156,13 @@ fn expected(probe: &ServerProbe, ctx: &Context<'_>) -> Result<Expected, String> 
             } else {
                 "Default Web Site"
             };
-            let from_bindings: Vec<String> = org
+            let mut from_bindings: Vec<String> = org
                 .web_bindings
                 .iter()
                 .filter(|b| b.server.as_deref().is_some_and(|s| server_key(s) == key))
                 .filter(|b| b.protocol == "https" && b.port == probe.port && b.site.eq_ignore_ascii_case(site))
                 .filter_map(|b| b.certificate_hash.as_deref().map(str::to_ascii_uppercase))
                 .collect();
-            let mut from_bindings = from_bindings;
             from_bindings.sort();
             from_bindings.dedup();
             if !from_bindings.is_empty() {
